@@ -1,0 +1,41 @@
+# The verbs people type. Every target installs what it needs first, so any of them works as
+# the very first command on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+MODEL_DIR ?= runs/model
+LEGACY_DIR ?= runs/legacy
+
+.PHONY: setup train test test-slow test-all lint format clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+train: $(STAMP)
+	$(VENV)/bin/tf2rec train --model-dir $(MODEL_DIR)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+# Exit code 5 means "no slow tests collected", which is fine.
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow || [ $$? -eq 5 ]
+
+test-all: test test-slow
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,27 @@
+"""Framework-neutral input pipeline shared by the legacy and the migrated recommender.
+
+Both sides are fed the very same integer batches, so parity compares models, not pipelines.
+This package uses numpy and pandas only: importing it never imports TensorFlow.
+"""
+
+from interactions.data import DataError, Interactions
+from interactions.load import load
+from interactions.sampling import BatchSampler
+from interactions.split import EvalSet, Split, UserSequences, leave_last_out
+from interactions.synthetic import synthetic
+from interactions.vocab import Vocab, load_vocabs, save_vocabs
+
+__all__ = [
+    "BatchSampler",
+    "DataError",
+    "EvalSet",
+    "Interactions",
+    "Split",
+    "UserSequences",
+    "Vocab",
+    "leave_last_out",
+    "load",
+    "load_vocabs",
+    "save_vocabs",
+    "synthetic",
+]

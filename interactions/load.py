@@ -1,0 +1,224 @@
+"""Read interaction logs: MovieLens ml-100k `u.data`, MovieLens `ratings.csv`, or any CSV/TSV.
+
+Every problem a user can cause is a `DataError` naming the file, the line and what to do.
+With `skip_bad_rows=True` malformed rows are dropped and counted instead.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from interactions.data import DataError, Interactions
+
+FORMATS = ("auto", "ml-100k", "ratings-csv", "table")
+_ML100K_FIELDS = ("user", "item", "rating", "timestamp")
+_RATINGS_CSV_COLUMNS = ("userId", "movieId", "rating", "timestamp")
+_SKIP_HINT = "fix the row, or pass skip_bad_rows=True (CLI: --skip-bad-rows) to drop bad rows"
+
+
+def load(
+    path: str | Path,
+    *,
+    format: str = "auto",
+    user_col: str | None = None,
+    item_col: str | None = None,
+    time_col: str | None = None,
+    rating_col: str | None = None,
+    sep: str | None = None,
+    min_rating: float | None = None,
+    skip_bad_rows: bool = False,
+) -> Interactions:
+    """Load an interaction log into validated `Interactions` (raw ids, timestamps in seconds).
+
+    `format="auto"` recognises `u.data` (tab-separated, no header) and MovieLens `ratings.csv`
+    by their content; any other table needs `user_col`, `item_col` and `time_col`. A directory
+    is searched for `ratings.csv` or `u.data`. With `min_rating`, only rows rated at least that
+    much are kept (implicit feedback from explicit ratings).
+    """
+    path = _resolve(Path(path))
+    if format not in FORMATS:
+        raise DataError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    lines = _read_lines(path)
+    if format == "auto":
+        format = _detect_format(path, lines[0], user_col is not None)
+    if format == "ml-100k":
+        table = _Table(path, lines, sep or "\t", header=False)
+        columns = {"user": 0, "item": 1, "rating": 2, "timestamp": 3}
+        table.check_width(len(_ML100K_FIELDS), skip_bad_rows)
+    else:
+        if format == "ratings-csv":
+            names = dict(
+                zip(("user", "item", "rating", "timestamp"), _RATINGS_CSV_COLUMNS, strict=True)
+            )
+            default_sep = ","
+        else:
+            if not (user_col and item_col and time_col):
+                raise DataError(
+                    f"{path}: a generic table needs its column names: pass user_col, item_col "
+                    "and time_col (CLI: --user-col/--item-col/--time-col)"
+                )
+            names = {"user": user_col, "item": item_col, "timestamp": time_col}
+            if rating_col:
+                names["rating"] = rating_col
+            default_sep = "\t" if path.suffix.lower() in (".tsv", ".data", ".tab") else ","
+        table = _Table(path, lines, sep or default_sep, header=True)
+        columns = {key: table.column_index(name) for key, name in names.items()}
+        table.check_width(len(table.header), skip_bad_rows)
+    if min_rating is not None and "rating" not in columns:
+        raise DataError(
+            f"{path}: min_rating={min_rating} needs a rating column; name it with rating_col "
+            "(CLI: --rating-col)"
+        )
+    if not table.rows:
+        raise DataError(f"{path}: no interaction rows in the file")
+
+    user = table.integers(columns["user"], "user id", skip_bad_rows)
+    item = table.integers(columns["item"], "item id", skip_bad_rows)
+    timestamp = table.timestamps(columns["timestamp"], skip_bad_rows)
+    rating = (
+        table.floats(columns["rating"], "rating", skip_bad_rows) if "rating" in columns else None
+    )
+    keep = table.good
+    if rating is not None and min_rating is not None:
+        keep = keep & (rating >= min_rating)
+    if not keep.any():
+        why = f"with rating >= {min_rating}" if min_rating is not None else "that are valid"
+        raise DataError(f"{path}: no interaction rows {why}")
+    return Interactions(
+        user=user[keep],
+        item=item[keep],
+        timestamp=timestamp[keep],
+        source=str(path),
+        skipped_rows=int((~table.good).sum()),
+    )
+
+
+def _resolve(path: Path) -> Path:
+    if path.is_dir():
+        for name in ("ratings.csv", "u.data"):
+            if (path / name).is_file():
+                return path / name
+        raise DataError(f"{path}: directory holds neither ratings.csv nor u.data; pass the file")
+    if not path.exists():
+        raise DataError(f"{path}: no such file; check the path passed as --data")
+    return path
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise DataError(
+            f"{path}:{line}: not UTF-8 text ({err.reason}); save the file as UTF-8"
+        ) from None
+    except OSError as err:
+        raise DataError(f"{path}: cannot read the file ({err.strerror})") from None
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise DataError(f"{path}: the file is empty; expected one interaction per line")
+    return lines
+
+
+def _detect_format(path: Path, first_line: str, has_columns: bool) -> str:
+    if has_columns:
+        return "table"
+    fields = [f.strip() for f in first_line.split(",")]
+    if fields[:2] == list(_RATINGS_CSV_COLUMNS[:2]):
+        return "ratings-csv"
+    tab_fields = first_line.split("\t")
+    if len(tab_fields) == 4 and all(f.strip().lstrip("-").isdigit() for f in tab_fields[:2]):
+        return "ml-100k"
+    raise DataError(
+        f"{path}:1: cannot tell the file format from its first line {first_line[:60]!r}; "
+        "expected MovieLens u.data or ratings.csv, or pass user_col/item_col/time_col "
+        "(CLI: --user-col/--item-col/--time-col) for another table"
+    )
+
+
+class _Table:
+    """Rows of string fields with their 1-based line numbers and a mask of rows still good."""
+
+    def __init__(self, path: Path, lines: list[str], sep: str, header: bool) -> None:
+        self.path = path
+        self.header: list[str] = []
+        numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+        if header:
+            line_no, first = numbered[0]
+            self.header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
+            numbered = numbered[1:]
+        self.line_numbers = np.array([n for n, _ in numbered], dtype=np.int64)
+        self.rows = list(csv.reader((line for _, line in numbered), delimiter=sep))
+        self.good = np.ones(len(self.rows), dtype=bool)
+
+    def column_index(self, name: str) -> int:
+        try:
+            return self.header.index(name)
+        except ValueError:
+            raise DataError(
+                f"{self.path}:1: column {name!r} not found in the header "
+                f"(columns: {', '.join(self.header)}); name the right columns with "
+                "--user-col/--item-col/--time-col/--rating-col"
+            ) from None
+
+    def check_width(self, width: int, skip: bool) -> None:
+        counts = np.fromiter((len(r) for r in self.rows), dtype=np.int64, count=len(self.rows))
+        bad = counts != width
+        self._flag(bad, lambda i: f"expected {width} fields, found {counts[i]}", skip)
+        self.rows = [r if ok else [""] * width for r, ok in zip(self.rows, ~bad, strict=True)]
+
+    def column(self, index: int) -> pd.Series:
+        return pd.Series([r[index].strip() for r in self.rows], dtype=object)
+
+    def integers(self, index: int, what: str, skip: bool) -> np.ndarray:
+        raw = self.column(index)
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = values.isna().to_numpy() | (values.to_numpy(dtype=float) % 1 != 0)
+        self._flag(bad, lambda i: f"{what} {raw.iat[i]!r} is not an integer", skip)
+        result = np.zeros(len(raw), dtype=np.int64)
+        # Parse the good rows again on their own: a bad row makes the column float64,
+        # which would round ids above 2**53.
+        result[~bad] = pd.to_numeric(raw[~bad]).to_numpy().astype(np.int64)
+        return result
+
+    def floats(self, index: int, what: str, skip: bool) -> np.ndarray:
+        raw = self.column(index)
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        self._flag(bad, lambda i: f"{what} {raw.iat[i]!r} is not a number", skip)
+        return np.where(bad, 0.0, values)
+
+    def timestamps(self, index: int, skip: bool) -> np.ndarray:
+        """Unix seconds, or ISO-8601 date/times converted to Unix seconds."""
+        raw = self.column(index)
+        numeric = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        seconds = np.where(np.isfinite(numeric), numeric, np.nan)
+        text = np.isnan(seconds) & self.good
+        if text.any():
+            parsed = pd.to_datetime(raw[text], errors="coerce", format="ISO8601", utc=True)
+            ok = parsed.notna().to_numpy()
+            epoch = pd.Timestamp(0, tz="UTC")
+            seconds[np.flatnonzero(text)[ok]] = (parsed[ok] - epoch).dt.total_seconds()
+        bad = np.isnan(seconds)
+        self._flag(
+            bad,
+            lambda i: f"timestamp {raw.iat[i]!r} is neither Unix seconds nor an ISO-8601 date",
+            skip,
+        )
+        return np.where(bad, 0, np.floor(np.nan_to_num(seconds))).astype(np.int64)
+
+    def _flag(self, bad: np.ndarray, describe, skip: bool) -> None:
+        new = bad & self.good
+        if not new.any():
+            return
+        if not skip:
+            first = int(np.flatnonzero(new)[0])
+            raise DataError(
+                f"{self.path}:{self.line_numbers[first]}: {describe(first)}; {_SKIP_HINT} "
+                f"({int(new.sum())} such row(s) in the file)"
+            )
+        self.good &= ~new

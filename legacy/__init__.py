@@ -1,0 +1,1 @@
+"""The "before": a TF1 graph-mode two-tower recommender running on tf.compat.v1."""

@@ -1,0 +1,1 @@
+"""The "after": the same recommender as Keras 3 layers, losses, metrics and a model."""

@@ -1,0 +1,46 @@
+"""The `tf2rec` entry point: help, version, and clear errors for bad input."""
+
+import subprocess
+import sys
+
+from tools.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.cli", *args], capture_output=True, text=True
+    )
+
+
+def test_help_lists_commands():
+    out = run("--help")
+    assert out.returncode == 0
+    assert "usage: tf2rec" in out.stdout and "data" in out.stdout
+
+
+def test_version():
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.startswith("tf2rec 0.")
+
+
+def test_unknown_command_is_a_usage_error():
+    out = run("frobnicate")
+    assert out.returncode == 2 and "invalid choice: 'frobnicate'" in out.stderr
+
+
+def test_data_on_missing_file_is_one_clear_line(tmp_path, capsys):
+    assert main(["data", "--data", str(tmp_path / "missing.csv")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"tf2rec data: error: {tmp_path / 'missing.csv'}: no such file; "
+        "check the path passed as --data\n"
+    )
+
+
+def test_data_summary_of_a_file(tmp_path, capsys):
+    path = tmp_path / "u.data"
+    path.write_text("".join(f"{u}\t{i}\t4\t{100 + i}\n" for u in (1, 2) for i in range(1, 5)))
+    assert main(["data", "--data", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "8 interactions, 2 users, 4 items" in out
+    assert "validation 2 and test 2 users" in out

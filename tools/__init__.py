@@ -1,0 +1,1 @@
+"""Migration tooling: the `tf2rec` command line, scanner, converter, parity harness, benchmarks."""
