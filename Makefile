@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL_DIR ?= runs/model
 LEGACY_DIR ?= runs/legacy
 
-.PHONY: setup train test test-slow test-all lint format clean
+.PHONY: setup train legacy test test-slow test-all lint format clean
 
 setup: $(STAMP)
 
@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 
 train: $(STAMP)
 	$(VENV)/bin/tf2rec train --model-dir $(MODEL_DIR)
+
+legacy: $(STAMP)
+	$(VENV)/bin/tf2rec legacy-train --model-dir $(LEGACY_DIR) --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 # when their command runs, so `tf2rec scan` never pays for importing TensorFlow.
 COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("tools.data_cli", "inspect an interaction log: counts, split sizes, bad rows"),
+    "legacy-train": ("tools.legacy_cli", "train the TF1 graph-mode model (the reference)"),
 }
 
 

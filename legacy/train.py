@@ -1,0 +1,168 @@
+"""Train the legacy TF1 model with a Session and a feed_dict loop (`tf2rec legacy-train`).
+
+A model directory is self-describing: the Saver checkpoint (`model.ckpt-STEP.*`), `vocab.json`
+and `hparams.json`, plus TensorBoard summaries under `logs/`.
+"""
+
+import json
+import os
+import time
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from interactions import BatchSampler, DataError, save_vocabs
+from interactions.ranking import evaluate_popularity, evaluate_scores
+from legacy.model import LegacyTwoTower
+
+tf.disable_v2_behavior()
+
+HPARAMS_FILE = "hparams.json"
+MODEL_KEYS = ("n_users", "n_items", "embedding_dim", "hidden_units", "history_length", "negatives")
+
+
+def train(
+    split,
+    model_dir,
+    epochs=10,
+    steps=None,
+    batch_size=1024,
+    negatives=8,
+    history_length=20,
+    optimizer="adam",
+    lr=0.01,
+    embedding_dim=32,
+    hidden_units=64,
+    sampler="uniform",
+    seed=0,
+    eval_every=None,
+    log=print,
+):
+    """Train on `split` and write the model dir.
+
+    Returns a dict with the test metrics (`test`), the popularity baseline's (`popularity`)
+    and the loss of every step (`losses`).
+    """
+    hparams = dict(
+        n_users=split.n_users,
+        n_items=split.n_items,
+        embedding_dim=embedding_dim,
+        hidden_units=hidden_units,
+        history_length=history_length,
+        negatives=negatives,
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=batch_size,
+        sampler=sampler,
+        seed=seed,
+    )
+    batches = BatchSampler(
+        split.train,
+        split.n_items,
+        batch_size=batch_size,
+        negatives=negatives,
+        history_length=history_length,
+        sampler=sampler,
+        seed=seed,
+    )
+    total_steps = steps if steps is not None else epochs * batches.steps_per_epoch
+    eval_every = eval_every or batches.steps_per_epoch
+
+    graph, model = build(hparams)
+    losses = []
+    with graph.as_default():
+        writer = tf.summary.FileWriter(os.path.join(model_dir, "logs"), graph)
+        with tf.Session(graph=graph, config=session_config()) as sess:
+            sess.run(model.init_op)
+            start, step, examples = time.time(), 0, 0
+            for batch in batches.take(total_steps):
+                _, loss, summary, step = sess.run(
+                    [model.train_op, model.loss, model.summaries, model.global_step],
+                    feed_dict=model.feed(batch),
+                )
+                examples += batch["user"].size
+                losses.append(float(loss))
+                if not np.isfinite(loss):
+                    raise FloatingPointError("loss became %r at step %d; lower --lr" % (loss, step))
+                if step % 50 == 0 or step == total_steps:
+                    writer.add_summary(summary, step)
+                if step % eval_every == 0 or step == total_steps:
+                    metrics = evaluate(sess, model, split.validation)
+                    log(
+                        "step %d  loss %.4f  val recall@10 %.4f  ndcg@10 %.4f  (%.0f examples/s)"
+                        % (
+                            step,
+                            loss,
+                            metrics["recall@10"],
+                            metrics["ndcg@10"],
+                            examples / (time.time() - start),
+                        )
+                    )
+            writer.close()
+            model.saver.save(
+                sess, os.path.join(model_dir, "model.ckpt"), global_step=model.global_step
+            )
+            test = evaluate(sess, model, split.test)
+    save_vocabs(model_dir, split.users, split.items)
+    hparams["steps"] = int(step)
+    with open(os.path.join(model_dir, HPARAMS_FILE), "w") as f:
+        json.dump(hparams, f, indent=2)
+    popularity = evaluate_popularity(split.train, split.test, split.n_items)
+    return {"test": test, "popularity": popularity, "losses": losses}
+
+
+def build(hparams):
+    """A fresh graph holding the model described by `hparams` (the dict in hparams.json)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        model = LegacyTwoTower(
+            optimizer=hparams["optimizer"],
+            learning_rate=hparams["lr"],
+            seed=hparams["seed"],
+            **{k: hparams[k] for k in MODEL_KEYS},
+        )
+    return graph, model
+
+
+def session_config():
+    return tf.ConfigProto(allow_soft_placement=True)
+
+
+def user_vectors(sess, model, users, history):
+    return sess.run(model.user_vector, feed_dict={model.user: users, model.history: history})
+
+
+def score_all_items(sess, model, users, history):
+    """[n, n_items] scores of every item for each (user, history) row, via numpy."""
+    return user_vectors(sess, model, users, history) @ sess.run(model.item_embedding).T
+
+
+def evaluate(sess, model, eval_set, k=10):
+    """Recall/NDCG over the full catalogue: vectors from the session, scoring in numpy."""
+    items = sess.run(model.item_embedding)
+    history = eval_set.history(model.history_length)
+
+    def scores(rows):
+        return user_vectors(sess, model, eval_set.user[rows], history[rows]) @ items.T
+
+    return evaluate_scores(scores, eval_set, k)
+
+
+def restore(model_dir):
+    """Rebuild the graph from `hparams.json` and restore the latest checkpoint.
+
+    Returns (session, model); the caller closes the session.
+    """
+    path = os.path.join(model_dir, HPARAMS_FILE)
+    checkpoint = tf.train.latest_checkpoint(model_dir)
+    if not os.path.isfile(path) or checkpoint is None:
+        raise DataError(
+            "%s: no legacy model here (needs %s and a checkpoint); train one with "
+            "`tf2rec legacy-train --model-dir %s`" % (model_dir, HPARAMS_FILE, model_dir)
+        )
+    with open(path) as f:
+        hparams = json.load(f)
+    graph, model = build(hparams)
+    sess = tf.Session(graph=graph, config=session_config())
+    model.saver.restore(sess, checkpoint)
+    return sess, model

@@ -1,0 +1,41 @@
+"""`tf2rec legacy-train`: train the TF1 graph-mode model (the migration's reference)."""
+
+from __future__ import annotations
+
+import argparse
+
+from tools.data_cli import load_split
+from tools.training_cli import add_training_arguments, prepare_model_dir, results_table
+
+
+def configure(parser: argparse.ArgumentParser):
+    add_training_arguments(parser, default_lr=0.01, default_epochs=10)
+
+    def run(args: argparse.Namespace) -> int:
+        interactions, split = load_split(args)
+        print(interactions.describe())
+        prepare_model_dir(args.model_dir, args.overwrite, marker="hparams.json")
+        from legacy.train import train  # imports TensorFlow in v1 mode: only when training
+
+        result = train(
+            split,
+            str(args.model_dir),
+            epochs=args.epochs,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            negatives=args.negatives,
+            history_length=args.history_length,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            embedding_dim=args.embedding_dim,
+            hidden_units=args.hidden_units,
+            sampler=args.sampler,
+            seed=args.seed,
+        )
+        print(
+            results_table({"legacy two-tower": result["test"], "popularity": result["popularity"]})
+        )
+        print(f"model written to {args.model_dir}")
+        return 0
+
+    return run
