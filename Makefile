@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 train: $(STAMP)
-	$(VENV)/bin/tf2rec train --model-dir $(MODEL_DIR)
+	$(VENV)/bin/tf2rec train --model-dir $(MODEL_DIR) --overwrite
 
 legacy: $(STAMP)
 	$(VENV)/bin/tf2rec legacy-train --model-dir $(LEGACY_DIR) --overwrite

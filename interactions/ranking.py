@@ -65,6 +65,38 @@ def evaluate_scores(
     return metrics_from_ranks(np.concatenate(ranks), k)
 
 
+def sample_candidates(
+    eval_set: EvalSet, n_items: int, negatives: int = 99, seed: int = 0
+) -> np.ndarray:
+    """[n, 1 + negatives] item ids for the NCF protocol: the target, then items drawn
+    uniformly (with replacement) among those the user has not seen."""
+    rng = np.random.default_rng(seed)
+    seen = eval_set.seen
+    rows = np.repeat(np.arange(len(eval_set)), seen.lengths[eval_set.user])
+    seen_items = np.concatenate([seen.row(u) for u in eval_set.user]) if len(eval_set) else []
+    forbidden = np.unique(
+        np.concatenate(
+            [
+                rows.astype(np.int64) * n_items + seen_items,
+                np.arange(len(eval_set), dtype=np.int64) * n_items + eval_set.target,
+            ]
+        )
+    )
+    per_row = np.bincount(forbidden // n_items, minlength=len(eval_set))
+    if (per_row >= n_items - 1).any():
+        raise ValueError(
+            f"{int((per_row >= n_items - 1).sum())} user(s) have seen every item; "
+            "the sampled protocol needs unseen items to draw"
+        )
+    draws = rng.integers(1, n_items, size=(len(eval_set), negatives))
+    row_base = np.arange(len(eval_set), dtype=np.int64)[:, None] * n_items
+    bad = np.isin(row_base + draws, forbidden)
+    while bad.any():
+        draws[bad] = rng.integers(1, n_items, size=int(bad.sum()))
+        bad = np.isin(row_base + draws, forbidden)
+    return np.concatenate([eval_set.target[:, None], draws], axis=1).astype(np.int32)
+
+
 def popularity_scores(train: UserSequences, n_items: int) -> np.ndarray:
     """Training-set counts: the score every user gets from the popularity baseline."""
     return train.item_counts(n_items).astype(np.float64)

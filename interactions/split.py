@@ -48,6 +48,17 @@ class UserSequences:
         users = np.asarray(users)
         return self.history_before(self.indptr[users + 1], users, length)
 
+    def padded_rows(self, users: np.ndarray) -> np.ndarray:
+        """[n, longest] int32: each user's whole row, 0-padded on the right."""
+        users = np.asarray(users)
+        lengths = self.lengths[users]
+        out = np.zeros((users.size, max(int(lengths.max(initial=0)), 1)), dtype=np.int32)
+        columns = np.arange(out.shape[1])
+        fill = columns[None, :] < lengths[:, None]
+        source = self.indptr[users][:, None] + columns[None, :]
+        out[fill] = self.items[source[fill]]
+        return out
+
     def item_counts(self, n_items: int) -> np.ndarray:
         """How often each item index occurs, for popularity and unigram sampling."""
         return np.bincount(self.items, minlength=n_items).astype(np.int64)
@@ -70,6 +81,9 @@ class EvalSet:
 
 @dataclass(frozen=True)
 class Split:
+    """`sequences` holds every interaction of every user in time order (for serving)."""
+
+    sequences: UserSequences
     train: UserSequences
     validation: EvalSet
     test: EvalSet
@@ -114,6 +128,7 @@ def leave_last_out(
     before_test = _sequences(u[not_test], i[not_test], len(users))
     last = end[eval_users] - 1
     return Split(
+        sequences=_sequences(u, i, len(users)),
         train=train,
         validation=EvalSet(eval_users, i[last - 1].astype(np.int32), train),
         test=EvalSet(eval_users, i[last].astype(np.int32), before_test),

@@ -16,6 +16,7 @@ from interactions.ranking import evaluate_popularity, evaluate_scores
 from legacy.model import LegacyTwoTower
 
 tf.disable_v2_behavior()
+tf.logging.set_verbosity(tf.logging.ERROR)
 
 HPARAMS_FILE = "hparams.json"
 MODEL_KEYS = ("n_users", "n_items", "embedding_dim", "hidden_units", "history_length", "negatives")

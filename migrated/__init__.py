@@ -1,1 +1,24 @@
-"""The "after": the same recommender as Keras 3 layers, losses, metrics and a model."""
+"""The "after": the same recommender as Keras 3 layers, losses, metrics and a model.
+
+Importing the package registers every class with Keras' serialization, so a saved
+`model.keras` loads (in safe mode) wherever `migrated` is importable.
+"""
+
+from migrated.layers import ItemTower, Linear, MLPBlock, UserTower
+from migrated.losses import NegativeSamplingLoss, PackedNegativeSamplingLoss, SampledSoftmaxLoss
+from migrated.metrics import HitRateAtK, NDCGAtK, RecallAtK
+from migrated.model import TwoTowerRecommender
+
+__all__ = [
+    "HitRateAtK",
+    "ItemTower",
+    "Linear",
+    "MLPBlock",
+    "NDCGAtK",
+    "NegativeSamplingLoss",
+    "PackedNegativeSamplingLoss",
+    "RecallAtK",
+    "SampledSoftmaxLoss",
+    "TwoTowerRecommender",
+    "UserTower",
+]

@@ -7,16 +7,20 @@ input errors. User mistakes print one clear line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-# name -> (module defining `add_parser(subparsers)`, one-line help). Modules are imported only
-# when their command runs, so `tf2rec scan` never pays for importing TensorFlow.
+# name -> ("module:function", one-line help). The function takes the command's parser, adds
+# its options and returns `run(args) -> exit code`. Modules are imported only when their
+# command runs, so a command that needs no TensorFlow never pays for importing it.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "data": ("tools.data_cli", "inspect an interaction log: counts, split sizes, bad rows"),
-    "legacy-train": ("tools.legacy_cli", "train the TF1 graph-mode model (the reference)"),
+    "train": ("tools.train_cli:configure", "train the migrated Keras 3 recommender (main job)"),
+    "recommend": ("tools.train_cli:configure_recommend", "top-K items for a user of a model"),
+    "legacy-train": ("tools.legacy_cli:configure", "train the TF1 graph-mode model (reference)"),
+    "data": ("tools.data_cli:configure", "inspect an interaction log: counts and split sizes"),
 }
 
 
@@ -45,15 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
     parser = build_parser()
     if not argv or argv[0] not in COMMANDS:
         parser.parse_args(argv)  # handles --help, --version and unknown commands (exit 2)
         parser.print_help()
         return 2
     name = argv[0]
-    module = import_module(COMMANDS[name][0])
+    module_name, function = COMMANDS[name][0].split(":")
     command_parser = argparse.ArgumentParser(prog=f"tf2rec {name}", description=COMMANDS[name][1])
-    run: Callable[[argparse.Namespace], int] = module.configure(command_parser)
+    configure = getattr(import_module(module_name), function)
+    run: Callable[[argparse.Namespace], int] = configure(command_parser)
     args = command_parser.parse_args(argv[1:])
     from interactions import DataError
 

@@ -67,10 +67,17 @@ def add_training_arguments(
     group.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
 
 
-def prepare_model_dir(path: Path, overwrite: bool, marker: str) -> None:
-    """Create the model dir; refuse to mix a new model into an old one unless asked to."""
+def prepare_model_dir(
+    path: Path, overwrite: bool, marker: str, resumable: str | None = None
+) -> bool:
+    """Create the model dir; refuse to mix a new model into an old one unless asked to.
+
+    Returns True when `path` holds an interrupted run (its `resumable` folder) to resume.
+    """
     if path.exists() and not path.is_dir():
         raise UsageError(f"--model-dir {path} is a file; pass a directory")
+    if resumable and (path / resumable).is_dir() and not overwrite:
+        return True
     if path.is_dir() and any(path.iterdir()):
         if not overwrite:
             raise UsageError(
@@ -89,6 +96,7 @@ def prepare_model_dir(path: Path, overwrite: bool, marker: str) -> None:
         raise UsageError(f"cannot create --model-dir {path}: {err.strerror}") from None
     if not os.access(path, os.W_OK):
         raise UsageError(f"--model-dir {path} is not writable")
+    return False
 
 
 def results_table(rows: dict[str, dict[str, float]], k: int = 10) -> str:

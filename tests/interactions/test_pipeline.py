@@ -114,3 +114,11 @@ def test_popularity_baseline_on_default_data_is_a_real_but_beatable_bar():
     split = leave_last_out(synthetic())
     pop = evaluate_popularity(split.train, split.test, split.n_items)
     assert 0.03 < pop["recall@10"] < 0.2
+
+
+def test_sample_candidates_refuses_users_who_have_seen_everything():
+    from interactions.ranking import sample_candidates
+
+    split = leave_last_out(synthetic(20, 5, 100, seed=0))
+    with pytest.raises(ValueError, match="have seen every item"):
+        sample_candidates(split.test, split.n_items)

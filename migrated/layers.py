@@ -1,0 +1,195 @@
+"""Keras 3 layers of the two-tower recommender, mirroring `legacy/model.py` op for op.
+
+Hyper-parameters and sub-layers live in `__init__`, weights are created lazily in `build()`,
+the computation is in `call()`, and every layer round-trips through `get_config()`.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+PACKAGE = "tf2rec"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Linear(keras.layers.Layer):
+    """`x @ kernel + bias`, the legacy `dense()` helper as a layer.
+
+    >>> layer = Linear(4)
+    >>> tuple(layer(ops.ones((2, 3))).shape)
+    (2, 4)
+    """
+
+    def __init__(self, units: int, kernel_initializer="glorot_uniform", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.units = units
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape) -> None:
+        in_dim = input_shape[-1]
+        if in_dim is None:
+            raise ValueError(
+                f"{self.name}: the last input dimension must be known, got {input_shape}"
+            )
+        self.kernel = self.add_weight(
+            shape=(in_dim, self.units), initializer=self.kernel_initializer, name="kernel"
+        )
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, inputs):
+        """Args: inputs `[..., in_dim]`. Returns `[..., units]`."""
+        return ops.matmul(inputs, self.kernel) + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MLPBlock(keras.layers.Layer):
+    """Linear -> ReLU -> Linear, with both sub-layers created in `__init__`.
+
+    >>> block = MLPBlock(hidden_units=8, output_units=4)
+    >>> tuple(block(ops.ones((2, 6))).shape)
+    (2, 4)
+    """
+
+    def __init__(self, hidden_units: int, output_units: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.hidden_units = hidden_units
+        self.output_units = output_units
+        self.hidden = Linear(hidden_units, name="hidden")
+        self.output_layer = Linear(output_units, name="output")
+
+    def build(self, input_shape) -> None:
+        self.hidden.build(input_shape)
+        self.output_layer.build((*input_shape[:-1], self.hidden_units))
+
+    def call(self, inputs):
+        """Args: inputs `[B, in_dim]`. Returns `[B, output_units]`."""
+        return self.output_layer(ops.relu(self.hidden(inputs)))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "hidden_units": self.hidden_units,
+            "output_units": self.output_units,
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ItemTower(keras.layers.Layer):
+    """Item id -> embedding. Its table also embeds the items of a user's history.
+
+    >>> tower = ItemTower(n_items=10, embedding_dim=4)
+    >>> tuple(tower(ops.array([[1, 2, 0]])).shape)
+    (1, 3, 4)
+    """
+
+    def __init__(
+        self, n_items: int, embedding_dim: int, init_stddev: float = 0.05, **kwargs
+    ) -> None:
+        super().__init__(**kwargs)
+        self.n_items = n_items
+        self.embedding_dim = embedding_dim
+        self.init_stddev = init_stddev
+        self.embedding = keras.layers.Embedding(
+            n_items,
+            embedding_dim,
+            name="item_embedding",
+            embeddings_initializer=keras.initializers.RandomNormal(stddev=init_stddev),
+        )
+
+    def build(self, input_shape) -> None:
+        self.embedding.build(input_shape)
+
+    def call(self, items):
+        """Args: items, int ids of any shape `S`. Returns `S + [embedding_dim]`."""
+        return self.embedding(items)
+
+    @property
+    def table(self):
+        """The `[n_items, embedding_dim]` item embedding table (for full-catalogue scoring)."""
+        return self.embedding.embeddings
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "n_items": self.n_items,
+            "embedding_dim": self.embedding_dim,
+            "init_stddev": self.init_stddev,
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class UserTower(keras.layers.Layer):
+    """[user embedding, masked mean of the history's item vectors] -> MLP -> user vector.
+
+    The history's item vectors come from the `ItemTower`, so both towers share one table.
+
+    >>> tower = UserTower(n_users=5, embedding_dim=4, hidden_units=8)
+    >>> history = ops.array([[3, 1, 0]])
+    >>> vectors = ItemTower(10, 4)(history)
+    >>> tuple(tower(ops.array([2]), vectors, history).shape)
+    (1, 4)
+    """
+
+    def __init__(
+        self,
+        n_users: int,
+        embedding_dim: int,
+        hidden_units: int,
+        init_stddev: float = 0.05,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.n_users = n_users
+        self.embedding_dim = embedding_dim
+        self.hidden_units = hidden_units
+        self.init_stddev = init_stddev
+        self.embedding = keras.layers.Embedding(
+            n_users,
+            embedding_dim,
+            name="user_embedding",
+            embeddings_initializer=keras.initializers.RandomNormal(stddev=init_stddev),
+        )
+        self.mlp = MLPBlock(hidden_units, embedding_dim, name="mlp")
+
+    def build(self, user_shape, history_vectors_shape=None, history_shape=None) -> None:
+        self.embedding.build(user_shape)
+        self.mlp.build((None, 2 * self.embedding_dim))
+
+    def call(self, user, history_vectors, history):
+        """Args:
+            user: `[B]` user ids.
+            history_vectors: `[B, L, D]` item vectors of the history.
+            history: `[B, L]` item ids of the history, 0 where padded.
+
+        Returns: `[B, D]` user vectors.
+        """
+        if len(history_vectors.shape) != 3 or history_vectors.shape[-1] != self.embedding_dim:
+            raise ValueError(
+                f"{self.name}: expected history vectors [B, L, {self.embedding_dim}], "
+                f"received {tuple(history_vectors.shape)}"
+            )
+        user_vec = self.embedding(user)
+        mask = ops.expand_dims(ops.cast(ops.greater(history, 0), "float32"), -1)
+        count = ops.maximum(ops.sum(mask, axis=1), 1.0)
+        history_mean = ops.sum(history_vectors * mask, axis=1) / count
+        return self.mlp(ops.concatenate([user_vec, history_mean], axis=1))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "n_users": self.n_users,
+            "embedding_dim": self.embedding_dim,
+            "hidden_units": self.hidden_units,
+            "init_stddev": self.init_stddev,
+        }

@@ -1,0 +1,104 @@
+"""Recommendations from a model directory written by `tf2rec train`, by raw ids."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from interactions import DataError, Vocab, load_vocabs
+from interactions.split import UserSequences
+from migrated.model import TwoTowerRecommender
+
+MODEL_FILE = "model.keras"
+HISTORY_FILE = "history.npz"
+
+
+class Recommender:
+    """A trained model with its vocabularies and every user's interactions."""
+
+    def __init__(
+        self,
+        model: TwoTowerRecommender,
+        users: Vocab,
+        items: Vocab,
+        sequences: UserSequences,
+        popularity: np.ndarray,
+    ) -> None:
+        self.model = model
+        self.users = users
+        self.items = items
+        self.sequences = sequences
+        self.popularity = popularity
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> Recommender:
+        """Load with Keras safe mode (no arbitrary code from the file is run)."""
+        model_dir = Path(model_dir)
+        if not model_dir.is_dir():
+            raise DataError(
+                f"{model_dir}: no such model directory; train one with "
+                f"`tf2rec train --model-dir {model_dir}`"
+            )
+        path = model_dir / MODEL_FILE
+        if not path.is_file():
+            raise DataError(f"{path}: missing; is {model_dir} a directory `tf2rec train` wrote?")
+        if not zipfile.is_zipfile(path):
+            raise DataError(
+                f"{path}: not a .keras archive (corrupt or truncated); retrain "
+                "the model or restore the file"
+            )
+        try:
+            model = keras.saving.load_model(path, safe_mode=True)
+        except (ValueError, TypeError, OSError, KeyError, zipfile.BadZipFile) as err:
+            raise DataError(
+                f"{path}: cannot load the model ({type(err).__name__}: "
+                f"{str(err)[:200]}); retrain it or restore the file"
+            ) from None
+        if not isinstance(model, TwoTowerRecommender):
+            raise DataError(f"{path}: holds a {type(model).__name__}, not a TwoTowerRecommender")
+        users, items = load_vocabs(model_dir)
+        try:
+            with np.load(model_dir / HISTORY_FILE) as saved:
+                sequences = UserSequences(indptr=saved["indptr"], items=saved["items"])
+                popularity = saved["popularity"]
+        except (OSError, KeyError, ValueError) as err:
+            raise DataError(
+                f"{model_dir / HISTORY_FILE}: cannot read the users' interactions "
+                f"({err}); retrain the model"
+            ) from None
+        return cls(model, users, items, sequences, popularity)
+
+    def for_user(
+        self, raw_user: int, k: int = 10, exclude_seen: bool = True
+    ) -> tuple[list[int], str | None]:
+        """Top-`k` raw item ids for a raw user id, best first, and a note for the user (or None).
+
+        A user the model has not seen gets the most popular items instead of an error.
+        """
+        user = int(self.users.encode([raw_user])[0])
+        if user == Vocab.PAD:
+            top = _top_k(self.popularity.astype(np.float64), k)
+            return self.items.decode(top).tolist(), (
+                f"user {raw_user} is not in the training data; showing the {len(top)} most "
+                "popular items"
+            )
+        seen = self.sequences.row(user)
+        history = self.sequences.recent(np.array([user]), self.model.history_length)
+        vectors = self.model.user_vectors(np.array([user], np.int32), history)
+        scores = keras.ops.convert_to_numpy(self.model.catalogue_scores(vectors))[0]
+        scores = scores.astype(np.float64)
+        if exclude_seen:
+            scores[seen] = -np.inf
+        return self.items.decode(_top_k(scores, k)).tolist(), None
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k best scores (ties: lower index first), never the padding index 0."""
+    scores = scores.copy()
+    scores[0] = -np.inf
+    order = np.argsort(-scores, kind="stable")
+    order = order[np.isfinite(scores[order])]
+    return order[:k]

@@ -1,0 +1,152 @@
+"""The main job: train the migrated recommender with `model.fit` and write a servable model dir.
+
+The model dir holds `model.keras` (Keras format, loads in safe mode), `saved_model/` (TF
+Serving), `vocab.json`, `config.json` (settings and final metrics), `history.npz` (each
+user's items, for `tf2rec recommend`), TensorBoard logs under `logs/`, and while a run is in
+progress `backup/` (`BackupAndRestore`): a killed run started again with the same command
+resumes at the epoch it was in.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from interactions import BatchSampler, Split, save_vocabs
+from interactions.ranking import evaluate_popularity
+from migrated.data import EpochTracker, eval_dataset, training_dataset
+from migrated.export import export_saved_model
+from migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
+from migrated.model import TwoTowerRecommender
+
+CONFIG_FILE = "config.json"
+MODEL_FILE = "model.keras"
+HISTORY_FILE = "history.npz"
+BACKUP_DIR = "backup"
+LOSSES = ("ns", "sampled_softmax")
+MONITOR = "val_recall_at_10"
+
+
+def make_optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
+    if name == "sgd":
+        return keras.optimizers.SGD(lr)
+    if name == "adagrad":
+        return keras.optimizers.Adagrad(lr)
+    if name == "adam":
+        return keras.optimizers.Adam(lr)
+    raise ValueError(f"unknown optimizer {name!r}; choose one of sgd, adagrad, adam")
+
+
+def make_loss(name: str, sampler: BatchSampler) -> keras.losses.Loss:
+    if name == "ns":
+        return NegativeSamplingLoss()
+    if name == "sampled_softmax":
+        return SampledSoftmaxLoss(sampler.negative_probabilities(), sampler.negatives)
+    raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+
+
+def train(
+    split: Split,
+    model_dir: str | Path,
+    *,
+    epochs: int = 10,
+    steps: int | None = None,
+    batch_size: int = 1024,
+    negatives: int = 8,
+    history_length: int = 20,
+    optimizer: str = "adam",
+    lr: float = 0.01,
+    embedding_dim: int = 32,
+    hidden_units: int = 64,
+    sampler: str = "uniform",
+    loss: str = "ns",
+    seed: int = 0,
+    patience: int = 3,
+    verbose: int | str = "auto",
+    callbacks=(),
+) -> dict:
+    """Fit on `split`, keep the best epoch by validation Recall@10, write the model dir.
+
+    Returns a dict: `test` (the model's test metrics), `popularity` (the baseline's),
+    `history` (Keras' per-epoch logs), `resumed_from_epoch` and `seconds`.
+    """
+    model_dir = Path(model_dir)
+    started = time.time()
+    keras.utils.set_random_seed(seed)
+    batches = BatchSampler(
+        split.train,
+        split.n_items,
+        batch_size=batch_size,
+        negatives=negatives,
+        history_length=history_length,
+        sampler=sampler,
+        seed=seed,
+    )
+    model = TwoTowerRecommender(
+        split.n_users, split.n_items, embedding_dim, hidden_units, history_length
+    )
+    model.build()  # BackupAndRestore loads into existing weights
+    model.compile(optimizer=make_optimizer(optimizer, lr), loss=make_loss(loss, batches))
+
+    tracker = EpochTracker()
+    backup = keras.callbacks.BackupAndRestore(str(model_dir / BACKUP_DIR))
+    fit_callbacks = [
+        tracker,
+        backup,
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.EarlyStopping(
+            monitor=MONITOR, mode="max", patience=patience, restore_best_weights=True
+        ),
+        keras.callbacks.TensorBoard(str(model_dir / "logs")),
+        *callbacks,
+    ]
+    fit = model.fit(
+        training_dataset(batches, tracker, steps),
+        epochs=1 if steps else epochs,
+        validation_data=eval_dataset(split.validation, history_length),
+        callbacks=fit_callbacks,
+        shuffle=False,  # the sampler already shuffles, by seed
+        verbose=verbose,
+    )
+    if not fit.history or any(not np.isfinite(v) for v in fit.history.get("loss", [])):
+        raise FloatingPointError("training diverged (loss is NaN); lower --lr")
+    resumed_from = int(fit.epoch[0]) if fit.epoch else 0
+
+    test = model.evaluate(eval_dataset(split.test, history_length), return_dict=True, verbose=0)
+    test = {name.replace("_at_", "@"): float(value) for name, value in test.items()}
+    popularity = evaluate_popularity(split.train, split.test, split.n_items)
+
+    model.save(model_dir / MODEL_FILE)
+    export_saved_model(model, model_dir / "saved_model")
+    save_vocabs(model_dir, split.users, split.items)
+    np.savez(
+        model_dir / HISTORY_FILE,
+        indptr=split.sequences.indptr,
+        items=split.sequences.items,
+        popularity=split.train.item_counts(split.n_items),
+    )
+    config = {
+        "model": model.get_config(),
+        "optimizer": optimizer,
+        "lr": lr,
+        "loss": loss,
+        "batch_size": batch_size,
+        "negatives": negatives,
+        "sampler": sampler,
+        "seed": seed,
+        "epochs_run": len(fit.epoch) + resumed_from,
+        "test": test,
+        "popularity": popularity,
+    }
+    (model_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    return {
+        "test": test,
+        "popularity": popularity,
+        "history": fit.history,
+        "resumed_from_epoch": resumed_from,
+        "seconds": time.time() - started,
+    }

@@ -1,0 +1,160 @@
+"""Layers and losses of the migrated model, checked against numpy and TensorFlow's own ops."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import ops
+
+from migrated import (
+    ItemTower,
+    Linear,
+    MLPBlock,
+    NegativeSamplingLoss,
+    PackedNegativeSamplingLoss,
+    SampledSoftmaxLoss,
+    UserTower,
+)
+from migrated.losses import sampled_softmax_from_expected_counts
+
+
+def np_(x):
+    return ops.convert_to_numpy(x)
+
+
+def test_linear_builds_lazily_from_the_input():
+    layer = Linear(3)
+    assert not layer.weights
+    x = np.arange(8, dtype="float32").reshape(2, 4)
+    y = layer(x)
+    assert [tuple(w.shape) for w in layer.weights] == [(4, 3), (3,)]
+    np.testing.assert_allclose(np_(y), x @ np_(layer.kernel) + np_(layer.bias), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        Linear(5, name="lin"),
+        MLPBlock(6, 3, name="mlp"),
+        ItemTower(12, 4, name="it"),
+        UserTower(7, 4, 9, init_stddev=0.1, name="ut"),
+    ],
+)
+def test_get_config_round_trip(layer):
+    clone = type(layer).from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+
+
+def test_user_tower_is_the_masked_mean_then_the_mlp():
+    items, users = ItemTower(10, 4), UserTower(5, 4, 6)
+    history = np.array([[3, 1, 0, 0], [0, 0, 0, 0]], dtype="int32")
+    user = np.array([2, 4], dtype="int32")
+    out = np_(users(user, items(history), history))
+    table = np_(items.table)
+    mean = np.stack([(table[3] + table[1]) / 2, np.zeros(4, "float32")])
+    features = np.concatenate([np_(users.embedding.embeddings)[user], mean], axis=1)
+    mlp = users.mlp
+    hidden = np.maximum(features @ np_(mlp.hidden.kernel) + np_(mlp.hidden.bias), 0)
+    expected = hidden @ np_(mlp.output_layer.kernel) + np_(mlp.output_layer.bias)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_user_tower_rejects_wrong_history_shape():
+    with pytest.raises(
+        ValueError, match=r"expected history vectors \[B, L, 4\], received \(2, 4\)"
+    ):
+        UserTower(5, 4, 6)(np.array([1, 2]), np.zeros((2, 4), "float32"), np.zeros((2, 3)))
+
+
+def ns_numpy(logits):
+    logits = logits.astype(np.float64)
+    log_sigmoid = lambda x: -np.logaddexp(0, -x)  # noqa: E731
+    return np.mean(-log_sigmoid(logits[:, 0]) - log_sigmoid(-logits[:, 1:]).sum(axis=1))
+
+
+def test_negative_sampling_loss_against_numpy():
+    logits = np.random.default_rng(0).normal(0, 3, size=(64, 9)).astype("float32")
+    assert float(NegativeSamplingLoss()(None, logits)) == pytest.approx(ns_numpy(logits), rel=1e-6)
+
+
+def test_negative_sampling_loss_matches_tf_sigmoid_cross_entropy_bitwise():
+    logits = tf.constant(np.random.default_rng(1).normal(0, 4, size=(32, 6)), tf.float32)
+    pos = tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.ones_like(logits[:, 0]), logits=logits[:, 0]
+    )
+    neg = tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.zeros_like(logits[:, 1:]), logits=logits[:, 1:]
+    )
+    per_row = pos + tf.reduce_sum(neg, axis=1)
+    ours = NegativeSamplingLoss().call(None, logits)
+    assert np.array_equal(np_(ours).view(np.uint32), per_row.numpy().view(np.uint32))
+
+
+def test_packed_variant_equals_the_implied_label_loss():
+    logits = np.random.default_rng(2).normal(size=(16, 5)).astype("float32")
+    packed = np.zeros_like(logits)
+    packed[:, 0] = 1
+    assert float(PackedNegativeSamplingLoss()(packed, logits)) == float(
+        NegativeSamplingLoss()(None, logits)
+    )
+
+
+def test_losses_reject_logits_without_negatives():
+    with pytest.raises(ValueError, match=r"expected logits \[B, 1 \+ K\].*received shape \(4, 1\)"):
+        NegativeSamplingLoss()(None, np.zeros((4, 1), "float32"))
+
+
+def test_sampled_softmax_matches_tf_nn_sampled_softmax_loss():
+    rng = np.random.default_rng(3)
+    n_items, dim, batch, num_sampled = 50, 8, 32, 10
+    weights = tf.constant(rng.normal(size=(n_items, dim)), tf.float32)
+    inputs = tf.constant(rng.normal(size=(batch, dim)), tf.float32)
+    labels = rng.integers(0, n_items, size=(batch, 1)).astype("int64")
+    labels[:4, 0] = 7  # rows whose positive is also sampled: accidental hits
+    sampled_values = tf.random.log_uniform_candidate_sampler(
+        true_classes=labels,
+        num_true=1,
+        num_sampled=num_sampled,
+        unique=False,
+        range_max=n_items,
+        seed=4,
+    )
+    sampled = np.array(sampled_values.sampled_candidates)
+    sampled[0] = 7
+    sampled_values = (
+        tf.constant(sampled),
+        sampled_values.true_expected_count,
+        sampled_values.sampled_expected_count,
+    )
+    # tf's log-uniform q(i) = log((i + 2) / (i + 1)) / log(range_max + 1)
+    q = np.log((np.arange(n_items) + 2) / (np.arange(n_items) + 1)) / np.log(n_items + 1)
+    sampled_values = (
+        sampled_values[0],
+        tf.constant(num_sampled * q[labels], tf.float32),
+        tf.constant(num_sampled * q[sampled], tf.float32),
+    )
+    expected = tf.nn.sampled_softmax_loss(
+        weights,
+        tf.zeros(n_items),
+        labels,
+        inputs,
+        num_sampled,
+        n_items,
+        sampled_values=sampled_values,
+        remove_accidental_hits=True,
+    ).numpy()
+
+    ids = np.concatenate([labels, np.broadcast_to(sampled, (batch, num_sampled))], axis=1)
+    logits = np.einsum("bd,bkd->bk", inputs.numpy(), weights.numpy()[ids])
+    per_row = sampled_softmax_from_expected_counts(
+        logits.astype("float32"), ids, np.log(num_sampled * q[ids]).astype("float32")
+    )
+    np.testing.assert_allclose(np_(per_row), expected, rtol=1e-5)
+    loss = SampledSoftmaxLoss(q, num_sampled)(ids, logits.astype("float32"))
+    assert float(loss) == pytest.approx(expected.mean(), rel=1e-5)
+
+
+def test_sampled_softmax_config_round_trip():
+    loss = SampledSoftmaxLoss([0.0, 0.5, 0.5], 4, remove_accidental_hits=False)
+    clone = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert clone.get_config() == loss.get_config()

@@ -1,0 +1,181 @@
+"""The main job: `tf2rec train` / `tf2rec recommend`, resuming, and bad input."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tools.cli import main
+
+
+def exit_code(argv) -> int:
+    try:
+        return main(argv)
+    except SystemExit as stop:
+        return stop.code
+
+
+def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_path):
+    model_dir = tmp_path / "model"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.cli",
+            "train",
+            "--model-dir",
+            str(model_dir),
+            "--epochs",
+            "5",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.stdout.splitlines()
+        if line.startswith(("two-tower", "popularity"))
+    }
+    assert float(rows["two-tower"][3]) > 1.5 * float(rows["popularity"][1]), out.stdout
+    names = {p.name for p in model_dir.iterdir()}
+    assert {
+        "model.keras",
+        "saved_model",
+        "vocab.json",
+        "config.json",
+        "history.npz",
+        "logs",
+    } <= names
+    assert "backup" not in names  # removed once a run finishes
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["model"]["n_items"] == 2001 and config["loss"] == "ns"
+
+    recommend = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.cli",
+            "recommend",
+            "--model-dir",
+            str(model_dir),
+            "--user",
+            "17",
+            "--k",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert recommend.returncode == 0, recommend.stderr
+    items = [int(x) for x in recommend.stdout.split()]
+    assert len(items) == 5 and len(set(items)) == 5 and all(1 <= i <= 2000 for i in items)
+
+    unknown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.cli",
+            "recommend",
+            "--model-dir",
+            str(model_dir),
+            "--user",
+            "999999",
+            "--k",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert unknown.returncode == 0
+    assert "note: user 999999 is not in the training data; showing the 3 most popular" in (
+        unknown.stderr
+    )
+    assert len(unknown.stdout.split()) == 3
+
+
+RUN = """
+    import json, os, sys
+    import keras
+    from interactions import leave_last_out, synthetic
+    from migrated.train import train
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == int(os.environ.get("CRASH_AT_EPOCH", -1)):
+                os._exit(17)  # as if the machine went away
+
+    split = leave_last_out(synthetic(300, 200, 9_000, seed=3))
+    result = train(split, sys.argv[1], epochs=4, batch_size=256, negatives=4,
+                   history_length=5, embedding_dim=8, hidden_units=8, patience=10,
+                   verbose=0, callbacks=[Crash()])
+    print(json.dumps({"loss": result["history"]["loss"],
+                      "resumed_from": result["resumed_from_epoch"]}))
+"""
+
+
+def run_job(model_dir, crash_at=None):
+    import os
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    if crash_at is not None:
+        env["CRASH_AT_EPOCH"] = str(crash_at)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(RUN), str(model_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+    whole = run_job(tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    uninterrupted = json.loads(whole.stdout.splitlines()[-1])
+
+    crashed = run_job(tmp_path / "resumed", crash_at=1)
+    assert crashed.returncode == 17
+    assert (tmp_path / "resumed" / "backup").is_dir()
+    again = run_job(tmp_path / "resumed")
+    assert again.returncode == 0, again.stderr[-2000:]
+    resumed = json.loads(again.stdout.splitlines()[-1])
+    assert resumed["resumed_from"] == 2
+    # epochs 3 and 4 see the same weights, optimizer state and batches as without the crash
+    assert resumed["loss"] == uninterrupted["loss"][2:]
+    assert not (tmp_path / "resumed" / "backup").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--model-dir", "{tmp}/m", "--data", "{tmp}/none.csv"], "none.csv: no such file"),
+        (["train", "--model-dir", "{tmp}/m", "--loss", "bpr"], "invalid choice: 'bpr'"),
+        (
+            ["recommend", "--model-dir", "{tmp}/nothing", "--user", "1"],
+            "nothing: no such model directory; train one with `tf2rec train",
+        ),
+        (["recommend", "--model-dir", "{tmp}", "--user", "1"], "model.keras: missing"),
+        (
+            ["recommend", "--model-dir", "{tmp}/m", "--user", "x"],
+            "argument --user: invalid int value: 'x'",
+        ),
+    ],
+)
+def test_bad_input_is_one_clear_line(tmp_path, capsys, argv, message):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert exit_code(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_corrupt_model_file(tmp_path, capsys):
+    (tmp_path / "model.keras").write_bytes(b"\x00not a zip")
+    assert exit_code(["recommend", "--model-dir", str(tmp_path), "--user", "1"]) == 2
+    assert "model.keras: not a .keras archive (corrupt or truncated)" in capsys.readouterr().err
