@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL_DIR ?= runs/model
 LEGACY_DIR ?= runs/legacy
 
-.PHONY: setup train legacy test test-slow test-all lint format clean
+.PHONY: setup train legacy scan rules test test-slow test-all lint format clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ train: $(STAMP)
 
 legacy: $(STAMP)
 	$(VENV)/bin/tf2rec legacy-train --model-dir $(LEGACY_DIR) --overwrite
+
+# Report every TF1 idiom in the legacy model (exit 0: the findings are expected there).
+scan: $(STAMP)
+	$(VENV)/bin/tf2rec scan legacy/ --fail-on never
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -1,0 +1,40 @@
+"""Every rule's own VALID and INVALID examples, and its documentation page."""
+
+import pytest
+
+from tools.scan.engine import scan_source
+from tools.scan.reports import rule_page
+from tools.scan.rules import RULES
+
+
+def ids_found(code: str, rule) -> list[str]:
+    return [f.rule_id for f in scan_source("example.py", code, [rule()])]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_invalid_examples_are_reported(rule):
+    assert rule.INVALID, f"{rule.id} has no INVALID example"
+    for code in rule.INVALID:
+        assert rule.id in ids_found(code, rule), code
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_valid_examples_are_not_reported(rule):
+    assert rule.VALID, f"{rule.id} has no VALID example"
+    for code in rule.VALID:
+        assert rule.id not in ids_found(code, rule), code
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_page_has_every_section(rule):
+    page = rule_page(rule)
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+        assert heading in page
+    assert rule.INVALID[0].strip() in page and rule.replacement in page
+    assert rule.describe()
+
+
+def test_ids_are_unique_and_well_formed():
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids)) and all(len(i) == 5 and i.startswith("TF") for i in ids)
+    assert len(RULES) >= 40

@@ -1,0 +1,180 @@
+"""`tf2rec scan` / `tf2rec rules` as users run them: formats, exit codes, config, baseline."""
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tools.cli import main
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "scan"
+SARIF_SCHEMA = Path(__file__).parents[2] / ".." / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of the fixtures as the current directory (with no pyproject.toml above it)."""
+    shutil.copytree(FIXTURES, tmp_path / "src")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def scan(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        code = main(["scan", *args])
+    except SystemExit as stop:
+        code = stop.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_output_is_ruff_style_and_exit_code_1(project, capsys):
+    code, out, _ = scan(capsys, "src/keras2_model.py")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "src/keras2_model.py:10:20: TF701 [error] `.compiled_loss` does not exist in Keras 3"
+    )
+    assert out.splitlines()[-1].startswith("Found 6 finding(s) in 1 of 1 file(s): 5 error, ")
+
+
+@pytest.mark.parametrize("fail_on, expected", [("error", 1), ("never", 0), ("info", 1)])
+def test_fail_on(project, capsys, fail_on, expected):
+    assert scan(capsys, "src/keras2_model.py", "--fail-on", fail_on)[0] == expected
+
+
+def test_only_warnings_pass_fail_on_error(project, capsys):
+    path = project / "warn.py"
+    path.write_text("import tensorflow.compat.v1 as tf\nsess = tf.Session()\n")
+    assert scan(capsys, str(path), "--fail-on", "error")[0] == 0
+    assert scan(capsys, str(path), "--fail-on", "warning")[0] == 1
+
+
+def test_clean_file_exits_0(project, capsys):
+    code, out, _ = scan(capsys, "src/no_tensorflow.py")
+    assert (code, out) == (0, "No findings in 1 file(s).\n")
+
+
+def test_usage_errors_exit_2(project, capsys):
+    code, _, err = scan(capsys, "missing_dir")
+    assert code == 2 and "missing_dir: no such file or directory" in err
+    code, _, err = scan(capsys, "src", "--select", "XX9")
+    assert code == 2 and "unknown rule or prefix 'XX9'" in err
+    assert scan(capsys, "src", "--format", "yaml")[0] == 2
+
+
+def test_select_and_ignore_by_prefix(project, capsys):
+    _, out, _ = scan(capsys, "src/aliased_imports.py", "--select", "TF5", "--ignore", "TF506")
+    assert {line.split()[1] for line in out.splitlines()[:-1]} == {"TF501"}
+
+
+def test_inline_suppression(project, capsys):
+    path = project / "s.py"
+    path.write_text(
+        "import tensorflow as tf\n"
+        "a = tf.placeholder(tf.float32)  # tf2rec: ignore[TF201]\n"
+        "b = tf.Session()  # tf2rec: ignore\n"
+        "c = tf.placeholder(tf.float32)  # tf2rec: ignore[TF101]\n"
+    )
+    _, out, _ = scan(capsys, str(path))
+    assert [line.split(":")[1] for line in out.splitlines()[:-1]] == ["4"]
+
+
+def test_defaults_from_pyproject(project, capsys):
+    (project / "pyproject.toml").write_text(
+        '[tool.tf2rec]\nselect = ["TF7"]\nexclude = ["*/aliased_*"]\nfail-on = "never"\n'
+    )
+    code, out, _ = scan(capsys, "src")
+    assert code == 0
+    assert {line.split()[1] for line in out.splitlines()[:-1]} == {
+        "TF701",
+        "TF702",
+        "TF703",
+        "TF704",
+    }
+    (project / "pyproject.toml").write_text('[tool.tf2rec]\nfail_on = "never"\n')
+    code, _, err = scan(capsys, "src")
+    assert code == 2 and "unknown key 'fail_on' in [tool.tf2rec]" in err
+
+
+def test_baseline_reports_only_new_findings(project, capsys):
+    code, _, err = scan(capsys, "src", "--baseline", "baseline.json")
+    assert code == 0 and "baseline baseline.json written with 23 finding(s)" in err
+    assert scan(capsys, "src", "--baseline", "baseline.json")[0] == 0
+    # unrelated edits move lines: old findings stay known; a new idiom is reported
+    path = project / "src" / "keras2_model.py"
+    path.write_text("# moved\n\n" + path.read_text() + "sess = tf.Session()\n")
+    code, out, _ = scan(capsys, "src", "--baseline", "baseline.json")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "src/keras2_model.py:23:8: TF101 [error] `tf.Session` creates a graph-mode session "
+        "(`tf.Session` no longer exists in TF 2.21's `tensorflow`)"
+    )
+    (project / "bad.json").write_text("[]")
+    code, _, err = scan(capsys, "src", "--baseline", "bad.json")
+    assert code == 2 and "not a tf2rec baseline" in err
+
+
+def test_jobs_give_the_same_report(project, capsys):
+    one = scan(capsys, "src", "--format", "json")[1]
+    two = scan(capsys, "src", "--format", "json", "--jobs", "2")[1]
+    assert one == two
+
+
+def test_json_schema_fields(project, capsys):
+    code, out, _ = scan(capsys, "src", "--format", "json", "--output", "report.json")
+    assert code == 1 and out == ""
+    report = json.loads((project / "report.json").read_text())
+    assert report["schema_version"] == 1 and report["files_scanned"] == 5
+    assert report["summary"]["by_rule"]["TF501"] == 4
+    first = report["findings"][0]
+    assert set(first) == {
+        "rule",
+        "name",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "replacement",
+        "migrated",
+        "fingerprint",
+    }
+    assert (first["path"], first["line"], first["rule"]) == ("src/aliased_imports.py", 3, "TF501")
+    assert report["readiness"] == pytest.approx(1 / 5)
+
+
+def test_markdown_has_summary_tables_and_readiness(project, capsys):
+    out = scan(capsys, "src", "--format", "markdown")[1]
+    assert "**Migration readiness: 20%** (1 of 5 files have no error or warning finding)" in out
+    assert "| `TF501` contrib | error | 4 |" in out
+    assert "| `src/aliased_imports.py` | 7 | 8 | 0 |" in out
+
+
+def test_sarif_is_valid_2_1_0_with_rules_and_relative_paths(project, capsys):
+    out = scan(capsys, "src", "--format", "sarif")[1]
+    log = json.loads(out)
+    jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()))
+    run = log["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert "TF501" in rules and rules["TF501"]["help"]["markdown"].startswith("# TF501")
+    result = run["results"][0]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "src/aliased_imports.py",
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    assert len(result["partialFingerprints"]["primaryLocationLineHash"]) == 32
+
+
+def test_rules_command(capsys):
+    assert main(["rules"]) == 0
+    listing = capsys.readouterr().out
+    assert listing.count("\n") >= 40 and "TF101  warning" in listing
+    assert main(["rules", "tf502"]) == 0
+    assert capsys.readouterr().out.startswith("# TF502 v1-layers (error)")
+    assert main(["rules", "TF999"]) == 2
+    assert "unknown rule 'TF999'" in capsys.readouterr().err

@@ -1,0 +1,93 @@
+"""Keras 2 idioms that break on Keras 3."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tools.scan.rule import Rule, Severity
+
+
+class CompiledLossMetricsRule(Rule):
+    """`self.compiled_loss` and `self.compiled_metrics` are gone in Keras 3. A custom
+    `train_step` calls `self.compute_loss(...)` and updates metric objects."""
+
+    id = "TF701"
+    name = "compiled-loss-metrics"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` does not exist in Keras 3"
+    replacement = "`self.compute_loss(x=x, y=y, y_pred=y_pred)`; update `self.metrics` objects"
+    migrated = "migrated.model.TwoTowerRecommender.train_step"
+    VALID = [
+        "import keras\nclass M(keras.Model):\n    def train_step(self, data):\n"
+        "        loss = self.compute_loss(x=data, y=None, y_pred=self(data))\n"
+    ]
+    INVALID = [
+        "import keras\nclass M(keras.Model):\n    def train_step(self, data):\n"
+        "        loss = self.compiled_loss(y, y_pred)\n"
+    ]
+
+    def on_attribute(self, ctx, node: cst.Attribute) -> None:
+        if node.attr.value in ("compiled_loss", "compiled_metrics"):
+            ctx.report(self, node, name=f".{node.attr.value}")
+
+
+class LegacyOptimizersRule(Rule):
+    """`keras.optimizers.legacy` held the Keras 2 optimizers; in Keras 3 they only raise."""
+
+    id = "TF702"
+    name = "keras-legacy-optimizers"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}`: Keras 3 has no legacy optimizers"
+    replacement = "`keras.optimizers.Adam` & co."
+    prefixes = ("tf.keras.optimizers.legacy", "keras.optimizers.legacy")
+    VALID = ["import keras\nopt = keras.optimizers.Adam()\n"]
+    INVALID = ["import tensorflow as tf\nopt = tf.keras.optimizers.legacy.Adam()\n"]
+
+    def on_import(self, ctx, node, module) -> None:
+        if self.matches(module):
+            ctx.report(self, node, name=module)
+
+
+class BackendSessionRule(Rule):
+    """Keras 3 has no session: `keras.backend.get_session` / `set_session` are gone."""
+
+    id = "TF703"
+    name = "keras-backend-session"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}`: Keras 3 has no session"
+    replacement = "nothing (eager); `keras.backend.clear_session()` to reset state"
+    names = frozenset(
+        f"{root}.backend.{fn}"
+        for root in ("keras", "tf.keras")
+        for fn in ("get_session", "set_session")
+    )
+    VALID = ["import keras\nkeras.backend.clear_session()\n"]
+    INVALID = ["from keras import backend as K\nsess = K.get_session()\n"]
+
+
+class SaveFormatTfRule(Rule):
+    """`save_format="tf"` is rejected by Keras 3's `model.save`. Save `.keras` files, and
+    export a SavedModel for serving with `model.export(path)` / `keras.export.ExportArchive`."""
+
+    id = "TF704"
+    name = "save-format-tf"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = '`save_format="tf"` is not accepted by Keras 3'
+    replacement = "`model.save('model.keras')`; `model.export('dir')` for a SavedModel"
+    migrated = "migrated.export.export_saved_model"
+    VALID = ["import keras\nmodel.save('model.keras')\n"]
+    INVALID = ["import keras\nmodel.save('out', save_format='tf')\n"]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        for arg in node.args:
+            if (
+                arg.keyword is not None
+                and arg.keyword.value == "save_format"
+                and isinstance(arg.value, cst.SimpleString)
+                and arg.value.evaluated_value == "tf"
+            ):
+                ctx.report(self, arg)

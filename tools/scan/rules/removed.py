@@ -1,0 +1,129 @@
+"""Modules and APIs that TF 2.21 / Keras 3 no longer have."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tools.scan.names import dotted
+from tools.scan.rule import Rule, Severity
+
+
+class _ImportedModuleRule(Rule):
+    """Reports the import of a removed module as well as every use of it."""
+
+    def on_import(self, ctx, node: cst.CSTNode, module: str) -> None:
+        if self.matches(module):
+            ctx.report(self, node, name=module)
+
+
+class ContribRule(_ImportedModuleRule):
+    """`tf.contrib` was removed in TF 2.0. Most of it moved to core TF, Keras, TF Addons or
+    separate projects; slim's layers are Keras layers."""
+
+    id = "TF501"
+    name = "contrib"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}`: tf.contrib was removed in TF 2.0"
+    replacement = (
+        "the core / Keras equivalent (e.g. `contrib.rnn.LSTMCell` -> "
+        "`keras.layers.LSTMCell`, `slim.fully_connected` -> `keras.layers.Dense`)"
+    )
+    prefixes = ("tf.contrib",)
+    VALID = ["import keras\ncell = keras.layers.LSTMCell(8)\n"]
+    INVALID = [
+        "import tensorflow as tf\ncell = tf.contrib.rnn.LSTMCell(8)\n",
+        "from tensorflow.contrib import rnn\n",
+        "import tensorflow.contrib.slim as slim\n",
+    ]
+
+
+class V1LayersRule(_ImportedModuleRule):
+    """`tf.layers` / `tf.compat.v1.layers` were thin wrappers over Keras 2 layers and are not
+    available with Keras 3 (`tf.compat.v1.layers.dense` raises). Use Keras layers."""
+
+    id = "TF502"
+    name = "v1-layers"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}`: tf.layers is not available with Keras 3"
+    replacement = "`keras.layers.Dense` / `Conv2D` / ...; a `keras.layers.Layer` subclass"
+    migrated = "migrated.layers.Linear"
+    prefixes = ("tf.layers",)
+    VALID = ["import keras\nlayer = keras.layers.Dense(8)\n"]
+    INVALID = ["import tensorflow.compat.v1 as tf\ny = tf.layers.dense(x, 8)\n"]
+
+
+class EstimatorRule(_ImportedModuleRule):
+    """`tf.estimator` was removed in TF 2.16. Keras `fit` replaces the Estimator loop."""
+
+    id = "TF503"
+    name = "estimator"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}`: tf.estimator was removed in TF 2.16"
+    replacement = "a Keras model trained with `model.fit`"
+    migrated = "migrated.model.TwoTowerRecommender"
+    prefixes = ("tf.estimator",)
+    VALID = ["import keras\nmodel.fit(dataset)\n"]
+    INVALID = ["import tensorflow as tf\nestimator = tf.estimator.Estimator(model_fn)\n"]
+
+
+class AppFlagsLoggingRule(_ImportedModuleRule):
+    """`tf.flags`, `tf.app` and `tf.logging` are gone from TF2's namespace (compat.v1 keeps
+    them). They wrapped absl, which is what to use directly."""
+
+    id = "TF504"
+    name = "app-flags-logging"
+    message = "`{name}` wraps absl and is TF1-only"
+    replacement = "`absl.flags`, `absl.app.run`, `absl.logging` (or the `logging` module)"
+    prefixes = ("tf.flags", "tf.app", "tf.logging")
+    VALID = ["from absl import flags\nimport tensorflow as tf\nFLAGS = flags.FLAGS\n"]
+    INVALID = [
+        "import tensorflow as tf\nFLAGS = tf.flags.FLAGS\n",
+        "import tensorflow as tf\ntf.logging.set_verbosity(tf.logging.INFO)\n",
+    ]
+
+
+class CompatKerasRule(_ImportedModuleRule):
+    """`tf.compat.v1.keras` points at Keras 3 under TF 2.21, where the TF1-only parts of the
+    Keras 2 API (sessions, `get_session`, v1 optimizers, `Network`, ...) do not exist."""
+
+    id = "TF505"
+    name = "compat-v1-keras"
+    message = "`{name}`: the compat.v1 Keras shim has no TF1 parts under Keras 3"
+    replacement = "plain `keras` 3 APIs"
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        if namespace == "v1" and name.startswith("tf.keras."):
+            ctx.report(self, node, name=name, namespace=namespace)
+
+    def on_import(self, ctx, node, module) -> None:
+        pass  # the imported names are reported where they are used
+
+    VALID = ["import keras\nmodel = keras.Sequential()\n"]
+    INVALID = ["import tensorflow.compat.v1 as tf\nsess = tf.keras.backend.get_session()\n"]
+
+
+class PrivateApiRule(Rule):
+    """`tensorflow.python` is TensorFlow's private implementation: it changes without
+    notice between releases, and most TF1-era paths in it no longer exist."""
+
+    id = "TF506"
+    name = "private-api"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` imports TensorFlow's private implementation"
+    replacement = "the public API (`tf.*`, `keras.*`)"
+
+    def on_import(self, ctx, node, module: str) -> None:
+        if module == "tf.python" or module.startswith("tf.python."):
+            ctx.report(self, node, name="tensorflow." + module[3:])
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        # `tf.python.x` spelled out; names used through a private import were reported there
+        if name.startswith("tf.python.") and dotted(node).split(".")[1:2] == ["python"]:
+            ctx.report(self, node, name="tensorflow." + name[3:])
+
+    VALID = ["import tensorflow as tf\nvs = tf.compat.v1.variable_scope\n"]
+    INVALID = ["from tensorflow.python.ops import variable_scope as vs\n"]

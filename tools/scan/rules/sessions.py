@@ -1,0 +1,161 @@
+"""Sessions and graphs: TF1's build-then-run execution model."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tools.scan.rule import Rule, Severity
+
+
+class SessionRule(Rule):
+    """TF2 runs eagerly: there is no session to create. Code that built a graph and then ran
+    it in a session becomes plain calls (a Keras model's `__call__`, `fit`, `predict`)."""
+
+    id = "TF101"
+    name = "session"
+    message = "`{name}` creates a graph-mode session"
+    replacement = "call the model / functions directly (eager), train with `model.fit`"
+    migrated = "migrated.model.TwoTowerRecommender"
+    names = frozenset({"tf.Session"})
+    VALID = ["import tensorflow as tf\nmodel = tf.keras.Sequential()\n"]
+    INVALID = ["import tensorflow as tf\nsess = tf.Session()\n"]
+
+
+class InteractiveSessionRule(Rule):
+    """`InteractiveSession` installs itself as the default session for notebooks; eager
+    execution makes it unnecessary."""
+
+    id = "TF102"
+    name = "interactive-session"
+    message = "`{name}` is a graph-mode notebook session"
+    replacement = "nothing: eager tensors evaluate immediately (`.numpy()`)"
+    names = frozenset({"tf.InteractiveSession"})
+    VALID = ["import tensorflow as tf\nprint(tf.constant(1).numpy())\n"]
+    INVALID = ["import tensorflow.compat.v1 as tf\nsess = tf.InteractiveSession()\n"]
+
+
+class SessionRunRule(Rule):
+    """`sess.run(fetches, feed_dict)` executes a graph. In TF2 the fetched values are what
+    the Python calls return; a training step is `model.fit` or a `tf.function`."""
+
+    id = "TF103"
+    name = "session-run"
+    message = "`.run(...)` on a session executes a graph"
+    replacement = "call the model or a `tf.function` and use its return value"
+    migrated = "migrated.model.TwoTowerRecommender.train_step"
+    VALID = ["import tensorflow as tf\nloss = model.train_on_batch(x)\n"]
+    INVALID = ["import tensorflow as tf\nwith tf.Session() as sess:\n    sess.run(train_op)\n"]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "run"
+            and ctx.is_session(func.value)
+        ):
+            ctx.report(self, func)
+
+
+class FeedDictRule(Rule):
+    """`feed_dict=` feeds placeholders. TF2 functions take their inputs as arguments; input
+    pipelines are `tf.data` datasets passed to `fit`."""
+
+    id = "TF104"
+    name = "feed-dict"
+    message = "`feed_dict=` feeds graph placeholders"
+    replacement = "pass inputs as arguments, or a `tf.data.Dataset` to `model.fit`"
+    migrated = "migrated.data.training_dataset"
+    VALID = ["import tensorflow as tf\nmodel.fit(dataset)\n"]
+    INVALID = ["import tensorflow as tf\nsess.run(loss, feed_dict={x: batch})\n"]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "feed_dict":
+                ctx.report(self, arg)
+
+
+class GraphAsDefaultRule(Rule):
+    """`with tf.Graph().as_default():` builds ops into an explicit graph. In TF2, graphs come
+    from `tf.function` tracing and need no management."""
+
+    id = "TF105"
+    name = "graph-as-default"
+    message = "`Graph().as_default()` builds into an explicit graph"
+    replacement = "drop it; trace graphs with `tf.function` where speed needs them"
+    VALID = ["import tensorflow as tf\n@tf.function\ndef step(x):\n    return x * 2\n"]
+    INVALID = ["import tensorflow as tf\nwith tf.Graph().as_default():\n    pass\n"]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "as_default"):
+            return
+        owner = func.value
+        if isinstance(owner, cst.Call):
+            owner = owner.func
+        resolved = ctx.resolve(owner)
+        if resolved is not None and resolved[0] in ("tf.Graph", "tf.get_default_graph"):
+            ctx.report(self, func)
+        elif isinstance(owner, cst.Name) and "graph" in owner.value.lower():
+            ctx.report(self, func)
+
+
+class DefaultGraphRule(Rule):
+    """The default graph is global mutable state that TF2 no longer has."""
+
+    id = "TF106"
+    name = "default-graph"
+    message = "`{name}` reaches for the global default graph"
+    replacement = "keep references to the objects you need (layers, variables, functions)"
+    names = frozenset({"tf.get_default_graph"})
+    VALID = ["import tensorflow as tf\nlayer = tf.keras.layers.Dense(3)\n"]
+    INVALID = ["import tensorflow.compat.v1 as tf\ng = tf.get_default_graph()\n"]
+
+
+class ResetDefaultGraphRule(Rule):
+    """Resetting the default graph was how notebooks started over; in TF2 objects are
+    garbage-collected like any Python object."""
+
+    id = "TF107"
+    name = "reset-default-graph"
+    message = "`{name}` resets global graph state"
+    replacement = "`keras.backend.clear_session()` if Keras state must be reset, else nothing"
+    names = frozenset({"tf.reset_default_graph"})
+    VALID = ["import keras\nkeras.backend.clear_session()\n"]
+    INVALID = ["import tensorflow as tf\ntf.reset_default_graph()\n"]
+
+
+class DisableV2BehaviorRule(Rule):
+    """Switching eager execution off keeps the whole process in TF1 graph mode; nothing that
+    needs TF2 (Keras 3 included) works in it. It is the first line to delete once the code
+    no longer needs sessions."""
+
+    id = "TF108"
+    name = "disable-v2-behavior"
+    message = "`{name}` keeps the process in TF1 graph mode"
+    replacement = "remove it once the code runs eagerly"
+    names = frozenset(
+        {
+            "tf.disable_v2_behavior",
+            "tf.disable_eager_execution",
+            "tf.disable_resource_variables",
+            "tf.disable_control_flow_v2",
+        }
+    )
+    VALID = ["import tensorflow as tf\nassert tf.executing_eagerly()\n"]
+    INVALID = ["import tensorflow.compat.v1 as tf\ntf.disable_v2_behavior()\n"]
+
+
+class ConfigProtoRule(Rule):
+    """Session configuration moved to `tf.config` functions (threads, devices, memory)."""
+
+    id = "TF109"
+    name = "config-proto"
+    severity = Severity.WARNING
+    message = "`{name}` configures a session"
+    replacement = (
+        "`tf.config.threading.*`, `tf.config.set_visible_devices`, "
+        "`tf.config.experimental.set_memory_growth`"
+    )
+    names = frozenset({"tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions", "tf.RunMetadata"})
+    VALID = ["import tensorflow as tf\ntf.config.threading.set_intra_op_parallelism_threads(2)\n"]
+    INVALID = ["import tensorflow as tf\nconfig = tf.ConfigProto(allow_soft_placement=True)\n"]

@@ -1,0 +1,166 @@
+"""Scan a set of paths: discover files, scan them (in parallel), apply suppressions.
+
+The scanner only reads files. Errors reading a file (permissions, encoding) are reported as
+that file's problem and do not stop the others.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.scan.engine import scan_source
+from tools.scan.rule import Finding, Rule
+from tools.scan.rules import RULES
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "build",
+    "dist",
+    "*.egg-info",
+    ".tox",
+    "node_modules",
+)
+_SUPPRESS = re.compile(r"#\s*tf2rec:\s*ignore(?:\[([A-Za-z0-9_,\s]+)\])?")
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    files_scanned: int = 0
+    files_skipped: int = 0  # mention neither tensorflow nor keras
+    lines_scanned: int = 0
+    errors: list[str] = field(default_factory=list)  # files that could not be read
+    sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
+
+
+def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[type[Rule]]:
+    """Rules whose id starts with one of `select` (all when empty) and none of `ignore`."""
+    known = {r.id for r in RULES}
+    for code in (*select, *ignore):
+        if not any(rule_id.startswith(code) for rule_id in known):
+            raise ValueError(f"unknown rule or prefix {code!r}; `tf2rec rules` lists them")
+    return [
+        r
+        for r in RULES
+        if (not select or r.id.startswith(tuple(select)))
+        and not r.id.startswith(tuple(ignore) or ("\0",))
+    ]
+
+
+def discover(paths: Iterable[str | Path], exclude: Sequence[str] = ()) -> list[Path]:
+    """Python files under `paths`, sorted, without excluded names / globs."""
+    patterns = (*DEFAULT_EXCLUDE, *exclude)
+
+    def excluded(path: Path) -> bool:
+        text = path.as_posix()
+        return any(fnmatch.fnmatch(part, pat) for part in path.parts for pat in patterns) or any(
+            fnmatch.fnmatch(text, pat) for pat in patterns
+        )
+
+    found: set[Path] = set()
+    for root in map(Path, paths):
+        if not root.exists():
+            raise FileNotFoundError(f"{root}: no such file or directory")
+        if root.is_file():
+            found.add(root)  # named explicitly: scanned whatever its name
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if not excluded(here / d))
+            found.update(
+                here / f for f in filenames if f.endswith(".py") and not excluded(here / f)
+            )
+    return sorted(found)
+
+
+def suppressed(finding: Finding, lines: list[str]) -> bool:
+    """`# tf2rec: ignore` or `# tf2rec: ignore[TF101, TF104]` on the finding's line."""
+    if not 0 < finding.line <= len(lines):
+        return False
+    match = _SUPPRESS.search(lines[finding.line - 1])
+    if match is None:
+        return False
+    ids = match.group(1)
+    return ids is None or finding.rule_id in {i.strip() for i in ids.split(",")}
+
+
+def _scan_file(
+    args: tuple[str, tuple[str, ...]],
+) -> tuple[str, list[Finding], int, str | None, bool]:
+    path, rule_ids = args
+    from tools.scan.rules import RULES_BY_ID
+
+    try:
+        source = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        return path, [], 0, f"{path}: not UTF-8 text ({err.reason} at byte {err.start})", True
+    except OSError as err:
+        return path, [], 0, f"{path}: cannot read ({err.strerror})", True
+    rules = [RULES_BY_ID[i]() for i in rule_ids]
+    findings = scan_source(path, source, rules)
+    findings = [f for f in findings if f.rule_id in rule_ids]
+    lines = source.splitlines()
+    findings = [f for f in findings if not suppressed(f, lines)]
+    from tools.scan.engine import mentions_tensorflow
+
+    return path, findings, len(lines), None, not mentions_tensorflow(source)
+
+
+def scan_paths(
+    paths: Sequence[str | Path],
+    rules: Sequence[type[Rule]],
+    *,
+    exclude: Sequence[str] = (),
+    jobs: int = 1,
+) -> ScanResult:
+    files = discover(paths, exclude)
+    rule_ids = tuple(r.id for r in rules)
+    work = [(str(f), rule_ids) for f in files]
+    result = ScanResult()
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            outcomes = list(pool.map(_scan_file, work, chunksize=max(1, len(work) // (jobs * 8))))
+    else:
+        outcomes = [_scan_file(w) for w in work]
+    for path, findings, n_lines, error, skipped in outcomes:
+        if error:
+            result.errors.append(error)
+            continue
+        result.files_scanned += 1
+        result.files_skipped += skipped
+        result.lines_scanned += n_lines
+        result.findings.extend(findings)
+        if findings:
+            result.sources[path] = Path(path).read_text(encoding="utf-8").splitlines()
+    result.findings.sort()
+    return result
+
+
+def fingerprint(finding: Finding, lines: list[str], occurrence: int) -> str:
+    """Stable across unrelated edits: rule, path and the finding's line text, not its number."""
+    text = lines[finding.line - 1].strip() if 0 < finding.line <= len(lines) else ""
+    key = f"{finding.rule_id}\0{finding.path}\0{text}\0{occurrence}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def fingerprints(result: ScanResult) -> list[str]:
+    """One fingerprint per finding, in `result.findings` order."""
+    seen: dict[tuple[str, str, str], int] = {}
+    out = []
+    for f in result.findings:
+        lines = result.sources.get(f.path, [])
+        text = lines[f.line - 1].strip() if 0 < f.line <= len(lines) else ""
+        key = (f.rule_id, f.path, text)
+        seen[key] = seen.get(key, -1) + 1
+        out.append(fingerprint(f, lines, seen[key]))
+    return out
