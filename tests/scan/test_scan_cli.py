@@ -178,3 +178,21 @@ def test_rules_command(capsys):
     assert capsys.readouterr().out.startswith("# TF502 v1-layers (error)")
     assert main(["rules", "TF999"]) == 2
     assert "unknown rule 'TF999'" in capsys.readouterr().err
+
+
+def test_exclude_glob(project, capsys):
+    _, out, _ = scan(
+        capsys, "src", "--exclude", "*/aliased_*", "--exclude", "*keras2*", "--format", "json"
+    )
+    assert {f["path"] for f in json.loads(out)["findings"]} == {
+        "src/broken.py",
+        "src/python2_script.py",
+    }
+
+
+def test_unreadable_file_is_reported_and_the_others_still_scanned(project, capsys):
+    (project / "src" / "latin1.py").write_bytes(b"import tensorflow as tf\n# caf\xe9\n")
+    code, out, _ = scan(capsys, "src")
+    assert code == 2
+    assert "error: src/latin1.py: not UTF-8 text (invalid continuation byte at byte 29)" in out
+    assert "src/keras2_model.py:10:20: TF701" in out

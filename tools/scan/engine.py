@@ -6,16 +6,19 @@ does not parse is one finding (TF001), never a crash, and is never written.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tools.scan import api
 from tools.scan.names import Bindings, canonical, dotted
+from tools.scan.positions import ast_spans, cst_key
 from tools.scan.rule import Finding, Rule, Severity
+from tools.scan.rules.syntax import syntax_findings
+from tools.scan.walk import children
 
 SESSION_FACTORIES = frozenset(
     {
@@ -39,8 +42,7 @@ class FileContext:
     path: str
     bindings: Bindings = field(default_factory=Bindings)
     sessions: set[str] = field(default_factory=set)
-    findings: list[Finding] = field(default_factory=list)
-    positions: object = None
+    reports: list[tuple[Rule, cst.CSTNode, Severity, str]] = field(default_factory=list)
 
     def resolve(self, node: cst.BaseExpression) -> tuple[str, str] | None:
         """(canonical name, namespace) of a Name/Attribute chain bound through imports."""
@@ -78,38 +80,52 @@ class FileContext:
             severity = Severity.ERROR
             where = "tensorflow.compat.v1" if namespace == "v1" else "tensorflow"
             text += f" (`{name}` no longer exists in TF 2.21's `{where}`)"
-        span = self.positions[node]
-        self.findings.append(
-            Finding(
-                self.path,
-                span.start.line,
-                span.start.column + 1,
-                rule.id,
-                severity,
-                text,
-                span.end.line,
-                span.end.column + 1,
-            )
-        )
+        self.reports.append((rule, node, severity, text))
 
 
-class _Visitor(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+class _Visitor:
+    """Walks the tree once, calling the rules' hooks, and numbers every node that can be
+    reported by its key so that `positions` can place it.
+
+    `visit_<Node>` methods run before a node's children; returning False skips them.
+    """
 
     def __init__(self, ctx: FileContext, rules: list[Rule]) -> None:
-        super().__init__()
+        self.handlers = {
+            getattr(cst, name[6:]): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("visit_")
+        }
         self.ctx = ctx
         self.rules = rules
+        self.counts: dict[tuple, int] = {}
+        self.keyed: dict[int, tuple[tuple, int]] = {}
+        self.not_references: set[int] = set()  # def / class / except names
 
-    def visit_Module(self, node: cst.Module) -> None:
-        self.ctx.positions = self.metadata[PositionProvider]
+    def walk(self, node: cst.CSTNode) -> None:
+        handler = self.handlers.get(type(node))
+        if handler is not None and handler(node) is False:
+            return
+        for child in children(node):
+            self.walk(child)
+
+    def _number(self, node: cst.CSTNode, *aliases: cst.CSTNode) -> None:
+        key = cst_key(node)
+        if key is None:
+            return
+        ordinal = self.counts.get(key, 0)
+        self.counts[key] = ordinal + 1
+        for item in (node, *aliases):
+            self.keyed[id(item)] = (key, ordinal)
 
     def visit_Import(self, node: cst.Import) -> bool:
+        self._number(node)
         for module in self.ctx.bindings.add_import(node):
             self._imported(node, module)
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        self._number(node)
         for module in self.ctx.bindings.add_import_from(node):
             self._imported(node, module)
         return False
@@ -122,19 +138,25 @@ class _Visitor(cst.CSTVisitor):
             rule.on_import(self.ctx, node, resolved[0])
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        part: cst.BaseExpression = node
-        while isinstance(part, cst.Attribute):  # a.b.c: rules see a.b.c and a.b
+        chain = [node]
+        while isinstance(chain[-1].value, cst.Attribute):
+            chain.append(chain[-1].value)
+        pure = isinstance(chain[-1].value, cst.Name)
+        # A pure chain a.b.c is one reference; its parts are placed where it starts.
+        self._number(node, *chain[1:]) if pure else self._number(node)
+        for part in chain if pure else [node]:
             for rule in self.rules:
                 rule.on_attribute(self.ctx, part)
-            part = part.value
-        if isinstance(part, cst.Name):  # a pure chain: one reference, the whole name
+        if pure:
             self._reference(node)
         else:  # e.g. tf.Graph().as_default: look inside the call, not at the `.attr` names
-            part.visit(self)
+            self.walk(node.value)
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
-        self._reference(node)
+        if id(node) not in self.not_references:
+            self._number(node)
+            self._reference(node)
 
     def _reference(self, node: cst.BaseExpression) -> None:
         resolved = self.ctx.resolve(node)
@@ -145,17 +167,37 @@ class _Visitor(cst.CSTVisitor):
             rule.on_reference(self.ctx, node, name, namespace)
 
     def visit_Call(self, node: cst.Call) -> None:
+        self._number(node)
         for rule in self.rules:
             rule.on_call(self.ctx, node)
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)  # the keyword is a Name too, but not a reference
+        self._number(node)
+        self.walk(node.value)  # the keyword is a Name too, but not a reference
         return False
 
     def visit_Param(self, node: cst.Param) -> bool:
         if node.default is not None:
-            node.default.visit(self)
+            self.walk(node.default)
+        if node.annotation is not None:
+            self.walk(node.annotation)
         return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.not_references.add(id(node.name))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.not_references.add(id(node.name))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self.not_references.add(id(node.name.name))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.not_references.update(id(item.name) for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.not_references.update(id(item.name) for item in node.names)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self.ctx.is_session(node.value):
@@ -178,17 +220,25 @@ def mentions_tensorflow(source: str) -> bool:
 
 def scan_source(path: str, source: str, rules: Iterable[Rule]) -> list[Finding]:
     """Findings for one file's text, sorted by position. Never raises for bad code."""
-    from tools.scan.rules.syntax import syntax_findings
-
     if not mentions_tensorflow(source):
         return []
-    broken = syntax_findings(path, source)
-    if broken:
-        return broken
+    try:
+        tree = ast.parse(source, path)
+    except (SyntaxError, ValueError) as err:  # ValueError: NUL bytes
+        return syntax_findings(path, source, err)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as err:
         return syntax_findings(path, source, err)
     ctx = FileContext(path)
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(_Visitor(ctx, list(rules)))
-    return sorted(set(ctx.findings))
+    visitor = _Visitor(ctx, list(rules))
+    visitor.walk(module)
+    if not ctx.reports:
+        return []
+    spans = ast_spans(tree, source.splitlines())
+    findings = set()
+    for rule, node, severity, text in ctx.reports:
+        key, ordinal = visitor.keyed[id(node)]
+        line, column, end_line, end_column = spans[key][ordinal]
+        findings.add(Finding(path, line, column, rule.id, severity, text, end_line, end_column))
+    return sorted(findings)

@@ -37,24 +37,20 @@ class SyntaxErrorRule(Rule):
 
 
 def syntax_findings(
-    path: str, source: str, error: cst.ParserSyntaxError | None = None
+    path: str, source: str, error: SyntaxError | ValueError | cst.ParserSyntaxError
 ) -> list[Finding]:
-    """The TF001 finding, located and worded by CPython's own parser (which rejects some
-    Python 2 that libcst accepts, and is much faster); [] when the file is valid Python 3.
+    """The TF001 finding for a file that CPython's parser (or, rarely, libcst's) rejects.
 
-    `error` is libcst's, for code CPython accepts and libcst does not.
+    CPython's parser runs first: it is fast, words the error best, and rejects Python 2
+    constructs (`except X, e:`) that libcst would accept.
     """
-    try:
-        compile(source, path, "exec", dont_inherit=True, flags=1024)  # PyCF_ONLY_AST
-    except (SyntaxError, ValueError) as err:  # ValueError: NUL bytes in the source
-        line = getattr(err, "lineno", None) or 1
-        column = max(getattr(err, "offset", None) or 1, 1)
-        reason = getattr(err, "msg", str(err))
-    else:
-        if error is None:
-            return []
+    if isinstance(error, cst.ParserSyntaxError):
         line, column = error.raw_line, error.raw_column + 1
         reason = error.message.splitlines()[0]
+    else:
+        line = getattr(error, "lineno", None) or 1
+        column = max(getattr(error, "offset", None) or 1, 1)
+        reason = getattr(error, "msg", str(error))
     lines = source.splitlines()
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = next((why for pattern, why in _PYTHON2 if pattern.search(text)), None)
