@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.scan.engine import scan_source
+from tools.scan.engine import mentions_tensorflow, scan_source
 from tools.scan.rule import Finding, Rule
-from tools.scan.rules import RULES
+from tools.scan.rules import RULES, RULES_BY_ID
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -98,8 +98,6 @@ def _scan_file(
     args: tuple[str, tuple[str, ...]],
 ) -> tuple[str, list[Finding], int, str | None, bool]:
     path, rule_ids = args
-    from tools.scan.rules import RULES_BY_ID
-
     try:
         source = Path(path).read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
@@ -111,8 +109,6 @@ def _scan_file(
     findings = [f for f in findings if f.rule_id in rule_ids]
     lines = source.splitlines()
     findings = [f for f in findings if not suppressed(f, lines)]
-    from tools.scan.engine import mentions_tensorflow
-
     return path, findings, len(lines), None, not mentions_tensorflow(source)
 
 
