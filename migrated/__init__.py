@@ -8,6 +8,7 @@ from migrated.layers import ItemTower, Linear, MLPBlock, UserTower
 from migrated.losses import NegativeSamplingLoss, PackedNegativeSamplingLoss, SampledSoftmaxLoss
 from migrated.metrics import HitRateAtK, NDCGAtK, RecallAtK
 from migrated.model import TwoTowerRecommender
+from migrated.optimizers import TF1Adam
 
 __all__ = [
     "HitRateAtK",
@@ -19,6 +20,7 @@ __all__ = [
     "PackedNegativeSamplingLoss",
     "RecallAtK",
     "SampledSoftmaxLoss",
+    "TF1Adam",
     "TwoTowerRecommender",
     "UserTower",
 ]

@@ -15,9 +15,14 @@ from migrated.layers import PACKAGE
 
 
 def _sigmoid_cross_entropy(labels, logits):
-    """max(x, 0) - x * z + log(1 + exp(-|x|)): tf.nn.sigmoid_cross_entropy_with_logits' formula,
-    the one the legacy model uses, so the two agree to the last bit."""
-    return ops.relu(logits) - logits * labels + ops.log1p(ops.exp(-ops.abs(logits)))
+    """max(x, 0) - x * z + log(1 + exp(-|x|)), written op for op as
+    `tf.nn.sigmoid_cross_entropy_with_logits` (which the legacy model uses), so that the loss
+    and its gradient agree with TF1's to the last bit."""
+    zeros = ops.zeros_like(logits)
+    positive = ops.greater_equal(logits, zeros)
+    relu_logits = ops.where(positive, logits, zeros)
+    neg_abs_logits = ops.where(positive, ops.negative(logits), logits)
+    return ops.add(relu_logits - logits * labels, ops.log1p(ops.exp(neg_abs_logits)))
 
 
 def _check_logits(name: str, y_pred) -> None:

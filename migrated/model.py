@@ -10,6 +10,20 @@ from migrated.layers import PACKAGE, ItemTower, UserTower
 from migrated.metrics import PROTOCOLS, HitRateAtK, NDCGAtK, RecallAtK, exclusion_mask
 
 
+def _summed(gradient):
+    """An embedding's sparse gradient as a dense one, duplicate ids summed first.
+
+    TF1 optimizers sum the rows of repeated ids before updating; Keras 3 Adam given
+    `tf.IndexedSlices` squares each row before summing (sum g^2, not (sum g)^2), so batches
+    with repeated ids would drift from the legacy model within a few steps.
+    """
+    if isinstance(gradient, tf.IndexedSlices):
+        return tf.math.unsorted_segment_sum(
+            gradient.values, gradient.indices, gradient.dense_shape[0]
+        )
+    return gradient
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class TwoTowerRecommender(keras.Model):
     """User tower and item tower; the score of a (user, item) pair is their dot product.
@@ -75,10 +89,34 @@ class TwoTowerRecommender(keras.Model):
 
         Returns: logits `[B, 1 + K]`, the positive's in column 0.
         """
-        user_vec = self.user_vectors(inputs["user"], inputs["history"])
-        pos_logit = ops.sum(user_vec * self.item_tower(inputs["pos"]), axis=-1)
-        neg_logits = ops.sum(ops.expand_dims(user_vec, 1) * self.item_tower(inputs["neg"]), axis=-1)
+        pos_vec, neg_vec, history_vec = self._item_vectors(
+            inputs["pos"], inputs["neg"], inputs["history"]
+        )
+        user_vec = self.user_tower(inputs["user"], history_vec, inputs["history"])
+        pos_logit = ops.sum(user_vec * pos_vec, axis=-1)
+        neg_logits = ops.sum(ops.expand_dims(user_vec, 1) * neg_vec, axis=-1)
         return ops.concatenate([ops.expand_dims(pos_logit, 1), neg_logits], axis=1)
+
+    def _item_vectors(self, pos, neg, history):
+        """The vectors of every item id in the batch, from one lookup.
+
+        One lookup in the order (positives, negatives, history) makes the item table's
+        sparse gradient list its rows in the order TF1's `tf.gradients` concatenates them,
+        so repeated ids are summed in the same order and the gradient is TF1's to the bit
+        (three lookups get summed in another order: up to a few hundred ULP apart, which
+        Adam turns into visible drift on ids whose gradient nearly cancels).
+        """
+        batch, k, length = ops.shape(pos)[0], ops.shape(neg)[1], ops.shape(history)[1]
+        ids = ops.concatenate(
+            [ops.reshape(pos, (-1,)), ops.reshape(neg, (-1,)), ops.reshape(history, (-1,))],
+            axis=0,
+        )
+        vectors = self.item_tower(ids)
+        dim = self.embedding_dim
+        pos_vec = vectors[:batch]
+        neg_vec = ops.reshape(vectors[batch : batch * (1 + k)], (batch, k, dim))
+        history_vec = ops.reshape(vectors[batch * (1 + k) :], (batch, length, dim))
+        return pos_vec, neg_vec, history_vec
 
     def train_step(self, data):
         x, y = data if isinstance(data, tuple) else (data, None)
@@ -89,6 +127,8 @@ class TwoTowerRecommender(keras.Model):
             loss = self.compute_loss(x=x, y=y, y_pred=logits, training=True)
             scaled = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled, self.trainable_variables)
+        if not getattr(self.optimizer, "sums_duplicate_ids", False):
+            gradients = [_summed(g) for g in gradients]
         self.optimizer.apply(gradients, self.trainable_variables)
         # Keras divides the loss by the replica count under tf.distribute; log it undivided.
         replicas = tf.distribute.get_strategy().num_replicas_in_sync

@@ -45,20 +45,7 @@ class Recommender:
         path = model_dir / MODEL_FILE
         if not path.is_file():
             raise DataError(f"{path}: missing; is {model_dir} a directory `tf2rec train` wrote?")
-        if not zipfile.is_zipfile(path):
-            raise DataError(
-                f"{path}: not a .keras archive (corrupt or truncated); retrain "
-                "the model or restore the file"
-            )
-        try:
-            model = keras.saving.load_model(path, safe_mode=True)
-        except (ValueError, TypeError, OSError, KeyError, zipfile.BadZipFile) as err:
-            raise DataError(
-                f"{path}: cannot load the model ({type(err).__name__}: "
-                f"{str(err)[:200]}); retrain it or restore the file"
-            ) from None
-        if not isinstance(model, TwoTowerRecommender):
-            raise DataError(f"{path}: holds a {type(model).__name__}, not a TwoTowerRecommender")
+        model = load_keras_model(path)
         users, items = load_vocabs(model_dir)
         try:
             with np.load(model_dir / HISTORY_FILE) as saved:
@@ -93,6 +80,27 @@ class Recommender:
         if exclude_seen:
             scores[seen] = -np.inf
         return self.items.decode(_top_k(scores, k)).tolist(), None
+
+
+def load_keras_model(path: Path) -> TwoTowerRecommender:
+    """Load a `.keras` file in Keras safe mode, with a clear error when it is not one."""
+    if not Path(path).is_file():
+        raise DataError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise DataError(
+            f"{path}: not a .keras archive (corrupt or truncated); retrain "
+            "the model or restore the file"
+        )
+    try:
+        model = keras.saving.load_model(path, safe_mode=True)
+    except (ValueError, TypeError, OSError, KeyError, zipfile.BadZipFile) as err:
+        raise DataError(
+            f"{path}: cannot load the model ({type(err).__name__}: "
+            f"{str(err)[:200]}); retrain it or restore the file"
+        ) from None
+    if not isinstance(model, TwoTowerRecommender):
+        raise DataError(f"{path}: holds a {type(model).__name__}, not a TwoTowerRecommender")
+    return model
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:

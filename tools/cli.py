@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("tools.train_cli:configure", "train the migrated Keras 3 recommender (main job)"),
     "recommend": ("tools.train_cli:configure_recommend", "top-K items for a user of a model"),
     "legacy-train": ("tools.legacy_cli:configure", "train the TF1 graph-mode model (reference)"),
+    "convert": ("tools.parity_cli:configure_convert", "legacy checkpoint <-> migrated weights"),
+    "parity": ("tools.parity_cli:configure_parity", "prove the migrated model equals the legacy"),
     "data": ("tools.data_cli:configure", "inspect an interaction log: counts and split sizes"),
 }
 

@@ -1,0 +1,227 @@
+"""Checkpoint conversion between the legacy TF1 model and the migrated Keras model.
+
+Legacy Saver checkpoints name variables by scope (`user_tower/mlp/hidden/kernel`); Keras
+weights have paths (`two_tower_recommender/user_tower/mlp/hidden/kernel`). The name map
+between the two is derived where names line up (the model's own name and Keras' trailing
+`/embeddings` dropped) and can be overridden by a JSON file `{"keras path": "tf1 name"}`.
+Every shape and dtype is checked; a variable on either side that nothing maps to is an
+error naming it. Optimizer slots convert too (Adam m/v, Adagrad accumulators, the step), so
+training continues where the legacy model stopped. The reverse direction writes a
+TF1-named Saver checkpoint that the legacy code restores (for rollbacks).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from interactions import DataError
+
+# legacy slot suffix -> Keras optimizer slot name, per optimizer
+SLOTS = {
+    "sgd": {},
+    "adagrad": {"Adagrad": "accumulator"},
+    "adam": {"Adam": "momentum", "Adam_1": "velocity"},
+}
+# TF1 Adam's running beta powers <-> TF1Adam's variables of the same meaning
+BETA_POWERS = {"beta1_power": "beta_1_power", "beta2_power": "beta_2_power"}
+STEP = "global_step"
+
+
+class ConversionError(DataError):
+    """A variable that cannot be mapped, or whose shape or dtype differs."""
+
+
+@dataclass
+class NameMap:
+    """Keras weight path -> TF1 variable name, for the model's weights."""
+
+    entries: dict[str, str]
+    overridden: set[str] = field(default_factory=set)
+
+    def describe(self) -> str:
+        width = max((len(k) for k in self.entries), default=0)
+        return "\n".join(
+            f"{k:<{width}}  <->  {v}" + ("   (from map file)" if k in self.overridden else "")
+            for k, v in self.entries.items()
+        )
+
+
+def derive_name_map(
+    model: keras.Model, legacy_names=None, overrides: dict[str, str] | None = None
+) -> NameMap:
+    """Match each Keras weight to a TF1 name; `overrides` wins where given. Without
+    `legacy_names` (writing a TF1 checkpoint) the derived TF1 name is taken as is."""
+    overrides = dict(overrides or {})
+    known = {w.path for w in model.weights}
+    for path in overrides:
+        if path not in known:
+            raise ConversionError(
+                f"map file names Keras weight {path!r}, which the model does "
+                f"not have; its weights are: {', '.join(sorted(known))}"
+            )
+    entries, missing = {}, []
+    for weight in model.weights:
+        if weight.path in overrides:
+            entries[weight.path] = overrides[weight.path]
+            continue
+        candidates = _candidates(weight.path, model.name)
+        match = next((c for c in candidates if legacy_names is None or c in legacy_names), None)
+        if match is None:
+            missing.append(weight.path)
+        else:
+            entries[weight.path] = match
+    if missing:
+        raise ConversionError(
+            "no TF1 variable for Keras weight(s) "
+            + ", ".join(missing)
+            + " (tried "
+            + ", ".join(_candidates(missing[0], model.name))
+            + "); add them to a map file "
+            '(--map) as {"keras path": "tf1 name"}'
+        )
+    return NameMap(entries, set(overrides))
+
+
+def _candidates(path: str, model_name: str) -> list[str]:
+    inner = path[len(model_name) + 1 :] if path.startswith(model_name + "/") else path
+    out = [inner, path]
+    if inner.endswith("/embeddings"):
+        out.insert(0, inner[: -len("/embeddings")])
+    return out
+
+
+def read_checkpoint(path: str | Path) -> dict[str, np.ndarray]:
+    """Every variable of a TF1 Saver checkpoint (a prefix, or a directory: its latest)."""
+    path = Path(path)
+    prefix = tf.train.latest_checkpoint(str(path)) if path.is_dir() else str(path)
+    if prefix is None:
+        raise DataError(f"{path}: no checkpoint in this directory")
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+    except (tf.errors.NotFoundError, tf.errors.DataLossError, ValueError) as err:
+        raise DataError(
+            f"{prefix}: cannot read the checkpoint ({str(err).splitlines()[0]})"
+        ) from None
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()}
+
+
+def _slot_variable(optimizer, weight, slot: str):
+    name = f"{weight.path.replace('/', '_')}_{slot}"
+    for variable in optimizer.variables:
+        if variable.path.endswith("/" + name):
+            return variable
+    raise ConversionError(f"optimizer {optimizer.name} has no slot {slot!r} for {weight.path}")
+
+
+def _assign(target, value: np.ndarray, keras_name: str, tf1_name: str) -> None:
+    if tuple(target.shape) != value.shape:
+        raise ConversionError(
+            f"shape mismatch: Keras {keras_name} is {tuple(target.shape)}, "
+            f"TF1 {tf1_name} is {value.shape}"
+        )
+    if np.dtype(target.dtype) != value.dtype:
+        raise ConversionError(
+            f"dtype mismatch: Keras {keras_name} is {target.dtype}, TF1 {tf1_name} is {value.dtype}"
+        )
+    target.assign(value)
+
+
+def legacy_to_migrated(
+    checkpoint: dict[str, np.ndarray],
+    model: keras.Model,
+    name_map: NameMap,
+    optimizer: str | None = None,
+) -> list[str]:
+    """Load TF1 values into `model` (and its compiled optimizer's slots when `optimizer`
+    names the legacy optimizer). Returns the TF1 variables used, in order."""
+    used = []
+    for weight in model.weights:
+        name = name_map.entries[weight.path]
+        if name not in checkpoint:
+            raise ConversionError(f"TF1 checkpoint has no {name!r} (for Keras {weight.path})")
+        _assign(weight, checkpoint[name], weight.path, name)
+        used.append(name)
+    slots = SLOTS.get(optimizer or "", {})
+    if optimizer is not None:
+        if optimizer not in SLOTS:
+            raise ConversionError(f"unknown optimizer {optimizer!r}; one of {', '.join(SLOTS)}")
+        model.optimizer.build(model.trainable_variables)
+        for weight in model.trainable_variables:
+            base = name_map.entries[weight.path]
+            for suffix, slot in slots.items():
+                name = f"{base}/{suffix}"
+                if name not in checkpoint:
+                    raise ConversionError(
+                        f"TF1 checkpoint has no optimizer slot {name!r}; was "
+                        f"the legacy model trained with {optimizer}?"
+                    )
+                _assign(
+                    _slot_variable(model.optimizer, weight, slot),
+                    checkpoint[name],
+                    f"{weight.path} ({slot})",
+                    name,
+                )
+                used.append(name)
+        if STEP in checkpoint:
+            model.optimizer.iterations.assign(int(checkpoint[STEP]))
+            used.append(STEP)
+        for tf1_name, attribute in BETA_POWERS.items():
+            if optimizer == "adam" and tf1_name in checkpoint:
+                _assign(
+                    getattr(model.optimizer, attribute), checkpoint[tf1_name], attribute, tf1_name
+                )
+                used.append(tf1_name)
+    unused = sorted(set(checkpoint) - set(used) - {STEP})
+    if unused:
+        raise ConversionError(
+            "TF1 variable(s) not mapped to any Keras weight: "
+            + ", ".join(unused)
+            + "; map them (--map) or remove them"
+        )
+    return used
+
+
+def migrated_to_legacy(
+    model: keras.Model, name_map: NameMap, prefix: str | Path, optimizer: str | None = None
+) -> str:
+    """Write the model's weights (and optimizer state) under their TF1 names; returns the
+    checkpoint prefix, which `tf.compat.v1.train.Saver.restore` accepts."""
+    values = {
+        tf1: w.numpy() for k, tf1 in name_map.entries.items() for w in model.weights if w.path == k
+    }
+    if optimizer is not None and optimizer in SLOTS and model.optimizer is not None:
+        step = int(model.optimizer.iterations.numpy())
+        for weight in model.trainable_variables:
+            for suffix, slot in SLOTS[optimizer].items():
+                values[f"{name_map.entries[weight.path]}/{suffix}"] = _slot_variable(
+                    model.optimizer, weight, slot
+                ).numpy()
+        if optimizer == "adam":
+            for tf1_name, attribute in BETA_POWERS.items():
+                values[tf1_name] = getattr(model.optimizer, attribute).numpy()
+        values[STEP] = np.int64(step)
+    variables = {
+        name: tf.Variable(value, name=name.replace("/", "_")) for name, value in values.items()
+    }
+    saver = tf.compat.v1.train.Saver(var_list=variables)
+    return saver.save(None, str(prefix), global_step=int(values.get(STEP, 0)))
+
+
+def load_map_file(path: str | Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise DataError(f"{path}: cannot read the map file ({err})") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise DataError(f'{path}: a map file is a JSON object {{"keras path": "tf1 name"}}')
+    return data
