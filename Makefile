@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL_DIR ?= runs/model
 LEGACY_DIR ?= runs/legacy
 
-.PHONY: setup train legacy scan bench test test-slow test-all lint format clean
+.PHONY: setup train legacy scan parity bench test test-slow test-all lint format clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,10 @@ legacy: $(STAMP)
 # Report every TF1 idiom in the legacy model (exit 0: the findings are expected there).
 scan: $(STAMP)
 	$(VENV)/bin/tf2rec scan legacy/ --fail-on never
+
+# The migrated model against the legacy one: bitwise forward, 1e-4 after 50 steps per optimizer.
+parity: $(STAMP)
+	$(VENV)/bin/tf2rec parity
 
 # Speed, as ratios against the reference tool in the same run (a few minutes).
 bench: $(STAMP)
