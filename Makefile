@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(PY) -m tools.bench.scan --files 2000 --repeat 3
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 # Exit code 5 means "no slow tests collected", which is fine.
 test-slow: $(STAMP)

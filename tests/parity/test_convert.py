@@ -196,3 +196,20 @@ def test_convert_cli_errors(tmp_path, capsys):
     assert "a map file is a JSON object" in capsys.readouterr().err
     with pytest.raises(DataError, match="no checkpoint in this directory"):
         read_checkpoint(tmp_path)
+
+
+def test_parity_cli_from_a_legacy_model_dir(legacy_dir, capsys):
+    data = ["--synthetic-users", "200", "--synthetic-items", "150",
+            "--synthetic-interactions", "6000"]
+    code = main(["parity", "--legacy-dir", str(legacy_dir), *data, "--steps", "10",
+                 "--batch-size", "64", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["passed"]
+    assert len([c for c in report["comparisons"] if c["check"].startswith("after 10")]) == 38
+
+
+def test_parity_cli_errors(legacy_dir, capsys):
+    assert main(["parity", "--legacy-dir", str(legacy_dir), "--steps", "5"]) == 2
+    assert "was trained on 201 users x 151 items" in capsys.readouterr().err
+    assert main(["parity", "--optimizers", "sgd,rmsprop"]) == 2
+    assert "--optimizers: unknown rmsprop" in capsys.readouterr().err
