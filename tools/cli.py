@@ -18,6 +18,10 @@ from importlib.metadata import PackageNotFoundError, version
 # command runs, so a command that needs no TensorFlow never pays for importing it.
 COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("tools.scan_cli:configure", "report TF1 / Keras 2 idioms with their TF2 replacement"),
+    "fix": (
+        "tools.scan_cli:configure_fix",
+        "apply the safe fixes (dry run with a diff by default)",
+    ),
     "rules": ("tools.scan_cli:configure_rules", "list the scanner's rules, or explain one"),
     "train": ("tools.train_cli:configure", "train the migrated Keras 3 recommender (main job)"),
     "recommend": ("tools.train_cli:configure_recommend", "top-K items for a user of a model"),

@@ -155,3 +155,79 @@ def configure_rules(parser: argparse.ArgumentParser):
         return 0
 
     return run
+
+
+def configure_fix(parser: argparse.ArgumentParser):
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--diff", action="store_true", help="print the changes as a unified diff (the default)"
+    )
+    mode.add_argument("--write", action="store_true", help="apply the changes to the files")
+    parser.add_argument("--select", type=_ids, help="only these rule ids / prefixes")
+    parser.add_argument("--ignore", type=_ids, help="skip these rule ids / prefixes")
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        help="lowest severity of a finding left after fixing that makes the "
+        "exit code 1 (default: info)",
+    )
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="work on N files at once")
+    parser.add_argument("--exclude", action="append", default=None, metavar="GLOB")
+
+    def run(args: argparse.Namespace) -> int:
+        from tools.scan.fixer import write_atomically
+        from tools.scan.runner import discover, fix_paths
+
+        try:
+            settings, _ = config.load()
+            rules = select_rules(
+                args.select or settings.get("select", []), args.ignore or settings.get("ignore", [])
+            )
+            files = discover(args.paths, [*settings.get("exclude", []), *(args.exclude or [])])
+        except (ValueError, FileNotFoundError, config.ConfigError) as err:
+            raise UsageError(str(err)) from None
+        if args.jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+        fail_on = args.fail_on or settings.get("fail-on", "info")
+        results, errors = fix_paths(files, rules, jobs=args.jobs)
+        errors = list(errors)
+        fixed_files = applied = 0
+        for result in results:
+            if result.error:
+                errors.append(f"{result.path}: {result.error}")
+                continue
+            if not result.changed:
+                continue
+            if not args.write:
+                sys.stdout.write(result.diff())
+            elif not os.access(result.path, os.W_OK):
+                errors.append(
+                    f"{result.path}: read-only; not changed (make it writable and run again)"
+                )
+                continue
+            else:
+                try:
+                    write_atomically(Path(result.path), result.fixed)
+                except OSError as err:
+                    errors.append(f"{result.path}: cannot write ({err.strerror}); not changed")
+                    continue
+            fixed_files += 1
+            applied += len(result.applied)
+        left = [f for r in results if not r.error for f in r.remaining]
+        for error in errors:
+            print(f"error: {error}", file=sys.stderr)
+        verb = "Fixed" if args.write else "Would fix"
+        print(
+            f"{verb} {applied} finding(s) in {fixed_files} file(s); {len(left)} finding(s) "
+            "need a manual change (`tf2rec scan` lists them)."
+            + ("" if args.write or not fixed_files else " Run with --write to apply."),
+            file=sys.stderr,
+        )
+        if errors:
+            return 2
+        pending = fixed_files and not args.write
+        too_severe = fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in left)
+        return 1 if pending or too_severe else 0
+
+    return run

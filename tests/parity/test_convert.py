@@ -199,10 +199,27 @@ def test_convert_cli_errors(tmp_path, capsys):
 
 
 def test_parity_cli_from_a_legacy_model_dir(legacy_dir, capsys):
-    data = ["--synthetic-users", "200", "--synthetic-items", "150",
-            "--synthetic-interactions", "6000"]
-    code = main(["parity", "--legacy-dir", str(legacy_dir), *data, "--steps", "10",
-                 "--batch-size", "64", "--json"])
+    data = [
+        "--synthetic-users",
+        "200",
+        "--synthetic-items",
+        "150",
+        "--synthetic-interactions",
+        "6000",
+    ]
+    code = main(
+        [
+            "parity",
+            "--legacy-dir",
+            str(legacy_dir),
+            *data,
+            "--steps",
+            "10",
+            "--batch-size",
+            "64",
+            "--json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["passed"]
     assert len([c for c in report["comparisons"] if c["check"].startswith("after 10")]) == 38

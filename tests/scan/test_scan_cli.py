@@ -141,6 +141,7 @@ def test_json_schema_fields(project, capsys):
         "message",
         "replacement",
         "migrated",
+        "fixable",
         "fingerprint",
     }
     assert (first["path"], first["line"], first["rule"]) == ("src/aliased_imports.py", 3, "TF501")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -42,7 +42,11 @@ class FileContext:
     path: str
     bindings: Bindings = field(default_factory=Bindings)
     sessions: set[str] = field(default_factory=set)
-    reports: list[tuple[Rule, cst.CSTNode, Severity, str]] = field(default_factory=list)
+    reports: list[tuple[Rule, cst.CSTNode, Severity, str, bool]] = field(default_factory=list)
+    # fixes: id(original node) -> (node, function of the updated node returning its new form)
+    edits: dict[int, tuple[cst.CSTNode, Callable]] = field(default_factory=dict)
+    # `from tensorflow import x` statements whose TF1-only names move to compat.v1
+    import_moves: dict[int, tuple[cst.ImportFrom, set[str]]] = field(default_factory=dict)
 
     def resolve(self, node: cst.BaseExpression) -> tuple[str, str] | None:
         """(canonical name, namespace) of a Name/Attribute chain bound through imports."""
@@ -68,7 +72,11 @@ class FileContext:
         name: str | None = None,
         namespace: str | None = None,
         message: str | None = None,
+        fix: Callable | None = None,
     ) -> None:
+        """Record a finding at `node`. `fix(updated_node)` returns the node's safe
+        replacement; without one, a TF1-only name reached through `tensorflow` gets the
+        compat.v1 spelling as its fix."""
         severity = rule.severity
         text = message or rule.message.format(name=name or "")
         if (
@@ -80,7 +88,27 @@ class FileContext:
             severity = Severity.ERROR
             where = "tensorflow.compat.v1" if namespace == "v1" else "tensorflow"
             text += f" (`{name}` no longer exists in TF 2.21's `{where}`)"
-        self.reports.append((rule, node, severity, text))
+            if fix is None and namespace == "v2" and api.exists(name, "v1"):
+                self.reports.append((rule, node, severity, text, self._compat_fix(node)))
+                return
+        if fix is not None:
+            self.edits[id(node)] = (node, fix)
+        self.reports.append((rule, node, severity, text, fix is not None))
+
+    def _compat_fix(self, node: cst.CSTNode) -> bool:
+        """Spell a TF1-only name through compat.v1, keeping the file's own alias."""
+        if isinstance(node, cst.Attribute):
+            head, _, rest = dotted(node).partition(".")
+            if self.bindings.names.get(head) != "tensorflow":
+                return False  # reached through a submodule alias: left to the user
+            new = cst.parse_expression(f"{head}.compat.v1.{rest}")
+            self.edits[id(node)] = (node, lambda _updated: new)
+            return True
+        origin = self.bindings.origins.get(node.value) if isinstance(node, cst.Name) else None
+        if origin is None or dotted(origin.module).startswith("tensorflow.compat"):
+            return False
+        self.import_moves.setdefault(id(origin), (origin, set()))[1].add(node.value)
+        return True
 
 
 class _Visitor:
@@ -230,15 +258,24 @@ def scan_source(path: str, source: str, rules: Iterable[Rule]) -> list[Finding]:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as err:
         return syntax_findings(path, source, err)
+    return analyze(path, source, tree, module, rules)[0]
+
+
+def analyze(
+    path: str, source: str, tree: ast.AST, module: cst.Module, rules: Iterable[Rule]
+) -> tuple[list[Finding], FileContext]:
+    """Findings of a parsed file, and the context holding their fixes."""
     ctx = FileContext(path)
     visitor = _Visitor(ctx, list(rules))
     visitor.walk(module)
     if not ctx.reports:
-        return []
+        return [], ctx
     spans = ast_spans(tree, source.splitlines())
     findings = set()
-    for rule, node, severity, text in ctx.reports:
+    for rule, node, severity, text, fixable in ctx.reports:
         key, ordinal = visitor.keyed[id(node)]
         line, column, end_line, end_column = spans[key][ordinal]
-        findings.add(Finding(path, line, column, rule.id, severity, text, end_line, end_column))
-    return sorted(findings)
+        findings.add(
+            Finding(path, line, column, rule.id, severity, text, end_line, end_column, fixable)
+        )
+    return sorted(findings), ctx

@@ -67,6 +67,7 @@ class Bindings:
 
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
+        self.origins: dict[str, cst.ImportFrom] = {}  # names bound by `from ... import`
 
     def add_import(self, node: cst.Import) -> list[str]:
         """Record `import a.b [as c]`; returns the full module names imported."""
@@ -98,6 +99,7 @@ class Bindings:
             full = f"{module}.{name}"
             local = alias.asname.name.value if alias.asname is not None else name
             self.names[local] = full
+            self.origins[local] = node
             imported.append(full)
         return imported
 

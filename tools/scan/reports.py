@@ -10,6 +10,7 @@ JSON schema (`schema_version` 1), stable across releases:
                    "path": str, "line": int, "column": int,       # 1-based
                    "end_line": int, "end_column": int,
                    "message": str, "replacement": str, "migrated": str|null,
+                   "fixable": bool,            # `tf2rec fix` rewrites it
                    "fingerprint": str}],
      "unreadable": [str]}
 """
@@ -95,6 +96,7 @@ def as_json(result: ScanResult) -> str:
                 "message": f.message,
                 "replacement": f.rule.replacement,
                 "migrated": f.rule.migrated,
+                "fixable": f.fixable,
                 "fingerprint": fp,
             }
             for f, fp in zip(result.findings, prints, strict=True)

@@ -48,6 +48,7 @@ class Finding:
     message: str
     end_line: int = 0
     end_column: int = 0
+    fixable: bool = False  # `tf2rec fix` rewrites it safely
 
     @property
     def rule(self) -> type[Rule]:

@@ -160,3 +160,32 @@ def fingerprints(result: ScanResult) -> list[str]:
         seen[key] = seen.get(key, -1) + 1
         out.append(fingerprint(f, lines, seen[key]))
     return out
+
+
+def _fix_file(args: tuple[str, tuple[str, ...]]):
+    from tools.scan.fixer import FileFix, fix_source
+
+    path, rule_ids = args
+    try:
+        source = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        return FileFix(path, "", "", error=f"not UTF-8 text ({err.reason}); not changed")
+    except OSError as err:
+        return FileFix(path, "", "", error=f"cannot read ({err.strerror})")
+    result = fix_source(path, source, [RULES_BY_ID[i]() for i in rule_ids])
+    lines = result.fixed.splitlines()
+    result.remaining = [
+        f for f in result.remaining if f.rule_id in rule_ids and not suppressed(f, lines)
+    ]
+    return result
+
+
+def fix_paths(files: Sequence[Path], rules: Sequence[type[Rule]], jobs: int = 1):
+    """Fix results per file (nothing written), and errors for files that vanished."""
+    work = [(str(f), tuple(r.id for r in rules)) for f in files]
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_fix_file, work, chunksize=max(1, len(work) // (jobs * 8))))
+    else:
+        results = [_fix_file(w) for w in work]
+    return results, []

@@ -8,6 +8,7 @@ from tools.scan.rules import (  # noqa: F401  (importing a module registers its 
     keras2,
     placeholders,
     removed,
+    renames,
     sessions,
     syntax,
     training,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tools.scan.rule import Rule
+from tools.scan.rules.renames import RenamedApiRule
 
 
 class V1IteratorRule(Rule):
@@ -96,14 +97,22 @@ class InputProducerRule(Rule):
     INVALID = ["import tensorflow as tf\nqueue = tf.train.string_input_producer(files)\n"]
 
 
-class PyFuncRule(Rule):
+class PyFuncRule(RenamedApiRule):
     """`tf.py_func` became `tf.numpy_function` (same behaviour) in TF2; `tf.py_function`
-    is the eager-tensor variant."""
+    is the eager-tensor variant. `tf2rec fix` applies the rename."""
 
     id = "TF604"
     name = "py-func"
     message = "`{name}` was renamed in TF2"
     replacement = "`tf.numpy_function(...)` (same semantics) or `tf.py_function`"
-    names = frozenset({"tf.py_func"})
+    RENAMES = {"tf.py_func": "tf.numpy_function"}
+    CASTS = {}
+    names = frozenset(RENAMES)
     VALID = ["import tensorflow as tf\ny = tf.numpy_function(f, [x], tf.float32)\n"]
     INVALID = ["import tensorflow as tf\ny = tf.py_func(f, [x], tf.float32)\n"]
+    FIXES = [
+        (
+            "import tensorflow as tf\ny = tf.py_func(f, [x], tf.float32)\n",
+            "import tensorflow as tf\ny = tf.numpy_function(f, [x], tf.float32)\n",
+        )
+    ]

@@ -91,3 +91,77 @@ class SaveFormatTfRule(Rule):
                 and arg.value.evaluated_value == "tf"
             ):
                 ctx.report(self, arg)
+
+
+_GENERATOR_METHODS = {
+    "fit_generator": "fit",
+    "evaluate_generator": "evaluate",
+    "predict_generator": "predict",
+}
+
+
+class GeneratorMethodsRule(Rule):
+    """Keras 3 removed `fit_generator`, `evaluate_generator` and `predict_generator`;
+    `fit`, `evaluate` and `predict` take generators and datasets with the same meaning.
+    `tf2rec fix` renames the call."""
+
+    id = "TF705"
+    name = "keras-generator-methods"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` does not exist in Keras 3"
+    replacement = "`model.fit` / `evaluate` / `predict`, which take generators"
+    VALID = ["import keras\nmodel.fit(batches, epochs=2)\n"]
+    INVALID = ["import keras\nmodel.fit_generator(batches, epochs=2)\n"]
+    FIXES = [
+        (
+            "import keras\nmodel.fit_generator(batches, epochs=2)\n",
+            "import keras\nmodel.fit(batches, epochs=2)\n",
+        )
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _GENERATOR_METHODS:
+            new = _GENERATOR_METHODS[func.attr.value]
+            ctx.report(
+                self,
+                func,
+                name=f".{func.attr.value}()",
+                fix=lambda updated: updated.with_changes(attr=cst.Name(new)),
+            )
+
+
+class OptimizerLrArgumentRule(Rule):
+    """Keras 3 optimizers no longer accept `lr=`; it is `learning_rate=`, same meaning.
+    `tf2rec fix` renames the keyword."""
+
+    id = "TF706"
+    name = "keras-lr-argument"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`lr=` is not accepted by Keras 3 optimizers"
+    replacement = "`learning_rate=`"
+    VALID = ["import keras\nopt = keras.optimizers.Adam(learning_rate=0.01)\n"]
+    INVALID = ["import keras\nopt = keras.optimizers.Adam(lr=0.01)\n"]
+    FIXES = [
+        (
+            "from tensorflow import keras\nopt = keras.optimizers.SGD(lr=0.1, momentum=0.9)\n",
+            "from tensorflow import keras\n"
+            "opt = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)\n",
+        )
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        resolved = ctx.resolve(node.func)
+        if resolved is None or not resolved[0].startswith(
+            ("keras.optimizers.", "tf.keras.optimizers.")
+        ):
+            return
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "lr":
+                ctx.report(
+                    self,
+                    arg,
+                    fix=lambda updated: updated.with_changes(keyword=cst.Name("learning_rate")),
+                )

@@ -1,0 +1,168 @@
+"""`tf2rec fix`: byte-exact rewrites, idempotence, safety, and a rewritten script that runs."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tools.cli import main
+from tools.scan.fixer import fix_source
+from tools.scan.rules import RULES
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+FIXABLE = [rule for rule in RULES if getattr(rule, "FIXES", None)]
+
+
+def fixed(code: str) -> str:
+    return fix_source("example.py", code, [rule() for rule in RULES]).fixed
+
+
+@pytest.mark.parametrize("rule", FIXABLE, ids=lambda r: r.id)
+def test_each_rule_fix_gives_the_expected_replacement(rule):
+    for before, after in rule.FIXES:
+        result = fix_source("example.py", before, [rule()])
+        assert result.fixed == after
+        assert fix_source("example.py", after, [rule()]).fixed == after  # idempotent
+
+
+def test_compat_v1_fix_keeps_the_files_alias_and_moves_imported_names():
+    code = (
+        "import tensorflow as tflow\n"
+        "from tensorflow import Session, constant as c  # note\n"
+        "x = tflow.placeholder(tflow.float32)\n"
+        "s = Session()\n"
+    )
+    assert fixed(code) == (
+        "import tensorflow as tflow\n"
+        "from tensorflow import constant as c  # note\n"
+        "from tensorflow.compat.v1 import Session\n"
+        "x = tflow.compat.v1.placeholder(tflow.float32)\n"
+        "s = Session()\n"
+    )
+
+
+def test_names_that_already_work_or_change_meaning_are_left_alone():
+    code = (
+        "import tensorflow.compat.v1 as tf\n"
+        "x = tf.placeholder(tf.float32)  # runs under compat.v1: not touched\n"
+        "print(tf.Print(x, [x]))\n"
+    )
+    assert fixed(code) == code
+
+
+def test_untouched_code_keeps_its_exact_bytes():
+    code = (
+        "import tensorflow as tf\r\n"
+        "# a comment   with   spaces\r\n"
+        "\r\n"
+        "y = tf.log(x)   ;  z = 'single'  # trailing\r\n"
+        'w = "double"\r\n'
+    )
+    assert fixed(code) == code.replace("tf.log(", "tf.math.log(")
+
+
+def test_the_training_script_fixture_byte_for_byte_and_idempotent(tmp_path, capsys):
+    target = tmp_path / "tf1_train.py"
+    shutil.copy(FIXTURES / "fix" / "tf1_train.py", target)
+    os.chmod(target, 0o754)
+    assert main(["fix", "--write", str(target)]) == 1  # manual changes remain (sessions)
+    assert target.read_bytes() == (FIXTURES / "fix" / "tf1_train.fixed.py").read_bytes()
+    assert oct(target.stat().st_mode & 0o777) == oct(0o754)
+    capsys.readouterr()
+    main(["fix", str(target)])
+    out, err = capsys.readouterr()
+    assert out == "" and "Would fix 0 finding(s) in 0 file(s)" in err
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path, capsys):
+    target = tmp_path / "s.py"
+    target.write_text("import tensorflow as tf\ny = tf.log(x)\n")
+    assert main(["fix", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert "-y = tf.log(x)\n+y = tf.math.log(x)\n" in out
+    assert "Would fix 1 finding(s) in 1 file(s)" in err and "--write" in err
+    assert target.read_text() == "import tensorflow as tf\ny = tf.log(x)\n"
+
+
+def test_python2_and_read_only_files_are_left_alone_and_others_still_fixed(tmp_path, capsys):
+    shutil.copy(FIXTURES / "scan" / "python2_script.py", tmp_path / "py2.py")
+    locked = tmp_path / "locked.py"
+    locked.write_text("import tensorflow as tf\ny = tf.log(x)\n")
+    locked.chmod(0o444)
+    good = tmp_path / "good.py"
+    good.write_text("import tensorflow as tf\ny = tf.log(x)\n")
+    py2_before = (tmp_path / "py2.py").read_bytes()
+    if os.geteuid() == 0:  # root may write anyway; the check is on the permission bits
+        pass
+    assert main(["fix", "--write", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"error: {tmp_path / 'py2.py'}: not changed: file does not parse: Missing "
+        "parentheses in call to 'print'" in err
+    )
+    assert "this looks like Python 2" in err
+    assert (tmp_path / "py2.py").read_bytes() == py2_before
+    assert good.read_text() == "import tensorflow as tf\ny = tf.math.log(x)\n"
+    if os.geteuid() != 0:
+        assert f"error: {locked}: read-only; not changed" in err
+        assert locked.read_text() == "import tensorflow as tf\ny = tf.log(x)\n"
+
+
+def test_read_only_file_message(tmp_path, capsys, monkeypatch):
+    """The permission check, independent of running as root (which may write anyway)."""
+    locked = tmp_path / "locked.py"
+    locked.write_text("import tensorflow as tf\ny = tf.log(x)\n")
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode)
+    )
+    assert main(["fix", "--write", str(locked)]) == 2
+    assert f"error: {locked}: read-only; not changed" in capsys.readouterr().err
+    assert locked.read_text() == "import tensorflow as tf\ny = tf.log(x)\n"
+
+
+RUN_ORIGINAL = """
+    import sys
+    import tensorflow.compat.v1 as v1
+    v1.disable_v2_behavior()
+    sys.modules["tensorflow"] = v1  # the script's `import tensorflow as tf` is TF1's API
+    exec(compile(open(sys.argv[1]).read(), sys.argv[1], "exec"), {"__name__": "__main__"})
+"""
+RUN_FIXED = """
+    import sys
+    import tensorflow as tf
+    tf.compat.v1.disable_v2_behavior()  # graph mode, as TF1 ran it
+    exec(compile(open(sys.argv[1]).read(), sys.argv[1], "exec"), {"__name__": "__main__"})
+"""
+
+
+def run_script(harness: str, path: Path) -> str:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(harness), str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_the_rewritten_script_runs_on_tf2_and_gives_the_same_loss():
+    before = run_script(RUN_ORIGINAL, FIXTURES / "fix" / "tf1_train.py")
+    after = run_script(RUN_FIXED, FIXTURES / "fix" / "tf1_train.fixed.py")
+    assert float(before) > 0 and after == before
+
+
+def test_fixable_flag_in_the_json_report(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("s.py").write_text("import tensorflow as tf\ny = tf.log(x)\nsess = tf.Session()\n")
+    main(["scan", "s.py", "--format", "json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["rule"], f["fixable"]) for f in findings] == [("TF802", True), ("TF101", True)]

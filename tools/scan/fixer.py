@@ -1,0 +1,149 @@
+"""Apply the safe fixes that rules attach to their findings, without ever losing code.
+
+Only the nodes a fix names are replaced; everything else keeps its exact bytes (libcst
+regenerates untouched code verbatim). A file is written only when the new text parses
+(CPython and libcst), atomically (a temporary file in the same folder, then a rename) and
+with its permissions kept; a file that does not parse or cannot be written is reported
+and left as it was.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from tools.scan.engine import analyze, mentions_tensorflow
+from tools.scan.names import dotted
+from tools.scan.rule import Finding, Rule
+from tools.scan.rules.syntax import syntax_findings
+
+
+@dataclass
+class FileFix:
+    path: str
+    source: str
+    fixed: str
+    applied: list[Finding] = field(default_factory=list)  # findings the fix removes
+    remaining: list[Finding] = field(default_factory=list)  # findings left after it
+    error: str | None = None  # why the file is left alone
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.fixed != self.source
+
+    def diff(self) -> str:
+        relative = not Path(self.path).is_absolute()
+        return "".join(
+            difflib.unified_diff(
+                self.source.splitlines(keepends=True),
+                self.fixed.splitlines(keepends=True),
+                fromfile=f"a/{self.path}" if relative else self.path,
+                tofile=f"b/{self.path}" if relative else self.path,
+            )
+        )
+
+
+def fix_source(path: str, source: str, rules: Iterable[Rule]) -> FileFix:
+    """The fixed text of one file (equal to `source` when nothing is safe to fix)."""
+    rules = list(rules)
+    if not mentions_tensorflow(source):
+        return FileFix(path, source, source)
+    try:
+        tree = ast.parse(source, path)
+        module = cst.parse_module(source)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError) as err:
+        (finding,) = syntax_findings(path, source, err)
+        return FileFix(
+            path, source, source, error=f"not changed: {finding.message}", remaining=[finding]
+        )
+    findings, ctx = analyze(path, source, tree, module, rules)
+    if not ctx.edits and not ctx.import_moves:
+        return FileFix(path, source, source, remaining=findings)
+    fixed = module.visit(_Apply(ctx.edits, ctx.import_moves)).code
+    try:
+        new_tree = ast.parse(fixed, path)
+        new_module = cst.parse_module(fixed)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError) as err:  # a bug in a fix
+        return FileFix(
+            path,
+            source,
+            source,
+            remaining=findings,
+            error=f"not changed: the fixed text would not parse ({err})",
+        )
+    remaining, _ = analyze(path, fixed, new_tree, new_module, rules)
+    applied = [f for f in findings if f.fixable]
+    return FileFix(path, source, fixed, applied=applied, remaining=remaining)
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(self, edits: dict, import_moves: dict) -> None:
+        super().__init__()
+        self.edits = edits
+        self.import_moves = import_moves
+
+    def on_leave(self, original_node, updated_node):
+        updated_node = super().on_leave(original_node, updated_node)
+        edit = self.edits.get(id(original_node))
+        return edit[1](updated_node) if edit is not None else updated_node
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        if not any(id(small) in self.import_moves for small in original_node.body):
+            return updated_node
+        body, extra_lines = [], []
+        for original, updated in zip(original_node.body, updated_node.body, strict=True):
+            move = self.import_moves.get(id(original))
+            if move is None:
+                body.append(updated)
+                continue
+            first, *rest = _split_import(updated, move[1])
+            body.append(first)
+            extra_lines += rest
+        line = updated_node.with_changes(body=body)
+        if not extra_lines:
+            return line
+        return cst.FlattenSentinel(
+            [line, *(cst.SimpleStatementLine(body=[statement]) for statement in extra_lines)]
+        )
+
+
+def _split_import(node: cst.ImportFrom, moved: set[str]) -> list[cst.ImportFrom]:
+    """`from tensorflow[.x] import a, b` with `b` TF1-only -> the same line for `a` and
+    `from tensorflow.compat.v1[.x] import b` after it."""
+    module = dotted(node.module)
+    compat = cst.parse_expression("tensorflow.compat.v1" + module[len("tensorflow") :])
+
+    def local(alias: cst.ImportAlias) -> str:
+        return alias.asname.name.value if alias.asname else alias.name.value
+
+    stay = [a for a in node.names if local(a) not in moved]
+    go = [a for a in node.names if local(a) in moved]
+    if not stay:
+        return [node.with_changes(module=compat)]
+    last = cst.MaybeSentinel.DEFAULT
+    return [
+        node.with_changes(names=[*stay[:-1], stay[-1].with_changes(comma=last)]),
+        cst.ImportFrom(module=compat, names=[*go[:-1], go[-1].with_changes(comma=last)]),
+    ]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one rename, keeping its permission bits."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tf2rec", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
