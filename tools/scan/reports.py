@@ -17,6 +17,7 @@ JSON schema (`schema_version` 1), stable across releases:
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
@@ -261,4 +262,13 @@ def rule_page(rule: type[Rule]) -> str:
         parts.append(f"In this project: `{rule.migrated}`.")
     for example in rule.VALID:
         parts += ["", "```python", example.rstrip("\n"), "```"]
+    for before, after in rule.FIXES:
+        parts += ["", "## Fix (`tf2rec fix`)", "```diff"]
+        parts += [
+            line
+            for line in difflib.unified_diff(
+                before.splitlines(), after.splitlines(), lineterm="", n=1
+            )
+        ][2:]
+        parts.append("```")
     return "\n".join(parts) + "\n"

@@ -73,6 +73,7 @@ class Rule:
     fixed_severity: ClassVar[bool] = False
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[str]] = []
+    FIXES: ClassVar[list[tuple[str, str]]] = []  # (before, after) for rules with a safe fix
 
     @classmethod
     def matches(cls, name: str) -> bool:
