@@ -52,9 +52,12 @@ class TwoTowerRecommender(keras.Model):
         k: int = 10,
         eval_protocol: str = "full",
         init_stddev: float = 0.05,
+        name: str = "two_tower_recommender",
         **kwargs,
     ) -> None:
-        super().__init__(**kwargs)
+        # A fixed default name (Keras would number a second instance "..._1"): weight paths,
+        # and so the checkpoint name map, do not depend on what else the process built.
+        super().__init__(name=name, **kwargs)
         if eval_protocol not in PROTOCOLS:
             raise ValueError(f"unknown eval_protocol {eval_protocol!r}; choose one of {PROTOCOLS}")
         self.n_users = n_users
