@@ -8,7 +8,7 @@ from migrated.layers import ItemTower, Linear, MLPBlock, UserTower
 from migrated.losses import NegativeSamplingLoss, PackedNegativeSamplingLoss, SampledSoftmaxLoss
 from migrated.metrics import HitRateAtK, NDCGAtK, RecallAtK
 from migrated.model import TwoTowerRecommender
-from migrated.optimizers import TF1Adam
+from migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
 
 __all__ = [
     "HitRateAtK",
@@ -20,7 +20,9 @@ __all__ = [
     "PackedNegativeSamplingLoss",
     "RecallAtK",
     "SampledSoftmaxLoss",
+    "TF1Adagrad",
     "TF1Adam",
+    "TF1SGD",
     "TwoTowerRecommender",
     "UserTower",
 ]

@@ -1,4 +1,10 @@
-"""Adam with the arithmetic of TF1's `tf.train.AdamOptimizer`.
+"""Keras optimizers with the arithmetic, and the sparse updates, of TF1's `tf.train` ones.
+
+`TF1SGD` and `TF1Adagrad` update only the embedding rows a batch touches, as TF1 does, so
+a step costs the same at 10k or 1M items (stock Keras 3 densifies the gradient first), and
+they use TF1's own update kernels, so the results are TF1's to the bit.
+
+`TF1Adam` is Adam with the arithmetic of TF1's `tf.train.AdamOptimizer`.
 
 Adam divides by sqrt(v) + epsilon, so on ids whose gradient nearly cancels (|g| ~ epsilon)
 a last-bit difference in an update becomes a step of the size of the learning rate. Stock
@@ -30,7 +36,10 @@ class TF1Adam(keras.optimizers.Adam):
     """`keras.optimizers.Adam` computing updates as `tf.compat.v1.train.AdamOptimizer`.
 
     Pass it the raw gradients: a `tf.IndexedSlices` gradient (an embedding lookup's) gets
-    TF1's sparse update, any other TF1's dense `ApplyAdam` update.
+    TF1's sparse update, any other TF1's dense `ApplyAdam` update. TF1's sparse update
+    still decays m and v on every row, so its cost grows with the vocabulary, as TF1's
+    does; `lazy=True` updates only the touched rows (like LazyAdam): much faster on large
+    tables, but no longer TF1's results.
 
     >>> opt = TF1Adam(learning_rate=0.01)
     >>> opt.epsilon
@@ -41,7 +50,14 @@ class TF1Adam(keras.optimizers.Adam):
     sums_duplicate_ids = True
 
     def __init__(
-        self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, name="tf1_adam", **kwargs
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        lazy: bool = False,
+        name="tf1_adam",
+        **kwargs,
     ) -> None:
         kwargs.pop("amsgrad", None)
         super().__init__(
@@ -53,6 +69,7 @@ class TF1Adam(keras.optimizers.Adam):
             name=name,
             **kwargs,
         )
+        self.lazy = lazy
 
     def build(self, var_list) -> None:
         if self.built:
@@ -76,13 +93,21 @@ class TF1Adam(keras.optimizers.Adam):
         m = self._momentums[self._get_variable_index(variable)]
         v = self._velocities[self._get_variable_index(variable)]
         if isinstance(gradient, tf.IndexedSlices):
-            # TF1 sums repeated ids first, then decays m and v on every row and adds the
-            # gradient's share on the rows it touches; written densely, bit for bit equal.
-            g = tf.math.unsorted_segment_sum(
-                ops.cast(gradient.values, dtype), gradient.indices, ops.shape(variable)[0]
-            )
-            self.assign(m, m * beta_1 + g * (one - beta_1))
-            self.assign(v, v * beta_2 + (g * g) * (one - beta_2))
+            indices, values = _sum_duplicates(gradient, dtype)
+            if self.lazy:  # only the touched rows: not TF1, but O(batch)
+                m_rows = tf.gather(m, indices) * beta_1 + values * (one - beta_1)
+                v_rows = tf.gather(v, indices) * beta_2 + (values * values) * (one - beta_2)
+                self.assign(m, tf.IndexedSlices(m_rows, indices))  # scatter_update
+                self.assign(v, tf.IndexedSlices(v_rows, indices))
+                step = alpha * m_rows / (ops.sqrt(v_rows) + epsilon)
+                self.assign_sub(variable, tf.IndexedSlices(step, indices))
+                return
+            # TF1's _apply_sparse: decay every row, add the gradient's share to the touched
+            # ones, update every row.
+            self.assign(m, m * beta_1)
+            self.assign_add(m, tf.IndexedSlices(values * (one - beta_1), indices))  # scatter
+            self.assign(v, v * beta_2)
+            self.assign_add(v, tf.IndexedSlices((values * values) * (one - beta_2), indices))
             self.assign_sub(variable, alpha * m / (ops.sqrt(v) + epsilon))
         else:  # TF1's ApplyAdam kernel
             g = ops.cast(gradient, dtype)
@@ -90,8 +115,92 @@ class TF1Adam(keras.optimizers.Adam):
             self.assign_add(v, (g * g - v) * (one - beta_2))
             self.assign_sub(variable, (m * alpha) / (ops.sqrt(v) + epsilon))
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "lazy": self.lazy}
+
     def apply(self, grads, trainable_variables=None):
         super().apply(grads, trainable_variables)
         # TF1's _finish: the powers advance once per step, after every variable's update
         self.beta_1_power.assign(self.beta_1_power * ops.cast(self.beta_1, "float32"))
         self.beta_2_power.assign(self.beta_2_power * ops.cast(self.beta_2, "float32"))
+
+
+def _sum_duplicates(gradient: tf.IndexedSlices, dtype) -> tuple[tf.Tensor, tf.Tensor]:
+    """(unique ids, their summed rows), as TF1's `_deduplicate_indexed_slices` computes."""
+    unique, positions = tf.unique(gradient.indices)
+    summed = tf.math.unsorted_segment_sum(
+        ops.cast(gradient.values, dtype), positions, tf.shape(unique)[0]
+    )
+    return unique, summed
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TF1SGD(keras.optimizers.SGD):
+    """Plain SGD as `tf.compat.v1.train.GradientDescentOptimizer` updates: a sparse gradient
+    is scatter-subtracted row by row (repeated ids one after the other), touching only the
+    rows in the batch.
+
+    >>> TF1SGD(0.1).get_config()["momentum"]
+    0.0
+    """
+
+    sums_duplicate_ids = True
+
+    def __init__(self, learning_rate=0.01, name="tf1_sgd", **kwargs) -> None:
+        kwargs.pop("momentum", None)
+        kwargs.pop("nesterov", None)
+        super().__init__(
+            learning_rate=learning_rate, momentum=0.0, nesterov=False, name=name, **kwargs
+        )
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = ops.cast(learning_rate, variable.dtype)
+        if isinstance(gradient, tf.IndexedSlices):
+            # assign_sub of IndexedSlices is a scatter_sub: repeated ids one after another
+            self.assign_sub(
+                variable,
+                tf.IndexedSlices(gradient.values * lr, gradient.indices, gradient.dense_shape),
+            )
+        else:  # ApplyGradientDescent: var -= grad * lr
+            self.assign_sub(variable, gradient * lr)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TF1Adagrad(keras.optimizers.Adagrad):
+    """Adagrad as `tf.compat.v1.train.AdagradOptimizer`: accumulators start at 0.1, no
+    epsilon, TF1's own `ApplyAdagrad` / `SparseApplyAdagrad` kernels; a sparse gradient has
+    its repeated ids summed and updates only the rows in the batch.
+
+    >>> TF1Adagrad(0.1).get_config()["initial_accumulator_value"]
+    0.1
+    """
+
+    sums_duplicate_ids = True
+
+    def __init__(
+        self, learning_rate=0.001, initial_accumulator_value=0.1, name="tf1_adagrad", **kwargs
+    ) -> None:
+        kwargs.pop("epsilon", None)
+        super().__init__(
+            learning_rate=learning_rate,
+            initial_accumulator_value=initial_accumulator_value,
+            epsilon=0.0,
+            name=name,
+            **kwargs,
+        )
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = ops.cast(learning_rate, variable.dtype)
+        accumulator = self._accumulators[self._get_variable_index(variable)]
+        if isinstance(gradient, tf.IndexedSlices):
+            indices, values = _sum_duplicates(gradient, variable.dtype)
+            tf.raw_ops.ResourceSparseApplyAdagrad(
+                var=variable.handle, accum=accumulator.handle, lr=lr, grad=values, indices=indices
+            )
+        else:
+            tf.raw_ops.ResourceApplyAdagrad(
+                var=variable.handle,
+                accum=accumulator.handle,
+                lr=lr,
+                grad=ops.cast(gradient, variable.dtype),
+            )

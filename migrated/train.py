@@ -22,7 +22,7 @@ from migrated.data import EpochTracker, eval_dataset, training_dataset
 from migrated.export import export_saved_model
 from migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
 from migrated.model import TwoTowerRecommender
-from migrated.optimizers import TF1Adam
+from migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
@@ -33,13 +33,12 @@ MONITOR = "val_recall_at_10"
 
 
 def make_optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
-    """Keras optimizers that update as TF1's `tf.train` ones: Adam is `TF1Adam` (see
-    migrated/optimizers.py); Adagrad's accumulators start at 0.1 and have no epsilon (TF1
-    divides by sqrt(accum))."""
+    """Keras optimizers that update as TF1's `tf.train` ones (migrated/optimizers.py):
+    TF1's arithmetic, and only the embedding rows a batch touches for SGD and Adagrad."""
     if name == "sgd":
-        return keras.optimizers.SGD(lr)
+        return TF1SGD(lr)
     if name == "adagrad":
-        return keras.optimizers.Adagrad(lr, initial_accumulator_value=0.1, epsilon=0.0)
+        return TF1Adagrad(lr)
     if name == "adam":
         return TF1Adam(lr)
     raise ValueError(f"unknown optimizer {name!r}; choose one of sgd, adagrad, adam")
