@@ -34,6 +34,7 @@ parity: $(STAMP)
 # Speed, as ratios against the reference tool in the same run (a few minutes).
 bench: $(STAMP)
 	$(PY) -m tools.bench.scan --files 2000 --repeat 3
+	$(PY) -m tools.bench.train --plot runs/bench-train.png
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2

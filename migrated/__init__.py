@@ -4,13 +4,14 @@ Importing the package registers every class with Keras' serialization, so a save
 `model.keras` loads (in safe mode) wherever `migrated` is importable.
 """
 
-from migrated.layers import ItemTower, Linear, MLPBlock, UserTower
+from migrated.layers import EmbeddingTable, ItemTower, Linear, MLPBlock, UserTower
 from migrated.losses import NegativeSamplingLoss, PackedNegativeSamplingLoss, SampledSoftmaxLoss
 from migrated.metrics import HitRateAtK, NDCGAtK, RecallAtK
 from migrated.model import TwoTowerRecommender
 from migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
 
 __all__ = [
+    "EmbeddingTable",
     "HitRateAtK",
     "ItemTower",
     "Linear",

@@ -85,6 +85,55 @@ class MLPBlock(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
+class EmbeddingTable(keras.layers.Layer):
+    """An id -> vector table that reads only the rows it looks up.
+
+    `keras.layers.Embedding` converts its variable to a tensor before the lookup, which
+    reads (and, when the optimizer then writes the variable, copies) the whole table every
+    step: a cost that grows with the vocabulary. Gathering from the variable itself reads
+    only the looked-up rows, as TF1's `embedding_lookup` did; the values and the sparse
+    gradient are the same.
+
+    >>> table = EmbeddingTable(10, 4)
+    >>> tuple(table(ops.array([[1, 2, 0]])).shape)
+    (1, 3, 4)
+    """
+
+    def __init__(self, rows: int, dim: int, init_stddev: float = 0.05, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows = rows
+        self.dim = dim
+        self.init_stddev = init_stddev
+
+    def build(self, input_shape=None) -> None:
+        self.embeddings = self.add_weight(
+            shape=(self.rows, self.dim),
+            name="embeddings",
+            initializer=keras.initializers.RandomNormal(stddev=self.init_stddev),
+        )
+
+    def call(self, ids):
+        """Args: ids, int ids of any shape `S`. Returns `S + [dim]`."""
+        ids = ops.cast(ids, "int32")
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            return tf.gather(self.embeddings.value, ids)  # ResourceGather: only these rows
+        return ops.take(self.embeddings, ids, axis=0)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.dim)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "rows": self.rows,
+            "dim": self.dim,
+            "init_stddev": self.init_stddev,
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class ItemTower(keras.layers.Layer):
     """Item id -> embedding. Its table also embeds the items of a user's history.
 
@@ -100,12 +149,7 @@ class ItemTower(keras.layers.Layer):
         self.n_items = n_items
         self.embedding_dim = embedding_dim
         self.init_stddev = init_stddev
-        self.embedding = keras.layers.Embedding(
-            n_items,
-            embedding_dim,
-            name="item_embedding",
-            embeddings_initializer=keras.initializers.RandomNormal(stddev=init_stddev),
-        )
+        self.embedding = EmbeddingTable(n_items, embedding_dim, init_stddev, name="item_embedding")
 
     def build(self, input_shape) -> None:
         self.embedding.build(input_shape)
@@ -154,12 +198,7 @@ class UserTower(keras.layers.Layer):
         self.embedding_dim = embedding_dim
         self.hidden_units = hidden_units
         self.init_stddev = init_stddev
-        self.embedding = keras.layers.Embedding(
-            n_users,
-            embedding_dim,
-            name="user_embedding",
-            embeddings_initializer=keras.initializers.RandomNormal(stddev=init_stddev),
-        )
+        self.embedding = EmbeddingTable(n_users, embedding_dim, init_stddev, name="user_embedding")
         self.mlp = MLPBlock(hidden_units, embedding_dim, name="mlp")
 
     def build(self, user_shape, history_vectors_shape=None, history_shape=None) -> None:

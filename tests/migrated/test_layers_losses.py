@@ -158,3 +158,17 @@ def test_sampled_softmax_config_round_trip():
     loss = SampledSoftmaxLoss([0.0, 0.5, 0.5], 4, remove_accidental_hits=False)
     clone = keras.losses.deserialize(keras.losses.serialize(loss))
     assert clone.get_config() == loss.get_config()
+
+
+def test_embedding_table_reads_only_the_looked_up_rows():
+    from migrated import EmbeddingTable
+
+    table = EmbeddingTable(50, 3)
+    ids = np.array([[4, 4, 7], [0, 49, 4]], dtype="int32")
+    out = table(ids)
+    np.testing.assert_array_equal(np_(out), np_(table.embeddings)[ids])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(table(ids))
+    (grad,) = tape.gradient(loss, [table.embeddings])
+    assert isinstance(grad, tf.IndexedSlices)  # sparse: the optimizer touches only these rows
+    assert sorted(np_(grad.indices).tolist()) == sorted(ids.ravel().tolist())

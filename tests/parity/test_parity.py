@@ -40,8 +40,7 @@ def test_parity_holds(case, tmp_path):
     assert len(trained) == 3 * 6 + 6 + 12 + 2
     assert all(r.max_abs <= 1e-4 for r in trained)
     # TF1Adam and TF1Adagrad compute TF1's updates operation for operation
-    exact = [r for r in trained if r.check in ("after 50 steps (adam)",
-                                               "after 50 steps (adagrad)")]
+    exact = [r for r in trained if r.check in ("after 50 steps (adam)", "after 50 steps (adagrad)")]
     assert all(r.max_ulp == 0 for r in exact), table(exact)
     gradients = [r for r in results if r.check.startswith("gradients")]
     assert len(gradients) == 6 and all(r.max_ulp == 0 for r in gradients)

@@ -208,6 +208,7 @@ def plot(rows: list[dict], path: Path) -> None:
     axes[0][0].set_ylabel("examples / s")
     axes[0][0].legend()
     fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
 
 
