@@ -109,17 +109,19 @@ class TwoTowerRecommender(keras.Model):
         (three lookups get summed in another order: up to a few hundred ULP apart, which
         Adam turns into visible drift on ids whose gradient nearly cancels).
         """
-        batch, k, length = ops.shape(pos)[0], ops.shape(neg)[1], ops.shape(history)[1]
+        batch = tf.shape(pos)[0]  # dynamic: fit's batches have no static size
+        k, length = neg.shape[1], history.shape[1]
         ids = ops.concatenate(
             [ops.reshape(pos, (-1,)), ops.reshape(neg, (-1,)), ops.reshape(history, (-1,))],
             axis=0,
         )
-        vectors = self.item_tower(ids)
+        # split, not slices: a slice's gradient is a zero tensor of the whole lookup
+        pos_vec, neg_vec, history_vec = tf.split(
+            self.item_tower(ids), [batch, batch * k, batch * length], axis=0
+        )
         dim = self.embedding_dim
-        pos_vec = vectors[:batch]
-        neg_vec = ops.reshape(vectors[batch : batch * (1 + k)], (batch, k, dim))
-        history_vec = ops.reshape(vectors[batch * (1 + k) :], (batch, length, dim))
-        return pos_vec, neg_vec, history_vec
+        neg_vec = ops.reshape(neg_vec, (-1, k, dim))
+        return pos_vec, neg_vec, ops.reshape(history_vec, (-1, length, dim))
 
     def train_step(self, data):
         x, y = data if isinstance(data, tuple) else (data, None)

@@ -109,11 +109,19 @@ class TF1Adam(keras.optimizers.Adam):
             self.assign(v, v * beta_2)
             self.assign_add(v, tf.IndexedSlices((values * values) * (one - beta_2), indices))
             self.assign_sub(variable, alpha * m / (ops.sqrt(v) + epsilon))
-        else:  # TF1's ApplyAdam kernel
-            g = ops.cast(gradient, dtype)
-            self.assign_add(m, (g - m) * (one - beta_1))
-            self.assign_add(v, (g * g - v) * (one - beta_2))
-            self.assign_sub(variable, (m * alpha) / (ops.sqrt(v) + epsilon))
+        else:  # TF1's own fused ApplyAdam kernel
+            tf.raw_ops.ResourceApplyAdam(
+                var=variable.handle,
+                m=m.handle,
+                v=v.handle,
+                beta1_power=self.beta_1_power,
+                beta2_power=self.beta_2_power,
+                lr=lr,
+                beta1=beta_1,
+                beta2=beta_2,
+                epsilon=epsilon,
+                grad=ops.cast(gradient, dtype),
+            )
 
     def get_config(self) -> dict:
         return {**super().get_config(), "lazy": self.lazy}
@@ -156,13 +164,14 @@ class TF1SGD(keras.optimizers.SGD):
     def update_step(self, gradient, variable, learning_rate):
         lr = ops.cast(learning_rate, variable.dtype)
         if isinstance(gradient, tf.IndexedSlices):
-            # assign_sub of IndexedSlices is a scatter_sub: repeated ids one after another
-            self.assign_sub(
-                variable,
-                tf.IndexedSlices(gradient.values * lr, gradient.indices, gradient.dense_shape),
+            # TF1's scatter_sub: the touched rows only, repeated ids one after another
+            tf.raw_ops.ResourceScatterSub(
+                resource=variable.handle, indices=gradient.indices, updates=gradient.values * lr
             )
-        else:  # ApplyGradientDescent: var -= grad * lr
-            self.assign_sub(variable, gradient * lr)
+        else:  # TF1's ApplyGradientDescent kernel: var -= grad * lr
+            tf.raw_ops.ResourceApplyGradientDescent(
+                var=variable.handle, alpha=lr, delta=ops.cast(gradient, variable.dtype)
+            )
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
