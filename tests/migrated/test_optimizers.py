@@ -1,0 +1,74 @@
+"""The TF1-compatible optimizers, against numpy versions of TF1's update rules."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from migrated import TF1SGD, TF1Adagrad, TF1Adam
+
+
+def sparse(rows, values, n_rows=6):
+    return tf.IndexedSlices(tf.constant(values, tf.float32), tf.constant(rows, tf.int32),
+                            tf.constant([n_rows, 2]))
+
+
+ROWS = [1, 4, 1]  # row 1 repeated
+VALUES = np.array([[0.5, -1.0], [2.0, 0.25], [0.5, 3.0]], np.float32)
+SUMMED = {1: VALUES[0] + VALUES[2], 4: VALUES[1]}
+
+
+def table():
+    return tf.Variable(np.arange(12, dtype=np.float32).reshape(6, 2) / 10)
+
+
+def test_sgd_touches_only_the_batch_rows():
+    var = table()
+    before = var.numpy()
+    TF1SGD(0.1).apply([sparse(ROWS, VALUES)], [var])
+    expected = before.copy()
+    for r, v in zip(ROWS, VALUES, strict=True):
+        expected[r] -= 0.1 * v
+    np.testing.assert_allclose(var.numpy(), expected, rtol=1e-6)
+
+
+def test_adagrad_sums_repeated_ids_before_squaring():
+    var = table()
+    before = var.numpy()
+    opt = TF1Adagrad(0.1)
+    opt.apply([sparse(ROWS, VALUES)], [var])
+    expected = before.copy()
+    for r, g in SUMMED.items():
+        accum = 0.1 + g * g
+        expected[r] -= 0.1 * g / np.sqrt(accum)
+    np.testing.assert_allclose(var.numpy(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_adam_sparse_update(lazy):
+    var = table()
+    before = var.numpy()
+    opt = TF1Adam(0.01, lazy=lazy)
+    opt.apply([sparse(ROWS, VALUES)], [var])
+    opt.apply([sparse([2], [[1.0, 1.0]])], [var])  # second step touches another row
+    m = np.zeros((6, 2))
+    v = np.zeros((6, 2))
+    expected = before.astype(np.float64)
+    for step, grads in enumerate([SUMMED, {2: np.ones(2)}], start=1):
+        alpha = 0.01 * np.sqrt(1 - 0.999**step) / (1 - 0.9**step)
+        rows = list(grads) if lazy else range(6)
+        for r in rows:
+            g = grads.get(r, np.zeros(2))
+            m[r] = 0.9 * m[r] + 0.1 * g
+            v[r] = 0.999 * v[r] + 0.001 * g * g
+            expected[r] -= alpha * m[r] / (np.sqrt(v[r]) + 1e-8)
+    np.testing.assert_allclose(var.numpy(), expected, rtol=1e-5, atol=1e-7)
+    # rows that were never in a batch stay where they were
+    moved = np.abs(var.numpy() - before).sum(axis=1) > 0
+    assert moved.tolist() == [False, True, True, False, True, False]
+    assert float(opt.beta_1_power.numpy()) == pytest.approx(0.9**3)
+
+
+def test_config_round_trip():
+    for opt in (TF1SGD(0.2), TF1Adagrad(0.3), TF1Adam(0.4, lazy=True)):
+        clone = type(opt).from_config(opt.get_config())
+        assert clone.get_config() == opt.get_config()
