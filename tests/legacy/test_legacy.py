@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.cli import exit_code
 from tools.cli import main
 
 
@@ -115,11 +116,3 @@ def test_model_dir_that_is_a_file_or_holds_other_files(tmp_path, capsys):
     assert main(["legacy-train", "--model-dir", str(tmp_path / "dir"), "--overwrite"]) == 2
     assert "refusing to delete them" in capsys.readouterr().err
     assert (tmp_path / "dir" / "notes.txt").read_text() == "mine"
-
-
-def exit_code(argv: list[str]) -> int:
-    """main()'s return value, or the code argparse exits with."""
-    try:
-        return main(argv)
-    except SystemExit as stop:
-        return stop.code

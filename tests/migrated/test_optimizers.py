@@ -8,8 +8,9 @@ from migrated import TF1SGD, TF1Adagrad, TF1Adam
 
 
 def sparse(rows, values, n_rows=6):
-    return tf.IndexedSlices(tf.constant(values, tf.float32), tf.constant(rows, tf.int32),
-                            tf.constant([n_rows, 2]))
+    return tf.IndexedSlices(
+        tf.constant(values, tf.float32), tf.constant(rows, tf.int32), tf.constant([n_rows, 2])
+    )
 
 
 ROWS = [1, 4, 1]  # row 1 repeated

@@ -7,14 +7,7 @@ import textwrap
 
 import pytest
 
-from tools.cli import main
-
-
-def exit_code(argv) -> int:
-    try:
-        return main(argv)
-    except SystemExit as stop:
-        return stop.code
+from tests.cli import exit_code
 
 
 def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_path):
