@@ -190,8 +190,8 @@ def configure_fix(parser: argparse.ArgumentParser):
         if args.jobs < 1:
             raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
         fail_on = args.fail_on or settings.get("fail-on", "info")
-        results, errors = fix_paths(files, rules, jobs=args.jobs)
-        errors = list(errors)
+        results = fix_paths(files, rules, jobs=args.jobs)
+        errors = []
         fixed_files = applied = 0
         for result in results:
             if result.error:

@@ -142,15 +142,10 @@ def scan_paths(
     return result
 
 
-def fingerprint(finding: Finding, lines: list[str], occurrence: int) -> str:
-    """Stable across unrelated edits: rule, path and the finding's line text, not its number."""
-    text = lines[finding.line - 1].strip() if 0 < finding.line <= len(lines) else ""
-    key = f"{finding.rule_id}\0{finding.path}\0{text}\0{occurrence}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
 def fingerprints(result: ScanResult) -> list[str]:
-    """One fingerprint per finding, in `result.findings` order."""
+    """One fingerprint per finding, in `result.findings` order: rule, path, the line's text
+    (not its number, so unrelated edits that move lines keep it) and the occurrence of that
+    combination, hashed."""
     seen: dict[tuple[str, str, str], int] = {}
     out = []
     for f in result.findings:
@@ -158,7 +153,8 @@ def fingerprints(result: ScanResult) -> list[str]:
         text = lines[f.line - 1].strip() if 0 < f.line <= len(lines) else ""
         key = (f.rule_id, f.path, text)
         seen[key] = seen.get(key, -1) + 1
-        out.append(fingerprint(f, lines, seen[key]))
+        raw = "\0".join((*key, str(seen[key])))
+        out.append(hashlib.sha256(raw.encode()).hexdigest()[:32])
     return out
 
 
@@ -180,12 +176,12 @@ def _fix_file(args: tuple[str, tuple[str, ...]]):
     return result
 
 
-def fix_paths(files: Sequence[Path], rules: Sequence[type[Rule]], jobs: int = 1):
-    """Fix results per file (nothing written), and errors for files that vanished."""
+def fix_paths(files: Sequence[Path], rules: Sequence[type[Rule]], jobs: int = 1) -> list:
+    """A `FileFix` per file; nothing is written here."""
     work = [(str(f), tuple(r.id for r in rules)) for f in files]
     if jobs > 1 and len(work) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(_fix_file, work, chunksize=max(1, len(work) // (jobs * 8))))
     else:
         results = [_fix_file(w) for w in work]
-    return results, []
+    return results
