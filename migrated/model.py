@@ -13,9 +13,10 @@ from migrated.metrics import PROTOCOLS, HitRateAtK, NDCGAtK, RecallAtK, exclusio
 def _summed(gradient):
     """An embedding's sparse gradient as a dense one, duplicate ids summed first.
 
-    TF1 optimizers sum the rows of repeated ids before updating; Keras 3 Adam given
-    `tf.IndexedSlices` squares each row before summing (sum g^2, not (sum g)^2), so batches
-    with repeated ids would drift from the legacy model within a few steps.
+    For optimizers other than the TF1-compatible ones (which take the sparse gradient and
+    sum repeated ids themselves): TF1 sums the rows of repeated ids before updating, while
+    Keras 3 Adam and Adagrad given `tf.IndexedSlices` square each row before summing
+    (sum g^2, not (sum g)^2), so batches with repeated ids would drift within a few steps.
     """
     if isinstance(gradient, tf.IndexedSlices):
         return tf.math.unsorted_segment_sum(
