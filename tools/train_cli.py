@@ -57,7 +57,8 @@ def configure(parser: argparse.ArgumentParser):
             loss=args.loss,
             seed=args.seed,
             patience=args.patience,
-            verbose=0 if args.quiet else "auto",
+            # the progress bar on a terminal, one line per epoch in a log file
+            verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
         )
         print(
             results_table(
