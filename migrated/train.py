@@ -30,6 +30,9 @@ HISTORY_FILE = "history.npz"
 BACKUP_DIR = "backup"
 LOSSES = ("ns", "sampled_softmax")
 MONITOR = "val_recall_at_10"
+# Training steps per call into TensorFlow: fewer Python round trips (measured 7.7-9.0 ->
+# 6.8 ms per step at 10k items with SGD); callbacks then see every 10th batch.
+STEPS_PER_EXECUTION = 10
 
 
 def make_optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
@@ -93,7 +96,11 @@ def train(
         split.n_users, split.n_items, embedding_dim, hidden_units, history_length
     )
     model.build()  # BackupAndRestore loads into existing weights
-    model.compile(optimizer=make_optimizer(optimizer, lr), loss=make_loss(loss, batches))
+    model.compile(
+        optimizer=make_optimizer(optimizer, lr),
+        loss=make_loss(loss, batches),
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
 
     tracker = EpochTracker()
     backup = keras.callbacks.BackupAndRestore(str(model_dir / BACKUP_DIR))

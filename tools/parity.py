@@ -29,7 +29,7 @@ import tensorflow as tf
 from interactions import BatchSampler, Split
 from migrated.losses import NegativeSamplingLoss
 from migrated.model import TwoTowerRecommender
-from migrated.train import make_optimizer
+from migrated.train import STEPS_PER_EXECUTION, make_optimizer
 from tools.convert import (
     BETA_POWERS,
     SLOTS,
@@ -146,7 +146,11 @@ def _migrated_model(hparams: dict, optimizer: str, lr: float) -> TwoTowerRecomme
         hparams["history_length"],
     )
     model.build()
-    model.compile(optimizer=make_optimizer(optimizer, lr), loss=NegativeSamplingLoss())
+    model.compile(
+        optimizer=make_optimizer(optimizer, lr),
+        loss=NegativeSamplingLoss(),
+        steps_per_execution=STEPS_PER_EXECUTION,  # as `tf2rec train` runs
+    )
     return model
 
 

@@ -93,12 +93,14 @@ def worker_migrated(
     import tensorflow as tf
 
     from migrated import NegativeSamplingLoss, TwoTowerRecommender
-    from migrated.train import make_optimizer
+    from migrated.train import STEPS_PER_EXECUTION, make_optimizer
 
     model = TwoTowerRecommender(vocab, vocab, DIM, HIDDEN, HISTORY)
     model.build()
     model.compile(
-        optimizer=make_optimizer(optimizer, LEARNING_RATES[optimizer]), loss=NegativeSamplingLoss()
+        optimizer=make_optimizer(optimizer, LEARNING_RATES[optimizer]),
+        loss=NegativeSamplingLoss(),
+        steps_per_execution=STEPS_PER_EXECUTION,  # as `tf2rec train` runs
     )
     data = tf.data.Dataset.from_tensor_slices(batches).prefetch(tf.data.AUTOTUNE)
 
