@@ -130,6 +130,7 @@ def _apply_baseline(result: ScanResult, path: Path, update: bool) -> int | None:
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text)
         tmp.replace(path)
     except OSError as err:
