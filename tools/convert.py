@@ -111,7 +111,8 @@ def read_checkpoint(path: str | Path) -> dict[str, np.ndarray]:
     return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()}
 
 
-def _slot_variable(optimizer, weight, slot: str):
+def slot_variable(optimizer, weight, slot: str):
+    """The Keras optimizer variable holding `slot` (momentum, velocity, ...) for `weight`."""
     name = f"{weight.path.replace('/', '_')}_{slot}"
     for variable in optimizer.variables:
         if variable.path.endswith("/" + name):
@@ -162,7 +163,7 @@ def legacy_to_migrated(
                         f"the legacy model trained with {optimizer}?"
                     )
                 _assign(
-                    _slot_variable(model.optimizer, weight, slot),
+                    slot_variable(model.optimizer, weight, slot),
                     checkpoint[name],
                     f"{weight.path} ({slot})",
                     name,
@@ -199,7 +200,7 @@ def migrated_to_legacy(
         step = int(model.optimizer.iterations.numpy())
         for weight in model.trainable_variables:
             for suffix, slot in SLOTS[optimizer].items():
-                values[f"{name_map.entries[weight.path]}/{suffix}"] = _slot_variable(
+                values[f"{name_map.entries[weight.path]}/{suffix}"] = slot_variable(
                     model.optimizer, weight, slot
                 ).numpy()
         if optimizer == "adam":

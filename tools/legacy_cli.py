@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 
 from tools.data_cli import load_split
-from tools.training_cli import add_training_arguments, prepare_model_dir, results_table
+from tools.training_cli import (
+    add_training_arguments,
+    prepare_model_dir,
+    results_table,
+    training_options,
+)
 
 
 def configure(parser: argparse.ArgumentParser):
@@ -20,17 +25,7 @@ def configure(parser: argparse.ArgumentParser):
         result = train(
             split,
             str(args.model_dir),
-            epochs=args.epochs,
-            steps=args.steps,
-            batch_size=args.batch_size,
-            negatives=args.negatives,
-            history_length=args.history_length,
-            optimizer=args.optimizer,
-            lr=args.lr,
-            embedding_dim=args.embedding_dim,
-            hidden_units=args.hidden_units,
-            sampler=args.sampler,
-            seed=args.seed,
+            **training_options(args),
         )
         print(
             results_table({"legacy two-tower": result["test"], "popularity": result["popularity"]})

@@ -36,6 +36,7 @@ from tools.convert import (
     derive_name_map,
     legacy_to_migrated,
     read_checkpoint,
+    slot_variable,
 )
 
 WEIGHT_TOLERANCE = 1e-4
@@ -211,11 +212,7 @@ def _compare_all(
         for weight in model.trainable_variables:
             for suffix, slot in SLOTS[optimizer].items():
                 name = f"{name_map.entries[weight.path]}/{suffix}"
-                variable = next(
-                    v
-                    for v in model.optimizer.variables
-                    if v.path.endswith(f"{weight.path.replace('/', '_')}_{slot}")
-                )
+                variable = slot_variable(model.optimizer, weight, slot)
                 results.append(
                     compare(check, name, variable.numpy(), final[name], WEIGHT_TOLERANCE)
                 )

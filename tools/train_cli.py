@@ -11,6 +11,7 @@ from tools.training_cli import (
     positive_int,
     prepare_model_dir,
     results_table,
+    training_options,
 )
 
 
@@ -44,18 +45,8 @@ def configure(parser: argparse.ArgumentParser):
         result = train(
             split,
             args.model_dir,
-            epochs=args.epochs,
-            steps=args.steps,
-            batch_size=args.batch_size,
-            negatives=args.negatives,
-            history_length=args.history_length,
-            optimizer=args.optimizer,
-            lr=args.lr,
-            embedding_dim=args.embedding_dim,
-            hidden_units=args.hidden_units,
-            sampler=args.sampler,
+            **training_options(args),
             loss=args.loss,
-            seed=args.seed,
             patience=args.patience,
             # the progress bar on a terminal, one line per epoch in a log file
             verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),

@@ -67,6 +67,24 @@ def add_training_arguments(
     group.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
 
 
+def training_options(args: argparse.Namespace) -> dict:
+    """The options `add_training_arguments` defines, as keyword arguments of both trainers."""
+    names = (
+        "epochs",
+        "steps",
+        "batch_size",
+        "negatives",
+        "history_length",
+        "optimizer",
+        "lr",
+        "embedding_dim",
+        "hidden_units",
+        "sampler",
+        "seed",
+    )
+    return {name: getattr(args, name) for name in names}
+
+
 def prepare_model_dir(
     path: Path, overwrite: bool, marker: str, resumable: str | None = None
 ) -> bool:

@@ -172,3 +172,69 @@ def test_corrupt_model_file(tmp_path, capsys):
     (tmp_path / "model.keras").write_bytes(b"\x00not a zip")
     assert exit_code(["recommend", "--model-dir", str(tmp_path), "--user", "1"]) == 2
     assert "model.keras: not a .keras archive (corrupt or truncated)" in capsys.readouterr().err
+
+
+def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
+    import migrated.train
+
+    seen = {}
+
+    def fake_train(split, model_dir, **kwargs):
+        seen.update(kwargs)
+        return {"test": {}, "popularity": {}, "seconds": 0.0}
+
+    monkeypatch.setattr(migrated.train, "train", fake_train)
+    monkeypatch.setattr("tools.train_cli.results_table", lambda rows: "")
+    argv = [
+        "train",
+        "--model-dir",
+        str(tmp_path / "m"),
+        "--synthetic-users",
+        "50",
+        "--synthetic-items",
+        "40",
+        "--synthetic-interactions",
+        "500",
+        "--steps",
+        "7",
+        "--batch-size",
+        "32",
+        "--negatives",
+        "3",
+        "--history-length",
+        "4",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.2",
+        "--embedding-dim",
+        "8",
+        "--hidden-units",
+        "9",
+        "--sampler",
+        "unigram",
+        "--loss",
+        "sampled_softmax",
+        "--seed",
+        "5",
+        "--patience",
+        "2",
+        "--quiet",
+    ]
+    assert exit_code(argv) == 0
+    assert seen == {
+        "epochs": 10,
+        "steps": 7,
+        "batch_size": 32,
+        "negatives": 3,
+        "history_length": 4,
+        "optimizer": "sgd",
+        "lr": 0.2,
+        "embedding_dim": 8,
+        "hidden_units": 9,
+        "sampler": "unigram",
+        "seed": 5,
+        "loss": "sampled_softmax",
+        "patience": 2,
+        "verbose": 0,
+    }
