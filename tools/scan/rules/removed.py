@@ -85,7 +85,7 @@ class AppFlagsLoggingRule(_ImportedModuleRule):
     ]
 
 
-class CompatKerasRule(_ImportedModuleRule):
+class CompatKerasRule(Rule):
     """`tf.compat.v1.keras` points at Keras 3 under TF 2.21, where the TF1-only parts of the
     Keras 2 API (sessions, `get_session`, v1 optimizers, `Network`, ...) do not exist."""
 
@@ -93,16 +93,12 @@ class CompatKerasRule(_ImportedModuleRule):
     name = "compat-v1-keras"
     message = "`{name}`: the compat.v1 Keras shim has no TF1 parts under Keras 3"
     replacement = "plain `keras` 3 APIs"
+    VALID = ["import keras\nmodel = keras.Sequential()\n"]
+    INVALID = ["import tensorflow.compat.v1 as tf\nsess = tf.keras.backend.get_session()\n"]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         if namespace == "v1" and name.startswith("tf.keras."):
             ctx.report(self, node, name=name, namespace=namespace)
-
-    def on_import(self, ctx, node, module) -> None:
-        pass  # the imported names are reported where they are used
-
-    VALID = ["import keras\nmodel = keras.Sequential()\n"]
-    INVALID = ["import tensorflow.compat.v1 as tf\nsess = tf.keras.backend.get_session()\n"]
 
 
 class PrivateApiRule(Rule):
