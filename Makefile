@@ -31,10 +31,10 @@ scan: $(STAMP)
 parity: $(STAMP)
 	$(VENV)/bin/tf2rec parity
 
-# Speed, as ratios against the reference tool in the same run (a few minutes).
+# Speed, as ratios against the reference in the same run (about ten minutes on 2 cores).
 bench: $(STAMP)
-	$(PY) -m tools.bench.scan --files 2000 --repeat 3
-	$(PY) -m tools.bench.train --plot runs/bench-train.png
+	$(VENV)/bin/tf2rec bench scan --files 2000 --repeat 3
+	$(VENV)/bin/tf2rec bench train --plot runs/bench-train.png
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "convert": ("tools.parity_cli:configure_convert", "legacy checkpoint <-> migrated weights"),
     "parity": ("tools.parity_cli:configure_parity", "prove the migrated model equals the legacy"),
     "data": ("tools.data_cli:configure", "inspect an interaction log: counts and split sizes"),
+    "bench": ("tools.bench_cli:configure", "speed benchmarks: train (vs legacy), scan"),
 }
 
 

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tools.training_cli import positive_int
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = [
     ROOT / "legacy" / "model.py",
@@ -111,13 +113,14 @@ def run(files: int, repeat: int, jobs: int) -> dict:
     return result
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--files", type=positive_int, default=2000, help="files in the tree")
+    parser.add_argument("--repeat", type=positive_int, default=3, help="runs of each command")
+    parser.add_argument("--jobs", type=positive_int, default=2, help="tf2rec scan --jobs")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def execute(args: argparse.Namespace) -> int:
     result = run(args.files, args.repeat, args.jobs)
     if args.json:
         print(json.dumps(result, indent=2))
@@ -134,6 +137,12 @@ def main(argv=None) -> int:
         f"{result[f'ratio_jobs{args.jobs}']}x ({args.jobs} jobs)"
     )
     return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return execute(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

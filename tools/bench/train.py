@@ -1,12 +1,14 @@
-"""Training speed: the migrated model against the legacy one, same batches, one run.
+"""Training speed: the migrated model against the legacy one on the same batches.
 
 For each vocabulary size (users = items = V) and optimizer, both models train on the same
 pre-generated batches (B=1024, K=8, L=20, D=64; item ids Zipf-distributed, so batches repeat
-ids as real ones do), each in its own process. Warm-up steps are excluded; each side runs
-several timed repetitions and the median is reported, with the ratio migrated / legacy and
-the process's peak memory.
+ids as real ones do), each in its own process. A process excludes its warm-up steps and
+times a few repetitions; legacy and migrated processes run in rounds, alternating which goes
+first, and each round gives a ratio of the two. Reported: medians over rounds of examples/s
+and ms per step, the median ratio migrated / legacy with its range over rounds, and each
+side's peak memory.
 
-    .venv/bin/python -m tools.bench.train [--sizes 10000 100000 1000000] [--json]
+    tf2rec bench train [--sizes 10000 100000 1000000] [--rounds 3] [--json]
         [--plot bench-train.png]
 """
 
@@ -25,8 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.training_cli import positive_int
+
 BATCH, NEGATIVES, HISTORY, DIM, HIDDEN = 1024, 8, 20, 64, 128
 OPTIMIZERS = ("sgd", "adagrad", "adam")
+SIDES = ("legacy", "migrated")
 LEARNING_RATES = {"sgd": 0.05, "adagrad": 0.05, "adam": 0.001}
 
 
@@ -123,6 +128,10 @@ def worker_migrated(
     return {"step_s": clock.times, "peak_mb": _peak_mb()}
 
 
+class WorkerFailed(RuntimeError):
+    """A legacy or migrated training process exited with an error (out of memory, say)."""
+
+
 def _run_worker(side: str, path: Path, vocab: int, optimizer: str, args) -> dict:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     command = [
@@ -146,13 +155,39 @@ def _run_worker(side: str, path: Path, vocab: int, optimizer: str, args) -> dict
     ]
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
-        raise RuntimeError(
-            f"{side} worker failed at V={vocab} {optimizer}:\n" + done.stderr[-2000:]
+        raise WorkerFailed(
+            f"the {side} model failed at V={vocab:,} with {optimizer} "
+            f"(exit {done.returncode}); its last output:\n{done.stderr[-2000:]}"
         )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(args) -> list[dict]:
+def summarize(vocab: int, optimizer: str, rounds: list[dict]) -> dict:
+    """One table row from the rounds' worker results (`{"legacy": ..., "migrated": ...}`).
+
+    Each round's step time is the median of its repetitions; a side's figure is the median
+    over rounds, and the ratio the median of the rounds' own ratios, so that a slow spell of
+    the machine during one round moves neither much.
+    """
+    row: dict = {"vocab": vocab, "optimizer": optimizer, "rounds": len(rounds)}
+    for side in SIDES:
+        step = statistics.median(statistics.median(r[side]["step_s"]) for r in rounds)
+        row[side] = {
+            "examples_per_s": round(BATCH / step),
+            "ms_per_step": round(step * 1000, 2),
+            "peak_mb": round(max(r[side]["peak_mb"] for r in rounds)),
+        }
+    ratios = [
+        statistics.median(r["legacy"]["step_s"]) / statistics.median(r["migrated"]["step_s"])
+        for r in rounds
+    ]
+    row["ratio"] = round(statistics.median(ratios), 2)
+    row["ratio_range"] = [round(min(ratios), 2), round(max(ratios), 2)]
+    return row
+
+
+def run(args, report=None) -> list[dict]:
+    """All rows; `report(row)` is called as each one is done."""
     rows = []
     total = args.warmup + args.steps * args.repeats
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,31 +195,28 @@ def run(args) -> list[dict]:
             path = Path(tmp) / f"batches-{vocab}.npz"
             np.savez(path, **make_batches(vocab, total))
             for optimizer in args.optimizers:
-                row = {"vocab": vocab, "optimizer": optimizer}
-                for side in ("legacy", "migrated"):
-                    result = _run_worker(side, path, vocab, optimizer, args)
-                    step = statistics.median(result["step_s"])
-                    row[side] = {
-                        "examples_per_s": round(BATCH / step),
-                        "ms_per_step": round(step * 1000, 2),
-                        "peak_mb": round(result["peak_mb"]),
-                    }
-                row["ratio"] = round(
-                    row["migrated"]["examples_per_s"] / row["legacy"]["examples_per_s"], 2
-                )
+                rounds = []
+                for r in range(args.rounds):  # alternate which side goes first
+                    order = SIDES if r % 2 == 0 else SIDES[::-1]
+                    rounds.append(
+                        {side: _run_worker(side, path, vocab, optimizer, args) for side in order}
+                    )
+                row = summarize(vocab, optimizer, rounds)
                 rows.append(row)
-                if not args.json:
-                    _print_row(row)
+                if report:
+                    report(row)
     return rows
 
 
 def _print_row(row: dict) -> None:
     legacy, migrated = row["legacy"], row["migrated"]
+    low, high = row["ratio_range"]
     print(
         f"V={row['vocab']:>9,}  {row['optimizer']:<8} legacy {legacy['examples_per_s']:>9,} "
         f"ex/s ({legacy['ms_per_step']:>7.2f} ms/step, {legacy['peak_mb']:>6,} MB)   "
         f"migrated {migrated['examples_per_s']:>9,} ex/s ({migrated['ms_per_step']:>7.2f} "
-        f"ms/step, {migrated['peak_mb']:>6,} MB)   ratio {row['ratio']:.2f}x",
+        f"ms/step, {migrated['peak_mb']:>6,} MB)   ratio {row['ratio']:.2f}x "
+        f"({low:.2f}-{high:.2f} over {row['rounds']} rounds)",
         flush=True,
     )
 
@@ -214,40 +246,70 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sizes",
+        type=vocabulary_size,
+        nargs="+",
+        default=[10_000, 100_000, 1_000_000],
+        help="vocabulary sizes (users = items)",
+    )
     parser.add_argument("--optimizers", nargs="+", default=list(OPTIMIZERS), choices=OPTIMIZERS)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=3,
+        help="legacy / migrated process pairs per configuration (alternating order)",
+    )
+    parser.add_argument("--warmup", type=positive_int, default=5, help="untimed steps")
+    parser.add_argument("--steps", type=positive_int, default=20, help="steps per repetition")
+    parser.add_argument("--repeats", type=positive_int, default=2, help="repetitions per process")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--plot", type=Path, help="write a PNG of examples/s against size")
-    parser.add_argument("--worker", choices=("legacy", "migrated"), help=argparse.SUPPRESS)
-    parser.add_argument("--batches", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        with np.load(args.batches) as data:
-            batches = {k: data[k] for k in data}
-        work = worker_legacy if args.worker == "legacy" else worker_migrated
+
+
+def vocabulary_size(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"a vocabulary needs at least 2 ids, got {value}")
+    return value
+
+
+def execute(args: argparse.Namespace) -> int:
+    if not args.json:
         print(
-            json.dumps(
-                work(
-                    batches,
-                    args.sizes[0],
-                    args.optimizers[0],
-                    args.warmup,
-                    args.steps,
-                    args.repeats,
-                )
-            )
+            f"training benchmark: B={BATCH} K={NEGATIVES} L={HISTORY} D={DIM}; per process "
+            f"{args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed steps; "
+            f"{args.rounds} rounds of legacy / migrated processes",
+            flush=True,
         )
-        return 0
-    rows = run(args)
+    try:
+        rows = run(args, report=None if args.json else _print_row)
+    except WorkerFailed as err:
+        print(f"bench train: error: {err}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(rows, indent=2))
     if args.plot:
         plot(rows, args.plot)
+        if not args.json:
+            print(f"plot written to {args.plot}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    parser.add_argument("--worker", choices=SIDES, help=argparse.SUPPRESS)
+    parser.add_argument("--batches", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not args.worker:
+        return execute(args)
+    with np.load(args.batches) as data:
+        batches = {k: data[k] for k in data}
+    work = worker_legacy if args.worker == "legacy" else worker_migrated
+    result = work(batches, args.sizes[0], args.optimizers[0], args.warmup, args.steps, args.repeats)
+    print(json.dumps(result))
     return 0
 
 

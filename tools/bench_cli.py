@@ -1,0 +1,23 @@
+"""`tf2rec bench train` and `tf2rec bench scan`: the speed benchmarks of `make bench`."""
+
+from __future__ import annotations
+
+import argparse
+
+from tools.bench import scan, train
+
+BENCHMARKS = {
+    "train": (train, "training speed, migrated against legacy, by vocabulary and optimizer"),
+    "scan": (scan, "scanner speed against tf_upgrade_v2 on a generated tree"),
+}
+
+
+def configure(parser: argparse.ArgumentParser):
+    which = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
+    for name, (module, help_text) in BENCHMARKS.items():
+        module.add_arguments(which.add_parser(name, help=help_text, description=help_text))
+
+    def run(args: argparse.Namespace) -> int:
+        return BENCHMARKS[args.benchmark][0].execute(args)
+
+    return run
