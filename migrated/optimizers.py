@@ -103,16 +103,28 @@ class TF1Adam(keras.optimizers.Adam):
                 self.assign_sub(variable, tf.IndexedSlices(step, indices))
                 return
             # TF1's _apply_sparse: decay every row, add the gradient's share to the touched
-            # ones, update every row. The rows are added to the decayed tensor before it is
-            # assigned, never scattered into the slot variable: one sparse op on a variable
-            # switches it to copy-on-read for good, and every later dense read of m or v
-            # would copy the whole table (1.4x slower at 1M rows).
-            rows = indices[:, None]
-            m_scaled = values * (one - beta_1)
-            self.assign(m, tf.tensor_scatter_nd_add(m * beta_1, rows, m_scaled))
-            v_scaled = (values * values) * (one - beta_2)
-            self.assign(v, tf.tensor_scatter_nd_add(v * beta_2, rows, v_scaled))
-            self.assign_sub(variable, _adam_step(m.value, v.value, alpha, epsilon))
+            # ones, update every row, as one XLA computation on the tables' values. Neither
+            # the slots nor the table see a sparse op here: one sparse op on a variable
+            # switches it to copy-on-read for good, and every dense read after it copies
+            # the whole table.
+            m_new, v_new, step = _tf1_sparse_adam(
+                m.value,
+                v.value,
+                *_pad_rows(
+                    indices,
+                    values * (one - beta_1),
+                    (values * values) * (one - beta_2),
+                    size=tf.shape(gradient.indices)[0],
+                    out_of_range=variable.shape[0],
+                ),
+                beta_1,
+                beta_2,
+                alpha,
+                epsilon,
+            )
+            self.assign(m, m_new)
+            self.assign(v, v_new)
+            self.assign_sub(variable, step)
         else:  # TF1's own fused ApplyAdam kernel
             tf.raw_ops.ResourceApplyAdam(
                 var=variable.handle,
@@ -138,14 +150,28 @@ class TF1Adam(keras.optimizers.Adam):
 
 
 @tf.function(jit_compile=True)
-def _adam_step(m, v, alpha, epsilon):
-    """TF1's `lr * m_t / (sqrt(v_t) + epsilon)`, fused by XLA into one pass over the table.
+def _tf1_sparse_adam(m, v, rows, m_rows, v_rows, beta_1, beta_2, alpha, epsilon):
+    """TF1's sparse Adam on whole tables: the new m and v, and the step to subtract.
 
-    The same IEEE operations in the same order (XLA on CPU does not use fast math), so the
-    result is TF1's to the bit; unfused, TensorFlow makes four passes and three temporaries
-    the size of the table.
+    m * beta_1 with `m_rows` added at `rows` (ids past the table are padding and dropped),
+    the same for v, then `alpha * m / (sqrt(v) + epsilon)`: TF1's operations in TF1's order
+    (XLA on CPU does not use fast math), so the results are TF1's to the bit, with about
+    half the passes over the tables and none of the temporaries that TensorFlow's own ops
+    make (1M rows: 20 ms instead of 42 ms per decay and scatter).
     """
-    return alpha * m / (tf.sqrt(v) + epsilon)
+    m = tf.tensor_scatter_nd_add(m * beta_1, rows, m_rows)
+    v = tf.tensor_scatter_nd_add(v * beta_2, rows, v_rows)
+    return m, v, alpha * m / (tf.sqrt(v) + epsilon)
+
+
+def _pad_rows(ids, *rows, size, out_of_range):
+    """`ids[:, None]` and each of `rows` padded to `size` entries (with an id past the end
+    and zero rows), so that the XLA computation sees one shape per batch size, not one per
+    count of distinct ids (a recompilation every step)."""
+    missing = size - tf.shape(ids)[0]
+    padded_ids = tf.concat([ids, tf.fill([missing], tf.cast(out_of_range, ids.dtype))], 0)
+    padded = [tf.pad(r, [[0, missing], [0, 0]]) for r in rows]
+    return (padded_ids[:, None], *padded)
 
 
 def _sum_duplicates(gradient: tf.IndexedSlices, dtype) -> tuple[tf.Tensor, tf.Tensor]:
