@@ -38,8 +38,9 @@ class TF1Adam(keras.optimizers.Adam):
     Pass it the raw gradients: a `tf.IndexedSlices` gradient (an embedding lookup's) gets
     TF1's sparse update, any other TF1's dense `ApplyAdam` update. TF1's sparse update
     still decays m and v on every row, so its cost grows with the vocabulary, as TF1's
-    does; `lazy=True` updates only the touched rows (like LazyAdam): much faster on large
-    tables, but no longer TF1's results.
+    does (here it runs as one XLA computation per table, in fewer passes over memory than
+    TF1 makes); `lazy=True` updates only the touched rows (like LazyAdam): much faster on
+    large tables, but no longer TF1's results.
 
     >>> opt = TF1Adam(learning_rate=0.01)
     >>> opt.epsilon
