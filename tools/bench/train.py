@@ -262,7 +262,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="legacy / migrated process pairs per configuration (alternating order)",
     )
     parser.add_argument("--warmup", type=positive_int, default=5, help="untimed steps")
-    parser.add_argument("--steps", type=positive_int, default=20, help="steps per repetition")
+    parser.add_argument("--steps", type=positive_int, default=50, help="steps per repetition")
     parser.add_argument("--repeats", type=positive_int, default=2, help="repetitions per process")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--plot", type=Path, help="write a PNG of examples/s against size")
