@@ -1,10 +1,14 @@
 """Keras optimizers with the arithmetic, and the sparse updates, of TF1's `tf.train` ones.
 
 `TF1SGD` and `TF1Adagrad` update only the embedding rows a batch touches, as TF1 does, so
-a step costs the same at 10k or 1M items (stock Keras 3 densifies the gradient first), and
-they use TF1's own update kernels, so the results are TF1's to the bit.
+a step's cost follows the batch, not the vocabulary (stock Keras 3 densifies the gradient
+first), and they use TF1's own update kernels: Adagrad's results are TF1's to the bit,
+SGD's within a few ULP.
 
-`TF1Adam` is Adam with the arithmetic of TF1's `tf.train.AdamOptimizer`.
+`TF1Adam` is Adam with the arithmetic of TF1's `tf.train.AdamOptimizer`. TF1's sparse
+Adam decays every row of m and v every step; `TF1Adam` runs that update as one XLA
+computation per table that writes the variables in place, bit for bit TF1's results in
+fewer passes over memory than TF1's own graph makes.
 
 Adam divides by sqrt(v) + epsilon, so on ids whose gradient nearly cancels (|g| ~ epsilon)
 a last-bit difference in an update becomes a step of the size of the learning rate. Stock

@@ -89,7 +89,9 @@ def test_tiny_benchmark_runs_both_models_and_writes_json_and_plot(tmp_path, caps
         str(plot),
     ]
     assert exit_code(argv) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    (row,) = json.loads(captured.out)  # progress goes to stderr, stdout is only the JSON
+    assert "V=       50  sgd      legacy" in captured.err
     assert (row["vocab"], row["optimizer"], row["rounds"]) == (50, "sgd", 2)
     for side in ("legacy", "migrated"):
         assert row[side]["examples_per_s"] > 0 and row[side]["peak_mb"] > 0

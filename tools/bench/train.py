@@ -208,7 +208,7 @@ def run(args, report=None) -> list[dict]:
     return rows
 
 
-def _print_row(row: dict) -> None:
+def _print_row(row: dict, file=None) -> None:
     legacy, migrated = row["legacy"], row["migrated"]
     low, high = row["ratio_range"]
     print(
@@ -217,6 +217,7 @@ def _print_row(row: dict) -> None:
         f"migrated {migrated['examples_per_s']:>9,} ex/s ({migrated['ms_per_step']:>7.2f} "
         f"ms/step, {migrated['peak_mb']:>6,} MB)   ratio {row['ratio']:.2f}x "
         f"({low:.2f}-{high:.2f} over {row['rounds']} rounds)",
+        file=file,
         flush=True,
     )
 
@@ -276,15 +277,16 @@ def vocabulary_size(text: str) -> int:
 
 
 def execute(args: argparse.Namespace) -> int:
-    if not args.json:
-        print(
-            f"training benchmark: B={BATCH} K={NEGATIVES} L={HISTORY} D={DIM}; per process "
-            f"{args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed steps; "
-            f"{args.rounds} rounds of legacy / migrated processes",
-            flush=True,
-        )
+    progress = sys.stderr if args.json else sys.stdout  # --json keeps stdout for the JSON
+    print(
+        f"training benchmark: B={BATCH} K={NEGATIVES} L={HISTORY} D={DIM}; per process "
+        f"{args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed steps; "
+        f"{args.rounds} rounds of legacy / migrated processes",
+        file=progress,
+        flush=True,
+    )
     try:
-        rows = run(args, report=None if args.json else _print_row)
+        rows = run(args, report=lambda row: _print_row(row, progress))
     except WorkerFailed as err:
         print(f"bench train: error: {err}", file=sys.stderr)
         return 1
@@ -292,8 +294,7 @@ def execute(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     if args.plot:
         plot(rows, args.plot)
-        if not args.json:
-            print(f"plot written to {args.plot}")
+        print(f"plot written to {args.plot}", file=progress)
     return 0
 
 
