@@ -192,8 +192,8 @@ def _sum_duplicates(gradient: tf.IndexedSlices, dtype) -> tuple[tf.Tensor, tf.Te
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class TF1SGD(keras.optimizers.SGD):
     """Plain SGD as `tf.compat.v1.train.GradientDescentOptimizer` updates: a sparse gradient
-    is scatter-subtracted row by row (repeated ids one after the other), touching only the
-    rows in the batch.
+    is scatter-subtracted row by row, each occurrence of a repeated id on its own, touching
+    only the rows in the batch.
 
     >>> TF1SGD(0.1).get_config()["momentum"]
     0.0
@@ -211,7 +211,7 @@ class TF1SGD(keras.optimizers.SGD):
     def update_step(self, gradient, variable, learning_rate):
         lr = ops.cast(learning_rate, variable.dtype)
         if isinstance(gradient, tf.IndexedSlices):
-            # TF1's scatter_sub: the touched rows only, repeated ids one after another
+            # TF1's scatter_sub: the touched rows only, each occurrence of an id on its own
             tf.raw_ops.ResourceScatterSub(
                 resource=variable.handle, indices=gradient.indices, updates=gradient.values * lr
             )

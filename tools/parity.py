@@ -8,8 +8,9 @@ side runs here, through the code path users train with (`model.fit`). Compared p
   batch and the catalogue scores bitwise equal (0 ULP); top-10 lists identical;
 - the gradients of the first batch, as `train_step` computes them: bitwise equal;
 - after N training steps with each optimizer: every weight and optimizer slot within
-  1e-4 absolute (Adam, with `TF1Adam`, is bitwise equal too; SGD and Adagrad differ in
-  the last bits because TF1 applies sparse rows one by one and uses rsqrt).
+  1e-4 absolute (Adam and Adagrad, with `TF1Adam` and `TF1Adagrad`, are bitwise equal
+  too; SGD differs in the last bits: TensorFlow's scatter of repeated ids is not
+  deterministic, so two runs of the legacy model differ as much from each other).
 """
 
 from __future__ import annotations
