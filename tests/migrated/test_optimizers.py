@@ -32,6 +32,24 @@ def test_sgd_touches_only_the_batch_rows():
     np.testing.assert_allclose(var.numpy(), expected, rtol=1e-6)
 
 
+def test_sgd_subtracts_each_occurrence_of_an_id_in_turn_bit_for_bit():
+    """TF1's scatter_sub semantics, in a fixed order (TensorFlow's own kernel splits the
+    rows among threads, so its last bits vary from run to run)."""
+    rng = np.random.default_rng(3)
+    initial = rng.normal(size=(50, 4)).astype(np.float32)
+    ids = rng.integers(0, 50, size=400).astype(np.int32)  # every id about 8 times
+    rows = rng.normal(size=(400, 4)).astype(np.float32)
+    var = tf.Variable(initial)
+    opt = TF1SGD(0.1)
+    step = tf.function(lambda g: opt.apply([g], [var]))  # as fit runs it
+    step(tf.IndexedSlices(tf.constant(rows), tf.constant(ids), tf.constant([50, 4])))
+    expected = initial.copy()
+    scaled = rows * np.float32(0.1)
+    for i, row in zip(ids, scaled, strict=True):
+        expected[i] -= row
+    np.testing.assert_array_equal(var.numpy(), expected)
+
+
 def test_adagrad_sums_repeated_ids_before_squaring():
     var = table()
     before = var.numpy()
