@@ -2,8 +2,9 @@
 
 `TF1SGD` and `TF1Adagrad` update only the embedding rows a batch touches, as TF1 does, so
 a step's cost follows the batch, not the vocabulary (stock Keras 3 densifies the gradient
-first), and they use TF1's own update kernels: Adagrad's results are TF1's to the bit,
-SGD's within a few ULP.
+first). `TF1Adagrad` uses TF1's own kernels and its results are TF1's to the bit; `TF1SGD`
+subtracts the rows with one in-place XLA scatter, TF1's semantics in a fixed order (TF1's
+own kernel is not deterministic where ids repeat, so no two runs agree to the last bit).
 
 `TF1Adam` is Adam with the arithmetic of TF1's `tf.train.AdamOptimizer`. TF1's sparse
 Adam decays every row of m and v every step; `TF1Adam` runs that update as one XLA
