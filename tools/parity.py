@@ -29,13 +29,12 @@ import tensorflow as tf
 
 from interactions import BatchSampler, Split
 from migrated.losses import NegativeSamplingLoss
-from migrated.model import TwoTowerRecommender
-from migrated.train import STEPS_PER_EXECUTION, make_optimizer
 from tools.convert import (
     BETA_POWERS,
     SLOTS,
     derive_name_map,
     legacy_to_migrated,
+    migrated_model,
     read_checkpoint,
     slot_variable,
 )
@@ -139,23 +138,6 @@ def run_legacy(workdir: Path) -> dict[str, np.ndarray]:
         return dict(data)
 
 
-def _migrated_model(hparams: dict, optimizer: str, lr: float) -> TwoTowerRecommender:
-    model = TwoTowerRecommender(
-        hparams["n_users"],
-        hparams["n_items"],
-        hparams["embedding_dim"],
-        hparams["hidden_units"],
-        hparams["history_length"],
-    )
-    model.build()
-    model.compile(
-        optimizer=make_optimizer(optimizer, lr),
-        loss=NegativeSamplingLoss(),
-        steps_per_execution=STEPS_PER_EXECUTION,  # as `tf2rec train` runs
-    )
-    return model
-
-
 def run_parity(
     split: Split,
     hparams: dict,
@@ -195,7 +177,7 @@ def _compare_all(
     ]
     for index, optimizer in enumerate(optimizers):
         keras.utils.set_random_seed(0)
-        model = _migrated_model(hparams, optimizer, lr)
+        model = migrated_model(hparams, optimizer, lr)
         init = read_checkpoint(work / f"init-{optimizer}")
         name_map = derive_name_map(model, init)
         legacy_to_migrated(init, model, name_map, optimizer)

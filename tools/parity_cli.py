@@ -43,6 +43,7 @@ def configure_convert(parser: argparse.ArgumentParser):
             derive_name_map,
             legacy_to_migrated,
             load_map_file,
+            migrated_model,
             migrated_to_legacy,
             read_checkpoint,
         )
@@ -77,23 +78,8 @@ def configure_convert(parser: argparse.ArgumentParser):
             if args.legacy_dir is None:
                 raise UsageError("give --legacy-dir (or --reverse --model)")
             hparams = _legacy_hparams(args.legacy_dir)
-            from migrated.losses import NegativeSamplingLoss
-            from migrated.model import TwoTowerRecommender
-            from migrated.train import make_optimizer
-
             checkpoint = read_checkpoint(args.legacy_dir)
-            model = TwoTowerRecommender(
-                hparams["n_users"],
-                hparams["n_items"],
-                hparams["embedding_dim"],
-                hparams["hidden_units"],
-                hparams["history_length"],
-            )
-            model.build()
-            model.compile(
-                optimizer=make_optimizer(hparams["optimizer"], hparams["lr"]),
-                loss=NegativeSamplingLoss(),
-            )
+            model = migrated_model(hparams, hparams["optimizer"], hparams["lr"])
             name_map = derive_name_map(model, checkpoint, overrides)
             legacy_to_migrated(checkpoint, model, name_map, hparams["optimizer"])
             model.save_weights(args.out / "model.weights.h5")
