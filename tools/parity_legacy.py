@@ -4,9 +4,10 @@
 
 reads `WORKDIR/spec.json` and `WORKDIR/batches.npz` (written by `tools.parity`) and writes,
 for the legacy model: `init-<optimizer>/` (the starting checkpoint, slots included),
-`final-<optimizer>/` (after the training steps), and `legacy.npz` (catalogue scores of the
-probe users, the loss of every batch at the starting weights, the gradients of the first
-batch, the loss of every training step per optimizer).
+`final-<optimizer>/` (after the training steps), and `legacy.npz` (user vectors and catalogue
+scores of the probe users, the item table, the logits and the loss of every batch at the
+starting weights, the gradients of the first batch, the loss of every training step per
+optimizer).
 """
 
 import json
@@ -58,9 +59,13 @@ def run(workdir):
                     {model.user: data["probe_user"], model.history: data["probe_history"]},
                 )
                 out["user_vectors"] = user_vec
-                out["scores"] = user_vec @ sess.run(model.item_embedding).T  # as evaluate()
-                pos, neg = sess.run([model.pos_logit, model.neg_logits], model.feed(batches[0]))
-                out["logits"] = np.concatenate([pos[:, None], neg], axis=1)
+                out["item_table"] = sess.run(model.item_embedding)
+                out["scores"] = user_vec @ out["item_table"].T  # as evaluate()
+                logits = []
+                for batch in batches:
+                    pos, neg = sess.run([model.pos_logit, model.neg_logits], model.feed(batch))
+                    logits.append(np.concatenate([pos[:, None], neg], axis=1))
+                out["logits"] = np.stack(logits)
                 out["batch_loss"] = np.array(
                     [sess.run(model.loss, model.feed(b)) for b in batches], dtype=np.float32
                 )
