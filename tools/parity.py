@@ -393,12 +393,52 @@ def _gradients(model, batch):
     return [tf.convert_to_tensor(g) for g in tape.gradient(loss, model.trainable_variables)]
 
 
+def kernel_configuration() -> dict[str, str]:
+    """What chooses the kernels on this machine, for the report: a parity failure that
+    depends on it is a bug in a check, and this says where to reproduce it."""
+    from threadpoolctl import threadpool_info
+
+    blas = [
+        f"{i.get('internal_api')} {i.get('architecture') or ''} ({i.get('num_threads')} threads)"
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    ]
+    environment = (
+        "OPENBLAS_CORETYPE",
+        "TF_ENABLE_ONEDNN_OPTS",
+        "ONEDNN_MAX_CPU_ISA",
+        "TF_NUM_INTRAOP_THREADS",
+        "XLA_FLAGS",
+    )
+    return {
+        "cpu": _cpu_name(),
+        "numpy BLAS": ", ".join(blas) or "unknown",
+        "TensorFlow": f"{tf.__version__} on "
+        + ", ".join(sorted({d.device_type for d in tf.config.list_physical_devices()})),
+        **{name: os.environ[name] for name in environment if name in os.environ},
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
 def _number(value: float | int | None) -> str:
     return "-" if value is None else f"{value:.3g}"
 
 
-def table(results: list[Comparison]) -> str:
-    """The comparisons as a text table, why each check is of its kind, and a count."""
+def table(results: list[Comparison], configuration: dict[str, str] | None = None) -> str:
+    """The comparisons as a text table, why each check is of its kind, the kernel
+    configuration, and a count."""
     reasons = list(dict.fromkeys(r.why for r in results))
     rows = [("check", "tensor", "kind", "max abs", "max ULP", "bound", "error/bound", "result")]
     rows += [
@@ -426,6 +466,8 @@ def table(results: list[Comparison]) -> str:
         "the largest |ours - theirs| / bound (bound: at that element) and must be <= 1.",
         *(f"[{i}] {why}" for i, why in enumerate(reasons, 1)),
     ]
+    if configuration:
+        lines.append("kernels: " + "; ".join(f"{k} {v}" for k, v in configuration.items()))
     failed = sum(not r.passed for r in results)
     lines.append(f"{len(results) - failed} passed, {failed} failed")
     return "\n".join(lines)
@@ -438,10 +480,11 @@ def _finite_or_text(value):
     return value
 
 
-def as_json(results: list[Comparison]) -> str:
+def as_json(results: list[Comparison], configuration: dict[str, str] | None = None) -> str:
     return json.dumps(
         {
             "passed": all(r.passed for r in results),
+            "configuration": configuration or {},
             "comparisons": [{k: _finite_or_text(v) for k, v in asdict(r).items()} for r in results],
         },
         indent=2,

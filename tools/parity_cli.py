@@ -161,7 +161,7 @@ def configure_parity(parser: argparse.ArgumentParser):
                 history_length=args.history_length,
                 negatives=args.negatives,
             )
-        from tools.parity import as_json, run_parity, table
+        from tools.parity import as_json, kernel_configuration, run_parity, table
 
         results = run_parity(
             split,
@@ -173,7 +173,8 @@ def configure_parity(parser: argparse.ArgumentParser):
             seed=args.seed,
             legacy_checkpoint=checkpoint,
         )
-        print(as_json(results) if args.json else table(results))
+        configuration = kernel_configuration()
+        print(as_json(results, configuration) if args.json else table(results, configuration))
         if not all(r.passed for r in results):
             print("parity FAILED", file=sys.stderr)
             return 1
