@@ -3,8 +3,9 @@
 `TF1SGD` and `TF1Adagrad` update only the embedding rows a batch touches, as TF1 does, so
 a step's cost follows the batch, not the vocabulary (stock Keras 3 densifies the gradient
 first). `TF1Adagrad` uses TF1's own kernels and its results are TF1's to the bit; `TF1SGD`
-subtracts the rows with one in-place XLA scatter, TF1's semantics in a fixed order (TF1's
-own kernel is not deterministic where ids repeat, so no two runs agree to the last bit).
+subtracts the rows with one in-place XLA scatter, repeated ids in batch order: TF1's results
+to the bit where TF1 runs with op determinism (without it, TF1's kernel adds repeated ids
+in whichever order its threads reach them, and no two of its runs agree to the last bit).
 
 `TF1Adam` is Adam with the arithmetic of TF1's `tf.train.AdamOptimizer`. TF1's sparse
 Adam decays every row of m and v every step; `TF1Adam` runs that update as one XLA

@@ -58,6 +58,7 @@ DIFFERENT = "different computation"
 TOP_K = 10
 
 WHY_FORWARD = "the legacy graph's TensorFlow ops, traced as fit and serving run them"
+WHY_COPY = "the legacy checkpoint's values, converted without arithmetic"
 WHY_GRADIENTS = "the same gradient kernels, traced as train_step runs them"
 WHY_LOSS = "TF1 reduces with Mean, Keras with a sum and a division: bound 2 gamma_B sum|l_i| / B"
 WHY_SCORES = (
@@ -77,13 +78,13 @@ WHY_STEPS = {
 class Comparison:
     check: str
     tensor: str
-    kind: str  # SAME (bitwise) or DIFFERENT (bounded)
-    max_abs: float | None
-    max_ulp: int | None
-    bound: float | None  # DIFFERENT: the bound where error / bound is largest
-    ratio: float | None  # DIFFERENT: the largest error / bound (passes at <= 1)
+    kind: str  # SAME (passes when bitwise equal) or DIFFERENT (passes within its bound)
     passed: bool
-    why: str
+    why: str  # what makes both sides compute alike, or where they differ and the bound
+    max_abs: float | None = None
+    max_ulp: int | None = None
+    bound: float | None = None  # DIFFERENT: the bound where error / bound is largest
+    ratio: float | None = None  # DIFFERENT: the largest error / bound (passes at <= 1)
     note: str = ""
 
 
@@ -104,19 +105,8 @@ def _as_pair(check, tensor, kind, ours, theirs, why):
     ours = np.asarray(ours, np.float32)
     theirs = np.asarray(theirs, np.float32)
     if ours.shape != theirs.shape:
-        failed = Comparison(
-            check,
-            tensor,
-            kind,
-            None,
-            None,
-            None,
-            None,
-            False,
-            why,
-            note=f"shape {ours.shape} vs {theirs.shape}",
-        )
-        return None, None, failed
+        note = f"shape {ours.shape} vs {theirs.shape}"
+        return None, None, Comparison(check, tensor, kind, False, why, note=note)
     return ours, theirs, None
 
 
@@ -128,7 +118,7 @@ def compare_bitwise(check: str, tensor: str, ours, theirs, why: str) -> Comparis
     diff = np.abs(ours.astype(np.float64) - theirs)
     ulp = ulp_distance(ours, theirs)
     max_abs = float(np.nanmax(diff)) if diff.size else 0.0
-    return Comparison(check, tensor, SAME, max_abs, ulp, None, None, ulp == 0, why)
+    return Comparison(check, tensor, SAME, ulp == 0, why, max_abs=max_abs, max_ulp=ulp)
 
 
 def compare_bounded(check: str, tensor: str, ours, theirs, bound, why: str) -> Comparison:
@@ -138,7 +128,7 @@ def compare_bounded(check: str, tensor: str, ours, theirs, bound, why: str) -> C
     if failed:
         return failed
     if ours.size == 0:
-        return Comparison(check, tensor, DIFFERENT, 0.0, 0, 0.0, 0.0, True, why)
+        return Comparison(check, tensor, DIFFERENT, True, why, 0.0, 0, 0.0, 0.0)
     diff = np.abs(ours.astype(np.float64) - theirs)
     bound = np.broadcast_to(np.asarray(bound, np.float64), diff.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -146,17 +136,16 @@ def compare_bounded(check: str, tensor: str, ours, theirs, bound, why: str) -> C
     ratios = np.where(np.isnan(ratios), np.inf, ratios)  # NaN on either side fails
     worst = np.unravel_index(np.argmax(ratios), ratios.shape)
     ratio = float(ratios[worst])
-    shown = float(bound[worst]) if ratio > 0 else float(bound.max())
     return Comparison(
         check,
         tensor,
         DIFFERENT,
-        float(np.nanmax(diff)),
-        ulp_distance(ours, theirs),
-        shown,
-        ratio,
         ratio <= 1.0,
         why,
+        max_abs=float(np.nanmax(diff)),
+        max_ulp=ulp_distance(ours, theirs),
+        bound=float(bound[worst]) if ratio > 0 else float(bound.max()),
+        ratio=ratio,
     )
 
 
@@ -182,18 +171,15 @@ def compare_top_k(check: str, ours, theirs, bound, why: str, k: int = TOP_K) -> 
         )
     )
     differing = int((our_lists != their_lists).any(axis=1).sum())
-    note = f"{differing} of {len(our_lists)} lists differ" if differing else ""
     return Comparison(
         check,
         f"top-{k} lists",
         DIFFERENT,
-        None,
-        None,
-        float(np.max(bound)),
-        ratio,
         ratio <= 1.0,
         why,
-        note,
+        bound=float(np.max(bound)),
+        ratio=ratio,
+        note=f"{differing} of {len(our_lists)} lists differ" if differing else "",
     )
 
 
@@ -342,12 +328,14 @@ def _forward(model, legacy: dict, batches: dict, batch_list: list, name_map) -> 
     items = legacy["item_table"]
     scores = _catalogue_scores(model, vectors).numpy()
     legacy_vectors = legacy["user_vectors"]
+    # ours from our vectors, theirs from the legacy's, and what differs between the two;
+    # both sides score the same item table (the check below)
     score_bound = (
-        matmul_bound(vectors, items.T)  # ours, from our user vectors
-        + matmul_bound(legacy_vectors, items.T)  # theirs, from the legacy's
+        matmul_bound(vectors, items.T)
+        + matmul_bound(legacy_vectors, items.T)
         + input_error_term(vectors, legacy_vectors, items.T)
     )
-    out.append(compare_bitwise(check, "item table", table.numpy(), items, "converted exactly"))
+    out.append(compare_bitwise(check, "item table", table.numpy(), items, WHY_COPY))
     out.append(
         compare_bounded(
             check, "catalogue scores", scores, legacy["scores"], score_bound, WHY_SCORES
