@@ -4,12 +4,12 @@ Both sides are fed the very same integer batches, so parity compares models, not
 This package uses numpy and pandas only: importing it never imports TensorFlow.
 """
 
-from interactions.data import DataError, Interactions
-from interactions.load import load
-from interactions.sampling import BatchSampler
-from interactions.split import EvalSet, Split, UserSequences, leave_last_out
-from interactions.synthetic import synthetic
-from interactions.vocab import Vocab, load_vocabs, save_vocabs
+from tf2rec.interactions.data import DataError, Interactions
+from tf2rec.interactions.load import load
+from tf2rec.interactions.sampling import BatchSampler
+from tf2rec.interactions.split import EvalSet, Split, UserSequences, leave_last_out
+from tf2rec.interactions.synthetic import synthetic
+from tf2rec.interactions.vocab import Vocab, load_vocabs, save_vocabs
 
 __all__ = [
     "BatchSampler",

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from interactions.data import DataError, Interactions
+from tf2rec.interactions.data import DataError, Interactions
 
 FORMATS = ("auto", "ml-100k", "ratings-csv", "table")
 _ML100K_FIELDS = ("user", "item", "rating", "timestamp")

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-
-from interactions.split import UserSequences
+from tf2rec.interactions.split import UserSequences
 
 SAMPLERS = ("uniform", "unigram")
 Batch = dict[str, np.ndarray]
@@ -25,7 +24,7 @@ class BatchSampler:
     in proportion to count**0.75 (word2vec's unigram distribution). With
     `reject_positive=True` a negative equal to the row's positive is drawn again.
 
-    >>> from interactions import synthetic, leave_last_out
+    >>> from tf2rec.interactions import synthetic, leave_last_out
     >>> split = leave_last_out(synthetic(200, 100, 4_000, seed=1))
     >>> sampler = BatchSampler(split.train, split.n_items, batch_size=32, negatives=4,
     ...                        history_length=5, seed=7)

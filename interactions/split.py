@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from interactions.data import Interactions
-from interactions.vocab import Vocab
+from tf2rec.interactions.data import Interactions
+from tf2rec.interactions.vocab import Vocab
 
 
 @dataclass(frozen=True)

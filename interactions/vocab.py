@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-
-from interactions.data import DataError
+from tf2rec.interactions.data import DataError
 
 VOCAB_FILE = "vocab.json"
 _FORMAT_VERSION = 1

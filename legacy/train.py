@@ -10,10 +10,9 @@ import time
 
 import numpy as np
 import tensorflow.compat.v1 as tf
-
-from interactions import BatchSampler, DataError, save_vocabs
-from interactions.ranking import evaluate_popularity, evaluate_scores
-from legacy.model import LegacyTwoTower
+from tf2rec.interactions import BatchSampler, DataError, save_vocabs
+from tf2rec.interactions.ranking import evaluate_popularity, evaluate_scores
+from tf2rec.legacy.model import LegacyTwoTower
 
 tf.disable_v2_behavior()
 tf.logging.set_verbosity(tf.logging.ERROR)

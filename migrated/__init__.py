@@ -4,11 +4,15 @@ Importing the package registers every class with Keras' serialization, so a save
 `model.keras` loads (in safe mode) wherever `migrated` is importable.
 """
 
-from migrated.layers import EmbeddingTable, ItemTower, Linear, MLPBlock, UserTower
-from migrated.losses import NegativeSamplingLoss, PackedNegativeSamplingLoss, SampledSoftmaxLoss
-from migrated.metrics import HitRateAtK, NDCGAtK, RecallAtK
-from migrated.model import TwoTowerRecommender
-from migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
+from tf2rec.migrated.layers import EmbeddingTable, ItemTower, Linear, MLPBlock, UserTower
+from tf2rec.migrated.losses import (
+    NegativeSamplingLoss,
+    PackedNegativeSamplingLoss,
+    SampledSoftmaxLoss,
+)
+from tf2rec.migrated.metrics import HitRateAtK, NDCGAtK, RecallAtK
+from tf2rec.migrated.model import TwoTowerRecommender
+from tf2rec.migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
 
 __all__ = [
     "EmbeddingTable",

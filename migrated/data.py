@@ -5,8 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import tensorflow as tf
-
-from interactions import BatchSampler, EvalSet
+from tf2rec.interactions import BatchSampler, EvalSet
 
 
 def batch_signature(history_length: int, negatives: int) -> dict[str, tf.TensorSpec]:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import keras
 import tensorflow as tf
-
-from migrated.model import TwoTowerRecommender
+from tf2rec.migrated.model import TwoTowerRecommender
 
 
 def export_saved_model(model: TwoTowerRecommender, path: str | Path, k: int = 10) -> Path:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import keras
 from keras import ops
-
-from migrated.layers import PACKAGE
+from tf2rec.migrated.layers import PACKAGE
 
 
 def _sigmoid_cross_entropy(labels, logits):

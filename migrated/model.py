@@ -5,9 +5,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 from keras import ops
-
-from migrated.layers import PACKAGE, ItemTower, UserTower
-from migrated.metrics import PROTOCOLS, HitRateAtK, NDCGAtK, RecallAtK, exclusion_mask
+from tf2rec.migrated.layers import PACKAGE, ItemTower, UserTower
+from tf2rec.migrated.metrics import PROTOCOLS, HitRateAtK, NDCGAtK, RecallAtK, exclusion_mask
 
 
 def _summed(gradient):

@@ -33,8 +33,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 from keras import ops
-
-from migrated.layers import PACKAGE
+from tf2rec.migrated.layers import PACKAGE
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
-
-from interactions import DataError, Vocab, load_vocabs
-from interactions.split import UserSequences
-from migrated.model import TwoTowerRecommender
+from tf2rec.interactions import DataError, Vocab, load_vocabs
+from tf2rec.interactions.split import UserSequences
+from tf2rec.migrated.model import TwoTowerRecommender
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.npz"

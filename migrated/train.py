@@ -15,14 +15,13 @@ from pathlib import Path
 
 import keras
 import numpy as np
-
-from interactions import BatchSampler, Split, save_vocabs
-from interactions.ranking import evaluate_popularity
-from migrated.data import EpochTracker, eval_dataset, training_dataset
-from migrated.export import export_saved_model
-from migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
-from migrated.model import TwoTowerRecommender
-from migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
+from tf2rec.interactions import BatchSampler, Split, save_vocabs
+from tf2rec.interactions.ranking import evaluate_popularity
+from tf2rec.migrated.data import EpochTracker, eval_dataset, training_dataset
+from tf2rec.migrated.export import export_saved_model
+from tf2rec.migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
+from tf2rec.migrated.model import TwoTowerRecommender
+from tf2rec.migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"

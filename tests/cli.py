@@ -1,6 +1,6 @@
 """Running the `tf2rec` entry point inside a test."""
 
-from tools.cli import main
+from tf2rec.tools.cli import main
 
 
 def exit_code(argv: list[str]) -> int:

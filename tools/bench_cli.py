@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tools.bench import scan, train
+from tf2rec.tools.bench import scan, train
 
 BENCHMARKS = {
     "train": (train, "training speed, migrated against legacy, by vocabulary and optimizer"),

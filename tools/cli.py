@@ -13,23 +13,45 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-# name -> ("module:function", one-line help). The function takes the command's parser, adds
-# its options and returns `run(args) -> exit code`. Modules are imported only when their
-# command runs, so a command that needs no TensorFlow never pays for importing it.
+# name -> ("module:function" in tf2rec.tools, one-line help). The function takes the
+# command's parser, adds its options and returns `run(args) -> exit code`. Modules are
+# imported only when their command runs, so a command that needs no TensorFlow never pays
+# for importing it.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "scan": ("tools.scan_cli:configure", "report TF1 / Keras 2 idioms with their TF2 replacement"),
+    "scan": (
+        "scan_cli:configure",
+        "report TF1 / Keras 2 idioms with their TF2 replacement",
+    ),
     "fix": (
-        "tools.scan_cli:configure_fix",
+        "scan_cli:configure_fix",
         "apply the safe fixes (dry run with a diff by default)",
     ),
-    "rules": ("tools.scan_cli:configure_rules", "list the scanner's rules, or explain one"),
-    "train": ("tools.train_cli:configure", "train the migrated Keras 3 recommender (main job)"),
-    "recommend": ("tools.train_cli:configure_recommend", "top-K items for a user of a model"),
-    "legacy-train": ("tools.legacy_cli:configure", "train the TF1 graph-mode model (reference)"),
-    "convert": ("tools.parity_cli:configure_convert", "legacy checkpoint <-> migrated weights"),
-    "parity": ("tools.parity_cli:configure_parity", "prove the migrated model equals the legacy"),
-    "data": ("tools.data_cli:configure", "inspect an interaction log: counts and split sizes"),
-    "bench": ("tools.bench_cli:configure", "speed benchmarks: train (vs legacy), scan"),
+    "rules": ("scan_cli:configure_rules", "list the scanner's rules, or explain one"),
+    "train": (
+        "train_cli:configure",
+        "train the migrated Keras 3 recommender (main job)",
+    ),
+    "recommend": (
+        "train_cli:configure_recommend",
+        "top-K items for a user of a model",
+    ),
+    "legacy-train": (
+        "legacy_cli:configure",
+        "train the TF1 graph-mode model (reference)",
+    ),
+    "convert": (
+        "parity_cli:configure_convert",
+        "legacy checkpoint <-> migrated weights",
+    ),
+    "parity": (
+        "parity_cli:configure_parity",
+        "prove the migrated model equals the legacy",
+    ),
+    "data": (
+        "data_cli:configure",
+        "inspect an interaction log: counts and split sizes",
+    ),
+    "bench": ("bench_cli:configure", "speed benchmarks: train (vs legacy), scan"),
 }
 
 
@@ -66,11 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     name = argv[0]
     module_name, function = COMMANDS[name][0].split(":")
+    module_name = f"{__package__}.{module_name}"
     command_parser = argparse.ArgumentParser(prog=f"tf2rec {name}", description=COMMANDS[name][1])
     configure = getattr(import_module(module_name), function)
     run: Callable[[argparse.Namespace], int] = configure(command_parser)
     args = command_parser.parse_args(argv[1:])
-    from interactions import DataError
+    from tf2rec.interactions import DataError
 
     try:
         return run(args)

@@ -19,11 +19,10 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-
-from interactions import DataError
-from migrated.losses import NegativeSamplingLoss
-from migrated.model import TwoTowerRecommender
-from migrated.train import STEPS_PER_EXECUTION, make_optimizer
+from tf2rec.interactions import DataError
+from tf2rec.migrated.losses import NegativeSamplingLoss
+from tf2rec.migrated.model import TwoTowerRecommender
+from tf2rec.migrated.train import STEPS_PER_EXECUTION, make_optimizer
 
 # legacy slot suffix -> Keras optimizer slot name, per optimizer
 SLOTS = {

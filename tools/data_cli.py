@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from interactions import Interactions, Split, leave_last_out, load, synthetic
-from interactions.load import FORMATS
+from tf2rec.interactions import Interactions, Split, leave_last_out, load, synthetic
+from tf2rec.interactions.load import FORMATS
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:

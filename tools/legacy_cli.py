@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from tools.data_cli import load_split
-from tools.training_cli import (
+from tf2rec.tools.data_cli import load_split
+from tf2rec.tools.training_cli import (
     add_training_arguments,
     prepare_model_dir,
     results_table,
@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser):
         interactions, split = load_split(args)
         print(interactions.describe())
         prepare_model_dir(args.model_dir, args.overwrite, marker="hparams.json")
-        from legacy.train import train  # imports TensorFlow in v1 mode: only when training
+        from tf2rec.legacy.train import train  # imports TensorFlow in v1 mode: only when training
 
         result = train(
             split,

@@ -8,10 +8,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from interactions import DataError
-from tools.cli import UsageError
-from tools.data_cli import add_data_arguments, load_split
-from tools.training_cli import positive_float, positive_int
+from tf2rec.interactions import DataError
+from tf2rec.tools.cli import UsageError
+from tf2rec.tools.data_cli import add_data_arguments, load_split
+from tf2rec.tools.training_cli import positive_float, positive_int
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")
 
@@ -39,7 +39,7 @@ def configure_convert(parser: argparse.ArgumentParser):
     )
 
     def run(args: argparse.Namespace) -> int:
-        from tools.convert import (
+        from tf2rec.tools.convert import (
             derive_name_map,
             legacy_to_migrated,
             load_map_file,
@@ -53,7 +53,7 @@ def configure_convert(parser: argparse.ArgumentParser):
         if args.reverse:
             if args.model is None:
                 raise UsageError("--reverse needs --model PATH.keras")
-            from migrated.serving import load_keras_model
+            from tf2rec.migrated.serving import load_keras_model
 
             model = load_keras_model(args.model)
             name_map = derive_name_map(model, None, overrides)
@@ -161,7 +161,7 @@ def configure_parity(parser: argparse.ArgumentParser):
                 history_length=args.history_length,
                 negatives=args.negatives,
             )
-        from tools.parity import as_json, kernel_configuration, run_parity, table
+        from tf2rec.tools.parity import as_json, kernel_configuration, run_parity, table
 
         results = run_parity(
             split,

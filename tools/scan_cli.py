@@ -11,12 +11,12 @@ import os
 import sys
 from pathlib import Path
 
-from tools.cli import UsageError
-from tools.scan import config
-from tools.scan.reports import FORMATS, render, rule_page
-from tools.scan.rule import Severity
-from tools.scan.rules import RULES, RULES_BY_ID
-from tools.scan.runner import ScanResult, fingerprints, scan_paths, select_rules
+from tf2rec.tools.cli import UsageError
+from tf2rec.tools.scan import config
+from tf2rec.tools.scan.reports import FORMATS, render, rule_page
+from tf2rec.tools.scan.rule import Severity
+from tf2rec.tools.scan.rules import RULES, RULES_BY_ID
+from tf2rec.tools.scan.runner import ScanResult, fingerprints, scan_paths, select_rules
 
 FAIL_ON = ("error", "warning", "info", "never")
 BASELINE_VERSION = 1
@@ -177,8 +177,8 @@ def configure_fix(parser: argparse.ArgumentParser):
     parser.add_argument("--exclude", action="append", default=None, metavar="GLOB")
 
     def run(args: argparse.Namespace) -> int:
-        from tools.scan.fixer import write_atomically
-        from tools.scan.runner import discover, fix_paths
+        from tf2rec.tools.scan.fixer import write_atomically
+        from tf2rec.tools.scan.runner import discover, fix_paths
 
         try:
             settings, _ = config.load()

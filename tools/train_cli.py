@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tools.data_cli import load_split
-from tools.training_cli import (
+from tf2rec.tools.data_cli import load_split
+from tf2rec.tools.training_cli import (
     add_training_arguments,
     positive_int,
     prepare_model_dir,
@@ -40,7 +40,7 @@ def configure(parser: argparse.ArgumentParser):
         )
         if resuming:
             print(f"resuming the interrupted run in {args.model_dir}")
-        from migrated.train import train  # imports TensorFlow: only when training
+        from tf2rec.migrated.train import train  # imports TensorFlow: only when training
 
         result = train(
             split,
@@ -73,7 +73,7 @@ def configure_recommend(parser: argparse.ArgumentParser):
     )
 
     def run(args: argparse.Namespace) -> int:
-        from migrated.serving import Recommender  # imports TensorFlow
+        from tf2rec.migrated.serving import Recommender  # imports TensorFlow
 
         recommender = Recommender.load(args.model_dir)
         items, note = recommender.for_user(args.user, args.k, exclude_seen=not args.include_seen)

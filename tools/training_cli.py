@@ -7,8 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
-from tools.cli import UsageError
-from tools.data_cli import add_data_arguments
+from tf2rec.tools.cli import UsageError
+from tf2rec.tools.data_cli import add_data_arguments
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")
 

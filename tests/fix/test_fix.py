@@ -9,10 +9,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from tools.cli import main
-from tools.scan.fixer import fix_source
-from tools.scan.rules import RULES
+from tf2rec.tools.cli import main
+from tf2rec.tools.scan.fixer import fix_source
+from tf2rec.tools.scan.rules import RULES
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 FIXABLE = [rule for rule in RULES if rule.FIXES]
@@ -168,8 +167,8 @@ def test_fixable_flag_in_the_json_report(tmp_path, capsys, monkeypatch):
 
 def test_rename_table_agrees_with_tf_2_21():
     """Every renamed name is gone from TF 2.21 and its new name exists (from the API table)."""
-    from tools.scan.api import exists
-    from tools.scan.rules.renames import CASTS, RENAMES
+    from tf2rec.tools.scan.api import exists
+    from tf2rec.tools.scan.rules.renames import CASTS, RENAMES
 
     for old, new in RENAMES.items():
         assert not exists(old, "v2") and exists(new, "v2"), (old, new)
@@ -182,7 +181,7 @@ def test_fix_never_imports_tensorflow(tmp_path):
     target = tmp_path / "s.py"
     target.write_text("import tensorflow as tf\ny = tf.log(x)\n")
     code = (
-        "import sys\nfrom tools.cli import main\n"
+        "import sys\nfrom tf2rec.tools.cli import main\n"
         f"main(['fix', '--write', {str(target)!r}])\n"
         "print('tensorflow' in sys.modules, file=sys.stderr)"
     )

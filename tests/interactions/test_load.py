@@ -4,8 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from interactions import DataError, load
+from tf2rec.interactions import DataError, load
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -5,8 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-
-from interactions import (
+from tf2rec.interactions import (
     DataError,
     Interactions,
     Vocab,
@@ -15,8 +14,8 @@ from interactions import (
     save_vocabs,
     synthetic,
 )
-from interactions.ranking import evaluate_popularity, metrics_from_ranks, target_ranks
-from interactions.split import UserSequences
+from tf2rec.interactions.ranking import evaluate_popularity, metrics_from_ranks, target_ranks
+from tf2rec.interactions.split import UserSequences
 
 
 def test_importing_interactions_does_not_import_tensorflow():
@@ -117,7 +116,7 @@ def test_popularity_baseline_on_default_data_is_a_real_but_beatable_bar():
 
 
 def test_sample_candidates_refuses_users_who_have_seen_everything():
-    from interactions.ranking import sample_candidates
+    from tf2rec.interactions.ranking import sample_candidates
 
     split = leave_last_out(synthetic(20, 5, 100, seed=0))
     with pytest.raises(ValueError, match="have seen every item"):

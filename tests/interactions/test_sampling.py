@@ -4,8 +4,7 @@ import hashlib
 
 import numpy as np
 import pytest
-
-from interactions import BatchSampler, leave_last_out, synthetic
+from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
 
 
 @pytest.fixture(scope="module")

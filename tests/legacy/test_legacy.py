@@ -1,16 +1,16 @@
 """The legacy TF1 model: it learns, its checkpoints restore exactly, its CLI fails clearly."""
 
 import pytest
+from tf2rec.tools.cli import main
 
 from tests.cli import exit_code
-from tools.cli import main
 
 
 def test_loss_decreases_on_small_synthetic_data(run_legacy, tmp_path):
     result = run_legacy(f"""
         import json
-        from interactions import leave_last_out, synthetic
-        from legacy.train import train
+        from tf2rec.interactions import leave_last_out, synthetic
+        from tf2rec.legacy.train import train
         split = leave_last_out(synthetic(400, 300, 12_000, seed=1))
         out = train(split, {str(tmp_path / "m")!r}, steps=300, batch_size=128, lr=0.01,
                     log=lambda *_: None)
@@ -26,8 +26,9 @@ def test_restored_checkpoint_gives_bitwise_identical_scores(run_legacy, tmp_path
         import json, os
         import numpy as np
         import tensorflow.compat.v1 as tf
-        from interactions import BatchSampler, leave_last_out, synthetic
-        from legacy.train import HPARAMS_FILE, build, restore, score_all_items, session_config
+        from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
+        from tf2rec.legacy.train import (
+            HPARAMS_FILE, build, restore, score_all_items, session_config)
         split = leave_last_out(synthetic(300, 200, 6_000, seed=2))
         hparams = dict(n_users=split.n_users, n_items=split.n_items, embedding_dim=16,
                        hidden_units=24, history_length=6, negatives=4, optimizer="adam",
@@ -66,7 +67,7 @@ def test_cli_trains_and_beats_popularity_on_default_data(tmp_path):
         [
             sys.executable,
             "-m",
-            "tools.cli",
+            "tf2rec.tools.cli",
             "legacy-train",
             "--model-dir",
             str(model_dir),

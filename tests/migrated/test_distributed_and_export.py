@@ -32,8 +32,8 @@ def test_loss_reduces_correctly_under_a_two_replica_strategy(tmp_path):
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        from interactions import BatchSampler, leave_last_out, synthetic
-        from migrated import NegativeSamplingLoss, TwoTowerRecommender
+        from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
+        from tf2rec.migrated import NegativeSamplingLoss, TwoTowerRecommender
         split = leave_last_out(synthetic(200, 100, 4_000, seed=1))
         batch = next(BatchSampler(split.train, split.n_items, batch_size=64, negatives=3,
                                   history_length=4, seed=0).epoch(0))
@@ -65,9 +65,8 @@ def test_loss_reduces_correctly_under_a_two_replica_strategy(tmp_path):
 
 def test_saved_model_serves_in_a_process_without_keras_or_this_project(tmp_path):
     from keras import ops
-
-    from migrated import TwoTowerRecommender
-    from migrated.export import export_saved_model
+    from tf2rec.migrated import TwoTowerRecommender
+    from tf2rec.migrated.export import export_saved_model
 
     model = TwoTowerRecommender(10, 30, 4, 8, history_length=3)
     model.build()

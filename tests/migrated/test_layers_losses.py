@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from keras import ops
-
-from migrated import (
+from tf2rec.migrated import (
     ItemTower,
     Linear,
     MLPBlock,
@@ -15,7 +14,7 @@ from migrated import (
     SampledSoftmaxLoss,
     UserTower,
 )
-from migrated.losses import sampled_softmax_from_expected_counts
+from tf2rec.migrated.losses import sampled_softmax_from_expected_counts
 
 
 def np_(x):
@@ -161,7 +160,7 @@ def test_sampled_softmax_config_round_trip():
 
 
 def test_embedding_table_reads_only_the_looked_up_rows():
-    from migrated import EmbeddingTable
+    from tf2rec.migrated import EmbeddingTable
 
     table = EmbeddingTable(50, 3)
     ids = np.array([[4, 4, 7], [0, 49, 4]], dtype="int32")

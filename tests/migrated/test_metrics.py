@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
-
-from interactions.ranking import metrics_from_ranks
-from interactions.ranking import target_ranks as numpy_ranks
-from interactions.split import UserSequences
-from migrated import HitRateAtK, NDCGAtK, RecallAtK
+from tf2rec.interactions.ranking import metrics_from_ranks
+from tf2rec.interactions.ranking import target_ranks as numpy_ranks
+from tf2rec.interactions.split import UserSequences
+from tf2rec.migrated import HitRateAtK, NDCGAtK, RecallAtK
 
 
 def random_case(seed: int, n: int = 40, n_items: int = 30):

@@ -4,10 +4,9 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-
-from interactions import BatchSampler, leave_last_out, synthetic
-from migrated import NegativeSamplingLoss, TwoTowerRecommender
-from migrated.data import EpochTracker, eval_dataset, training_dataset
+from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
+from tf2rec.migrated import NegativeSamplingLoss, TwoTowerRecommender
+from tf2rec.migrated.data import EpochTracker, eval_dataset, training_dataset
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +59,7 @@ def test_logged_loss_is_the_mean_of_the_step_losses(split):
 
 
 def test_evaluate_matches_numpy_over_the_full_catalogue(split):
-    from interactions.ranking import evaluate_scores
+    from tf2rec.interactions.ranking import evaluate_scores
 
     model = make_model(split)
     model.fit(training_dataset(sampler(split), EpochTracker()), epochs=1, verbose=0)
@@ -106,7 +105,7 @@ def test_score_and_recommend_are_consistent(split):
 
 
 def test_packed_targets_through_fit(split):
-    from migrated import PackedNegativeSamplingLoss
+    from tf2rec.migrated import PackedNegativeSamplingLoss
 
     model = make_model(split)
     model.compile(optimizer=keras.optimizers.SGD(0.0), loss=PackedNegativeSamplingLoss())
@@ -125,7 +124,7 @@ def test_unknown_eval_protocol():
 
 
 def test_ncf_protocol_evaluation_against_numpy():
-    from interactions.ranking import sample_candidates
+    from tf2rec.interactions.ranking import sample_candidates
 
     split = leave_last_out(synthetic(300, 1000, 9_000, seed=7))
     model = make_model(split, eval_protocol="sampled")

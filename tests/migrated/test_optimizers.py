@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from migrated import TF1SGD, TF1Adagrad, TF1Adam
+from tf2rec.migrated import TF1SGD, TF1Adagrad, TF1Adam
 
 
 def sparse(rows, values, n_rows=6):

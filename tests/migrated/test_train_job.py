@@ -16,7 +16,7 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
         [
             sys.executable,
             "-m",
-            "tools.cli",
+            "tf2rec.tools.cli",
             "train",
             "--model-dir",
             str(model_dir),
@@ -52,7 +52,7 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
         [
             sys.executable,
             "-m",
-            "tools.cli",
+            "tf2rec.tools.cli",
             "recommend",
             "--model-dir",
             str(model_dir),
@@ -73,7 +73,7 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
         [
             sys.executable,
             "-m",
-            "tools.cli",
+            "tf2rec.tools.cli",
             "recommend",
             "--model-dir",
             str(model_dir),
@@ -96,8 +96,8 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
 RUN = """
     import json, os, sys
     import keras
-    from interactions import leave_last_out, synthetic
-    from migrated.train import train
+    from tf2rec.interactions import leave_last_out, synthetic
+    from tf2rec.migrated.train import train
 
     class Crash(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -175,7 +175,7 @@ def test_corrupt_model_file(tmp_path, capsys):
 
 
 def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
-    import migrated.train
+    import tf2rec.migrated.train
 
     seen = {}
 
@@ -183,8 +183,8 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
         seen.update(kwargs)
         return {"test": {}, "popularity": {}, "seconds": 0.0}
 
-    monkeypatch.setattr(migrated.train, "train", fake_train)
-    monkeypatch.setattr("tools.train_cli.results_table", lambda rows: "")
+    monkeypatch.setattr(tf2rec.migrated.train, "train", fake_train)
+    monkeypatch.setattr("tf2rec.tools.train_cli.results_table", lambda rows: "")
     argv = [
         "train",
         "--model-dir",

@@ -8,11 +8,15 @@ import textwrap
 import keras
 import numpy as np
 import pytest
-
-from interactions import DataError
-from migrated import TwoTowerRecommender
-from tools.cli import main
-from tools.convert import ConversionError, derive_name_map, legacy_to_migrated, read_checkpoint
+from tf2rec.interactions import DataError
+from tf2rec.migrated import TwoTowerRecommender
+from tf2rec.tools.cli import main
+from tf2rec.tools.convert import (
+    ConversionError,
+    derive_name_map,
+    legacy_to_migrated,
+    read_checkpoint,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +26,7 @@ def legacy_dir(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "tools.cli",
+            "tf2rec.tools.cli",
             "legacy-train",
             "--model-dir",
             str(folder / "m"),
@@ -56,7 +60,7 @@ def legacy_dir(tmp_path_factory):
 def legacy_scores(model_dir) -> dict:
     code = textwrap.dedent(f"""
         import json, numpy as np
-        from legacy.train import restore, score_all_items
+        from tf2rec.legacy.train import restore, score_all_items
         sess, model = restore({str(model_dir)!r})
         users = np.arange(1, 50, dtype=np.int32)
         history = (np.arange(5 * 49, dtype=np.int32).reshape(49, 5) % 140) + 1

@@ -80,7 +80,7 @@ def test_parity_passes_under_kernel_configuration(generation, onednn, threads):
     assert suite.returncode == 0, suite.stdout[-6000:]
 
     cli = subprocess.run(
-        [sys.executable, "-m", "tools.cli", "parity", "--json"],
+        [sys.executable, "-m", "tf2rec.tools.cli", "parity", "--json"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -3,9 +3,8 @@ within a floating-point error bound where they do not."""
 
 import numpy as np
 import pytest
-
-from interactions import leave_last_out, synthetic
-from tools.parity import (
+from tf2rec.interactions import leave_last_out, synthetic
+from tf2rec.tools.parity import (
     DIFFERENT,
     SAME,
     compare_bitwise,

@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from tools.scan.rules import RULES
-from tools.scan.runner import scan_paths
+from tf2rec.tools.scan.rules import RULES
+from tf2rec.tools.scan.runner import scan_paths
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "scan"
+from . import FIXTURES, SAMPLES, TEMPLATES
 
 
 def scan(name: str):
-    result = scan_paths([FIXTURES / name], RULES)
+    result = scan_paths([SAMPLES[name]], RULES)
     return [(f.rule_id, f.line, f.column, f.severity.label) for f in result.findings]
 
 
@@ -106,8 +106,8 @@ def test_the_scanner_never_imports_tensorflow():
     import sys
 
     code = (
-        "import sys\nfrom tools.cli import main\n"
-        f"main(['scan', {str(FIXTURES)!r}, '--fail-on', 'never'])\n"
+        "import sys\nfrom tf2rec.tools.cli import main\n"
+        f"main(['scan', {str(FIXTURES)!r}, {str(TEMPLATES)!r}, '--fail-on', 'never'])\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules, file=sys.stderr)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -1,10 +1,9 @@
 """Every rule's own VALID and INVALID examples, and its documentation page."""
 
 import pytest
-
-from tools.scan.engine import scan_source
-from tools.scan.reports import rule_page
-from tools.scan.rules import RULES
+from tf2rec.tools.scan.engine import scan_source
+from tf2rec.tools.scan.reports import rule_page
+from tf2rec.tools.scan.rules import RULES
 
 
 def ids_found(code: str, rule) -> list[str]:

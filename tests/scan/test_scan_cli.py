@@ -6,17 +6,19 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tf2rec.tools.cli import main
 
-from tools.cli import main
+from . import SAMPLES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "scan"
 SARIF_SCHEMA = Path(__file__).parents[2] / ".." / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A copy of the fixtures as the current directory (with no pyproject.toml above it)."""
-    shutil.copytree(FIXTURES, tmp_path / "src")
+    (tmp_path / "src").mkdir()
+    for name, path in SAMPLES.items():
+        shutil.copy(path, tmp_path / "src" / name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -3,12 +3,12 @@
 import subprocess
 import sys
 
-from tools.cli import main
+from tf2rec.tools.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tools.cli", *args], capture_output=True, text=True
+        [sys.executable, "-m", "tf2rec.tools.cli", *args], capture_output=True, text=True
     )
 
 

@@ -1,10 +1,10 @@
 """Scanner speed: `tf2rec scan` against tf_upgrade_v2 (shipped with TensorFlow) on one tree.
 
-Generates a tree of TF1-style files (the legacy model's own files, the scanner's fixture
-scripts, and plain numpy modules, with per-file renames), then times both tools as the
-commands users run, several times each, and prints median lines/s and the ratio.
+Generates a tree of TF1-style files (the legacy model's own files, the TF1 scripts in
+`templates/`, and plain numpy modules, with per-file renames), then times both tools as
+whole commands, several times each, and prints median lines/s and the ratio.
 
-    .venv/bin/python -m tools.bench.scan --files 2000 --repeat 3 [--json]
+    .venv/bin/python -m tf2rec.tools.bench.scan --files 2000 --repeat 3 [--json]
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools.training_cli import positive_int
+from tf2rec.tools.training_cli import positive_int
 
-ROOT = Path(__file__).resolve().parents[2]
+# the package's root: the repository in a checkout, site-packages/tf2rec once installed
+PACKAGE = Path(__file__).resolve().parents[2]
 TEMPLATES = [
-    ROOT / "legacy" / "model.py",
-    ROOT / "legacy" / "train.py",
-    ROOT / "tests" / "fixtures" / "scan" / "aliased_imports.py",
-    ROOT / "tests" / "fixtures" / "scan" / "keras2_model.py",
+    PACKAGE / "legacy" / "model.py",
+    PACKAGE / "legacy" / "train.py",
+    *sorted((Path(__file__).parent / "templates").glob("*.py")),
 ]
 PLAIN = '''"""Feature helpers (no TensorFlow)."""
 import numpy as np
@@ -67,17 +67,20 @@ def _time(command: list[str], repeat: int, cleanup=None) -> list[float]:
         done = subprocess.run(command, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
         if done.returncode not in (0, 1):
-            raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stderr[-500:]}")
+            raise RuntimeError(f"{command[2]} failed ({done.returncode}): {done.stderr[-500:]}")
     return times
 
 
 def run(files: int, repeat: int, jobs: int) -> dict:
-    bin_dir = Path(sys.executable).parent
+    # both as modules of this interpreter (what their console scripts run), so that neither
+    # depends on where, or whether, pip put a script
     with tempfile.TemporaryDirectory() as tmp:
         tree, out = Path(tmp) / "tree", Path(tmp) / "upgraded"
         lines = make_tree(tree, files)
         scan = [
-            str(bin_dir / "tf2rec"),
+            sys.executable,
+            "-m",
+            "tf2rec.tools.cli",
             "scan",
             str(tree),
             "--fail-on",
@@ -90,7 +93,9 @@ def run(files: int, repeat: int, jobs: int) -> dict:
         ours_1 = _time(scan, repeat)
         ours_n = _time([*scan, "--jobs", str(jobs)], repeat)
         upgrade = [
-            str(bin_dir / "tf_upgrade_v2"),
+            sys.executable,
+            "-m",
+            "tensorflow.tools.compatibility.tf_upgrade_v2_main",
             "--intree",
             str(tree),
             "--outtree",

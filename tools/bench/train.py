@@ -26,8 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from tools.training_cli import positive_int
+from tf2rec.tools.training_cli import positive_int
 
 BATCH, NEGATIVES, HISTORY, DIM, HIDDEN = 1024, 8, 20, 64, 128
 OPTIMIZERS = ("sgd", "adagrad", "adam")
@@ -60,8 +59,7 @@ def worker_legacy(
     batches: dict, vocab: int, optimizer: str, warmup: int, steps: int, repeats: int
 ) -> dict:
     import tensorflow.compat.v1 as tf
-
-    from legacy.train import build, session_config  # TF1 mode: this process only
+    from tf2rec.legacy.train import build, session_config  # TF1 mode: this process only
 
     hparams = dict(
         n_users=vocab,
@@ -96,9 +94,8 @@ def worker_migrated(
 ) -> dict:
     import keras
     import tensorflow as tf
-
-    from migrated import NegativeSamplingLoss, TwoTowerRecommender
-    from migrated.train import STEPS_PER_EXECUTION, make_optimizer
+    from tf2rec.migrated import NegativeSamplingLoss, TwoTowerRecommender
+    from tf2rec.migrated.train import STEPS_PER_EXECUTION, make_optimizer
 
     model = TwoTowerRecommender(vocab, vocab, DIM, HIDDEN, HISTORY)
     model.build()
@@ -137,7 +134,7 @@ def _run_worker(side: str, path: Path, vocab: int, optimizer: str, args) -> dict
     command = [
         sys.executable,
         "-m",
-        "tools.bench.train",
+        "tf2rec.tools.bench.train",
         "--worker",
         side,
         "--batches",

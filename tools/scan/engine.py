@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
-
-from tools.scan import api
-from tools.scan.names import Bindings, canonical, dotted
-from tools.scan.positions import ast_spans, cst_key
-from tools.scan.rule import Finding, Rule, Severity
-from tools.scan.rules.syntax import syntax_findings
-from tools.scan.walk import children
+from tf2rec.tools.scan import api
+from tf2rec.tools.scan.names import Bindings, canonical, dotted
+from tf2rec.tools.scan.positions import ast_spans, cst_key
+from tf2rec.tools.scan.rule import Finding, Rule, Severity
+from tf2rec.tools.scan.rules.syntax import syntax_findings
+from tf2rec.tools.scan.walk import children
 
 SESSION_FACTORIES = frozenset(
     {

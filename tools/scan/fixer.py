@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-
-from tools.scan.engine import analyze, mentions_tensorflow
-from tools.scan.names import dotted
-from tools.scan.rule import Finding, Rule
-from tools.scan.rules.syntax import syntax_findings
+from tf2rec.tools.scan.engine import analyze, mentions_tensorflow
+from tf2rec.tools.scan.names import dotted
+from tf2rec.tools.scan.rule import Finding, Rule
+from tf2rec.tools.scan.rules.syntax import syntax_findings
 
 
 @dataclass

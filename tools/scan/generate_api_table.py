@@ -4,7 +4,7 @@ through `tensorflow` (TF2) and through `tensorflow.compat.v1`.
 The scanner reads the committed table and never imports TensorFlow itself. Run this after
 changing the pinned TensorFlow / Keras versions:
 
-    .venv/bin/python -m tools.scan.generate_api_table
+    .venv/bin/python -m tf2rec.tools.scan.generate_api_table
 """
 
 from __future__ import annotations

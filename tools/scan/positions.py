@@ -13,8 +13,7 @@ import ast
 from collections import defaultdict
 
 import libcst as cst
-
-from tools.scan.names import dotted
+from tf2rec.tools.scan.names import dotted
 
 Key = tuple
 Span = tuple[int, int, int, int]  # line, column (1-based characters), end line, end column

@@ -23,9 +23,9 @@ from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from tools.scan.rule import Rule, Severity
-from tools.scan.rules import RULES_BY_ID
-from tools.scan.runner import ScanResult, fingerprints
+from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rules import RULES_BY_ID
+from tf2rec.tools.scan.runner import ScanResult, fingerprints
 
 FORMATS = ("text", "json", "markdown", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     import libcst as cst
-
-    from tools.scan.engine import FileContext
+    from tf2rec.tools.scan.engine import FileContext
 
 
 class Severity(IntEnum):
@@ -52,7 +51,7 @@ class Finding:
 
     @property
     def rule(self) -> type[Rule]:
-        from tools.scan.rules import RULES_BY_ID
+        from tf2rec.tools.scan.rules import RULES_BY_ID
 
         return RULES_BY_ID[self.rule_id]
 

@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.scan.engine import mentions_tensorflow, scan_source
-from tools.scan.rule import Finding, Rule
-from tools.scan.rules import RULES, RULES_BY_ID
+from tf2rec.tools.scan.engine import mentions_tensorflow, scan_source
+from tf2rec.tools.scan.rule import Finding, Rule
+from tf2rec.tools.scan.rules import RULES, RULES_BY_ID
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -159,7 +159,7 @@ def fingerprints(result: ScanResult) -> list[str]:
 
 
 def _fix_file(args: tuple[str, tuple[str, ...]]):
-    from tools.scan.fixer import FileFix, fix_source
+    from tf2rec.tools.scan.fixer import FileFix, fix_source
 
     path, rule_ids = args
     try:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tools.scan.rule import Rule
-from tools.scan.rules import (  # noqa: F401  (importing a module registers its rules)
+from tf2rec.tools.scan.rule import Rule
+from tf2rec.tools.scan.rules import (  # noqa: F401  (importing a module registers its rules)
     inputs,
     keras2,
     placeholders,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import libcst as cst
-
-from tools.scan.rule import Rule
-from tools.scan.rules.renames import RenamedApiRule
+from tf2rec.tools.scan.rule import Rule
+from tf2rec.tools.scan.rules.renames import RenamedApiRule
 
 
 class V1IteratorRule(Rule):
@@ -16,7 +15,7 @@ class V1IteratorRule(Rule):
     name = "v1-iterator"
     message = "`{name}` creates a session-driven dataset iterator"
     replacement = "`for batch in dataset:` or `model.fit(dataset)`"
-    migrated = "migrated.data.training_dataset"
+    migrated = "tf2rec.migrated.data.training_dataset"
     names = frozenset(
         {
             "tf.data.make_one_shot_iterator",
@@ -76,7 +75,7 @@ class InputProducerRule(Rule):
     name = "queue-input-producer"
     message = "`{name}` builds a queue-based input pipeline"
     replacement = "`tf.data.Dataset.from_tensor_slices(...).shuffle(...).batch(...)`"
-    migrated = "migrated.data.training_dataset"
+    migrated = "tf2rec.migrated.data.training_dataset"
     names = frozenset(
         {
             "tf.train.batch",

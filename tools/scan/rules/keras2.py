@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-
-from tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Rule, Severity
 
 
 class CompiledLossMetricsRule(Rule):
@@ -17,7 +16,7 @@ class CompiledLossMetricsRule(Rule):
     fixed_severity = True
     message = "`{name}` does not exist in Keras 3"
     replacement = "`self.compute_loss(x=x, y=y, y_pred=y_pred)`; update `self.metrics` objects"
-    migrated = "migrated.model.TwoTowerRecommender.train_step"
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
     VALID = [
         "import keras\nclass M(keras.Model):\n    def train_step(self, data):\n"
         "        loss = self.compute_loss(x=data, y=None, y_pred=self(data))\n"
@@ -78,7 +77,7 @@ class SaveFormatTfRule(Rule):
     fixed_severity = True
     message = '`save_format="tf"` is not accepted by Keras 3'
     replacement = "`model.save('model.keras')`; `model.export('dir')` for a SavedModel"
-    migrated = "migrated.export.export_saved_model"
+    migrated = "tf2rec.migrated.export.export_saved_model"
     VALID = ["import keras\nmodel.save('model.keras')\n"]
     INVALID = ["import keras\nmodel.save('out', save_format='tf')\n"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools.scan.rule import Rule
+from tf2rec.tools.scan.rule import Rule
 
 
 class PlaceholderRule(Rule):
@@ -13,7 +13,7 @@ class PlaceholderRule(Rule):
     name = "placeholder"
     message = "`{name}` declares a graph input"
     replacement = "a function argument; `keras.Input` / the model's `call(inputs)`"
-    migrated = "migrated.model.TwoTowerRecommender.call"
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender.call"
     names = frozenset({"tf.placeholder"})
     VALID = ["import tensorflow as tf\ndef call(user):\n    return user\n"]
     INVALID = ["import tensorflow as tf\nuser = tf.placeholder(tf.int32, [None])\n"]

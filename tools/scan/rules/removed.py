@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import libcst as cst
-
-from tools.scan.names import dotted
-from tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.names import dotted
+from tf2rec.tools.scan.rule import Rule, Severity
 
 
 class _ImportedModuleRule(Rule):
@@ -48,7 +47,7 @@ class V1LayersRule(_ImportedModuleRule):
     fixed_severity = True
     message = "`{name}`: tf.layers is not available with Keras 3"
     replacement = "`keras.layers.Dense` / `Conv2D` / ...; a `keras.layers.Layer` subclass"
-    migrated = "migrated.layers.Linear"
+    migrated = "tf2rec.migrated.layers.Linear"
     prefixes = ("tf.layers",)
     VALID = ["import keras\nlayer = keras.layers.Dense(8)\n"]
     INVALID = ["import tensorflow.compat.v1 as tf\ny = tf.layers.dense(x, 8)\n"]
@@ -63,7 +62,7 @@ class EstimatorRule(_ImportedModuleRule):
     fixed_severity = True
     message = "`{name}`: tf.estimator was removed in TF 2.16"
     replacement = "a Keras model trained with `model.fit`"
-    migrated = "migrated.model.TwoTowerRecommender"
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender"
     prefixes = ("tf.estimator",)
     VALID = ["import keras\nmodel.fit(dataset)\n"]
     INVALID = ["import tensorflow as tf\nestimator = tf.estimator.Estimator(model_fn)\n"]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import libcst as cst
-
-from tools.scan import api
-from tools.scan.names import dotted
-from tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan import api
+from tf2rec.tools.scan.names import dotted
+from tf2rec.tools.scan.rule import Rule, Severity
 
 # TF1 name -> TF2 name with the same behaviour and signature.
 RENAMES = {
@@ -153,7 +152,7 @@ class Tf1OnlyNameRule(Rule):
     def on_reference(self, ctx, node, name, namespace) -> None:
         if namespace != "v2" or api.exists(name, "v2") or not api.exists(name, "v1"):
             return
-        from tools.scan.rules import RULES
+        from tf2rec.tools.scan.rules import RULES
 
         if any(rule is not type(self) and rule.matches(name) for rule in RULES):
             return  # that rule reports it (and the compat.v1 fix comes with it)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-
-from tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Rule, Severity
 
 
 class SessionRule(Rule):
@@ -15,7 +14,7 @@ class SessionRule(Rule):
     name = "session"
     message = "`{name}` creates a graph-mode session"
     replacement = "call the model / functions directly (eager), train with `model.fit`"
-    migrated = "migrated.model.TwoTowerRecommender"
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender"
     names = frozenset({"tf.Session"})
     VALID = ["import tensorflow as tf\nmodel = tf.keras.Sequential()\n"]
     INVALID = ["import tensorflow as tf\nsess = tf.Session()\n"]
@@ -42,7 +41,7 @@ class SessionRunRule(Rule):
     name = "session-run"
     message = "`.run(...)` on a session executes a graph"
     replacement = "call the model or a `tf.function` and use its return value"
-    migrated = "migrated.model.TwoTowerRecommender.train_step"
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
     VALID = ["import tensorflow as tf\nloss = model.train_on_batch(x)\n"]
     INVALID = ["import tensorflow as tf\nwith tf.Session() as sess:\n    sess.run(train_op)\n"]
 
@@ -64,7 +63,7 @@ class FeedDictRule(Rule):
     name = "feed-dict"
     message = "`feed_dict=` feeds graph placeholders"
     replacement = "pass inputs as arguments, or a `tf.data.Dataset` to `model.fit`"
-    migrated = "migrated.data.training_dataset"
+    migrated = "tf2rec.migrated.data.training_dataset"
     VALID = ["import tensorflow as tf\nmodel.fit(dataset)\n"]
     INVALID = ["import tensorflow as tf\nsess.run(loss, feed_dict={x: batch})\n"]
 

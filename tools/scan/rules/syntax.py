@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import libcst as cst
-
-from tools.scan.rule import Finding, Rule, Severity
+from tf2rec.tools.scan.rule import Finding, Rule, Severity
 
 _PYTHON2 = [
     (re.compile(r"^\s*print\s+(?![\s(=])\S"), "a Python 2 print statement"),

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-
-from tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Rule, Severity
 
 _V1_OPTIMIZERS = (
     "GradientDescentOptimizer",
@@ -30,7 +29,7 @@ class V1OptimizerRule(Rule):
     name = "v1-optimizer"
     message = "`{name}` is a TF1 graph optimizer"
     replacement = "`keras.optimizers.SGD` / `Adagrad` / `Adam`, applied with `optimizer.apply`"
-    migrated = "migrated.train.make_optimizer"
+    migrated = "tf2rec.migrated.train.make_optimizer"
     names = frozenset(f"tf.train.{name}" for name in _V1_OPTIMIZERS)
     VALID = ["import keras\noptimizer = keras.optimizers.Adam(1e-3)\n"]
     INVALID = ["import tensorflow as tf\noptimizer = tf.train.AdamOptimizer(1e-3)\n"]
@@ -47,7 +46,7 @@ class MinimizeGlobalStepRule(Rule):
         "a `train_step` with `GradientTape` and `optimizer.apply`; "
         "`optimizer.iterations` is the step"
     )
-    migrated = "migrated.model.TwoTowerRecommender.train_step"
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
     VALID = ["import tensorflow as tf\noptimizer.apply(grads, model.trainable_variables)\n"]
     INVALID = [
         "import tensorflow as tf\ntrain_op = optimizer.minimize(loss, global_step=global_step)\n"
@@ -152,7 +151,7 @@ class MonitoredSessionRule(Rule):
     name = "monitored-session"
     message = "`{name}` runs a graph-mode training loop"
     replacement = "`model.fit` with `ModelCheckpoint`, `TensorBoard` and `BackupAndRestore`"
-    migrated = "migrated.train.train"
+    migrated = "tf2rec.migrated.train.train"
     names = frozenset(
         {
             "tf.train.MonitoredTrainingSession",

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-
-from tools.scan.rule import Rule
+from tf2rec.tools.scan.rule import Rule
 
 
 class GetVariableRule(Rule):
@@ -15,7 +14,7 @@ class GetVariableRule(Rule):
     name = "get-variable"
     message = "`{name}` creates variables by scoped name"
     replacement = "`self.add_weight(...)` in a Keras layer's `build()`"
-    migrated = "migrated.layers.Linear"
+    migrated = "tf2rec.migrated.layers.Linear"
     names = frozenset({"tf.get_variable", "tf.get_local_variable"})
     VALID = [
         "import keras\nclass L(keras.layers.Layer):\n"
@@ -32,7 +31,7 @@ class VariableScopeRule(Rule):
     name = "variable-scope"
     message = "`{name}` shares variables by name"
     replacement = "layer objects (sub-layers created in `__init__`), `name=` for readability"
-    migrated = "migrated.layers.UserTower"
+    migrated = "tf2rec.migrated.layers.UserTower"
     names = frozenset({"tf.variable_scope", "tf.get_variable_scope", "tf.VariableScope"})
     VALID = ["import tensorflow as tf\nwith tf.name_scope('tower'):\n    pass\n"]
     INVALID = ["import tensorflow.compat.v1 as tf\nwith tf.variable_scope('tower'):\n    pass\n"]
@@ -46,7 +45,7 @@ class VariableReuseRule(Rule):
     name = "variable-reuse"
     message = "variable reuse by scope (`{name}`)"
     replacement = "call the same layer object twice to share its weights"
-    migrated = "migrated.layers.ItemTower"
+    migrated = "tf2rec.migrated.layers.ItemTower"
     VALID = ["import tensorflow as tf\nwith tf.name_scope('a'):\n    pass\n"]
     INVALID = [
         "import tensorflow.compat.v1 as tf\nwith tf.variable_scope('a', reuse=True):\n    pass\n"
