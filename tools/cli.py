@@ -18,39 +18,15 @@ from importlib.metadata import PackageNotFoundError, version
 # imported only when their command runs, so a command that needs no TensorFlow never pays
 # for importing it.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "scan": (
-        "scan_cli:configure",
-        "report TF1 / Keras 2 idioms with their TF2 replacement",
-    ),
-    "fix": (
-        "scan_cli:configure_fix",
-        "apply the safe fixes (dry run with a diff by default)",
-    ),
+    "scan": ("scan_cli:configure", "report TF1 / Keras 2 idioms with their TF2 replacement"),
+    "fix": ("scan_cli:configure_fix", "apply the safe fixes (dry run with a diff by default)"),
     "rules": ("scan_cli:configure_rules", "list the scanner's rules, or explain one"),
-    "train": (
-        "train_cli:configure",
-        "train the migrated Keras 3 recommender (main job)",
-    ),
-    "recommend": (
-        "train_cli:configure_recommend",
-        "top-K items for a user of a model",
-    ),
-    "legacy-train": (
-        "legacy_cli:configure",
-        "train the TF1 graph-mode model (reference)",
-    ),
-    "convert": (
-        "parity_cli:configure_convert",
-        "legacy checkpoint <-> migrated weights",
-    ),
-    "parity": (
-        "parity_cli:configure_parity",
-        "prove the migrated model equals the legacy",
-    ),
-    "data": (
-        "data_cli:configure",
-        "inspect an interaction log: counts and split sizes",
-    ),
+    "train": ("train_cli:configure", "train the migrated Keras 3 recommender (main job)"),
+    "recommend": ("train_cli:configure_recommend", "top-K items for a user of a model"),
+    "legacy-train": ("legacy_cli:configure", "train the TF1 graph-mode model (reference)"),
+    "convert": ("parity_cli:configure_convert", "legacy checkpoint <-> migrated weights"),
+    "parity": ("parity_cli:configure_parity", "prove the migrated model equals the legacy"),
+    "data": ("data_cli:configure", "inspect an interaction log: counts and split sizes"),
     "bench": ("bench_cli:configure", "speed benchmarks: train (vs legacy), scan"),
 }
 
