@@ -24,7 +24,7 @@ Keras 3 Adam differs from TF1 in exactly such bits, and more:
 - Keras subtracts from Python floats (1 - 0.9 in double), TF1 in float32.
 
 `TF1Adam` does what TF1 does, operation for operation, so the migrated model trained with
-it matches the legacy model bit for bit (see `tools/parity.py`) and its state converts
+it matches the legacy model bit for bit (see `tools/parity/harness.py`) and its state converts
 to and from TF1 checkpoints exactly (`beta1_power`, `beta2_power` included).
 """
 

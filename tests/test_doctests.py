@@ -8,7 +8,7 @@ import pkgutil
 import pytest
 
 # tf2rec.legacy is left out: importing it switches TF2 behaviour off for the process
-PACKAGES = ["tf2rec.interactions", "tf2rec.migrated", "tf2rec.tools.error_bounds"]
+PACKAGES = ["tf2rec.interactions", "tf2rec.migrated", "tf2rec.tools.parity.error_bounds"]
 
 
 def modules() -> list[str]:

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from tf2rec.tools.error_bounds import (
+from tf2rec.tools.parity.error_bounds import (
     U32,
     gamma,
     input_error_term,

@@ -1,8 +1,8 @@
 """The legacy half of the parity harness, run in its own process (TF1 behaviour is global).
 
-    python -m tf2rec.tools.parity_legacy WORKDIR
+    python -m tf2rec.tools.parity.legacy_side WORKDIR
 
-reads `WORKDIR/spec.json` and `WORKDIR/batches.npz` (written by `tf2rec.tools.parity`) and writes,
+reads `WORKDIR/spec.json` and `WORKDIR/batches.npz` (written by `harness`) and writes,
 for the legacy model: `init-<optimizer>/` (the starting checkpoint, slots included),
 `final-<optimizer>/` (after the training steps), and `legacy.npz` (user vectors and catalogue
 scores of the probe users, the item table, the logits and the loss of every batch at the

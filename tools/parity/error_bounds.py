@@ -13,7 +13,7 @@ for every order of summation, blocked or pairwise, with or without fused multipl
 Gradual underflow adds at most half a subnormal spacing per product. Each bound here is
 per element; two computations each within its bound of the exact value differ by at most
 the sum of the two bounds, and an error in an input adds its own first-order term (see
-`tf2rec.tools.parity`). The sums of |x_i y_i| are taken in float64 and enlarged by float64's own
+`harness`). The sums of |x_i y_i| are taken in float64 and enlarged by float64's own
 gamma_n, so a computed bound is never below the true one.
 """
 

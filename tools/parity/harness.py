@@ -1,6 +1,6 @@
 """Parity harness: the migrated model against the legacy one, same weights, same batches.
 
-The legacy side runs in a subprocess (`tf2rec.tools.parity_legacy`), as TF1 code does; the migrated
+The legacy side runs in a subprocess (`legacy_side`), as TF1 code does; the migrated
 side runs here, through the code path users train with (`model.fit`). Every check is one of
 two kinds, and the table says which:
 
@@ -14,7 +14,7 @@ two kinds, and the table says which:
   with op determinism, so that its scatter of repeated ids adds them in batch order, as
   `TF1SGD` does, instead of in whichever order its threads reach them).
 - **different computation**: a per-element bound from floating-point error analysis
-  (`tf2rec.tools.error_bounds`), never a constant; the table shows the largest error as a
+  (`error_bounds`), never a constant; the table shows the largest error as a
   fraction of its bound. The catalogue scores (numpy, i.e. OpenBLAS, whose kernel depends
   on the CPU, against TensorFlow's MatMul): gamma_D sum|u_k t_k| for each side, plus
   |u - u'| |t| where the user vectors differ. The loss of every batch (TF1's `Mean` against
@@ -50,7 +50,7 @@ from tf2rec.tools.convert import (
     read_checkpoint,
     slot_variable,
 )
-from tf2rec.tools.error_bounds import input_error_term, matmul_bound, mean_bound, top_k_ratio
+from tf2rec.tools.parity.error_bounds import input_error_term, matmul_bound, mean_bound, top_k_ratio
 
 SAME = "same computation"
 DIFFERENT = "different computation"
@@ -157,7 +157,7 @@ def top_k(scores: np.ndarray, k: int = TOP_K) -> np.ndarray:
 
 def compare_top_k(check: str, ours, theirs, bound, why: str, k: int = TOP_K) -> Comparison:
     """Each side's top-k lists against the other side's scores: a list passes when some
-    scores within the bound of those rank it so (`tf2rec.tools.error_bounds.top_k_ratio`)."""
+    scores within the bound of those rank it so (`error_bounds.top_k_ratio`)."""
     ours = np.asarray(ours, np.float64)
     theirs = np.asarray(theirs, np.float64)
     excluded = np.zeros(ours.shape[1], bool)
@@ -214,7 +214,7 @@ def run_legacy(workdir: Path) -> dict[str, np.ndarray]:
         "NVIDIA_TF32_OVERRIDE": "0",  # on a GPU: float32 matrix products in float32
     }
     done = subprocess.run(
-        [sys.executable, "-m", "tf2rec.tools.parity_legacy", str(workdir)],
+        [sys.executable, "-m", "tf2rec.tools.parity.legacy_side", str(workdir)],
         capture_output=True,
         text=True,
         env=env,
