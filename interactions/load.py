@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from tf2rec.interactions.data import DataError, Interactions
 
 FORMATS = ("auto", "ml-100k", "ratings-csv", "table")

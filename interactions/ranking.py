@@ -9,6 +9,7 @@ the target itself; the padding index 0 is never ranked.
 from __future__ import annotations
 
 import numpy as np
+
 from tf2rec.interactions.split import EvalSet, UserSequences
 
 

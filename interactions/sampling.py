@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+
 from tf2rec.interactions.split import UserSequences
 
 SAMPLERS = ("uniform", "unigram")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from tf2rec.interactions.data import Interactions
 from tf2rec.interactions.vocab import Vocab
 

@@ -8,6 +8,7 @@ the factors therefore beats the popularity baseline clearly, and one that does n
 from __future__ import annotations
 
 import numpy as np
+
 from tf2rec.interactions.data import Interactions
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from tf2rec.interactions.data import DataError
 
 VOCAB_FILE = "vocab.json"

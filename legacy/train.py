@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import tensorflow.compat.v1 as tf
+
 from tf2rec.interactions import BatchSampler, DataError, save_vocabs
 from tf2rec.interactions.ranking import evaluate_popularity, evaluate_scores
 from tf2rec.legacy.model import LegacyTwoTower

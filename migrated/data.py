@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import tensorflow as tf
+
 from tf2rec.interactions import BatchSampler, EvalSet
 
 

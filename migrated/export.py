@@ -10,6 +10,7 @@ from pathlib import Path
 
 import keras
 import tensorflow as tf
+
 from tf2rec.migrated.model import TwoTowerRecommender
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import keras
 from keras import ops
+
 from tf2rec.migrated.layers import PACKAGE
 
 PROTOCOLS = ("full", "sampled")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 from keras import ops
+
 from tf2rec.migrated.layers import PACKAGE, ItemTower, UserTower
 from tf2rec.migrated.metrics import PROTOCOLS, HitRateAtK, NDCGAtK, RecallAtK, exclusion_mask
 

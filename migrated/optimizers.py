@@ -33,6 +33,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 from keras import ops
+
 from tf2rec.migrated.layers import PACKAGE
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+
 from tf2rec.interactions import DataError, Vocab, load_vocabs
 from tf2rec.interactions.split import UserSequences
 from tf2rec.migrated.model import TwoTowerRecommender

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+
 from tf2rec.interactions import BatchSampler, Split, save_vocabs
 from tf2rec.interactions.ranking import evaluate_popularity
 from tf2rec.migrated.data import EpochTracker, eval_dataset, training_dataset

@@ -19,6 +19,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+
 from tf2rec.interactions import DataError
 from tf2rec.migrated.losses import NegativeSamplingLoss
 from tf2rec.migrated.model import TwoTowerRecommender
@@ -154,6 +155,48 @@ def _assign(target, value: np.ndarray, keras_name: str, tf1_name: str) -> None:
     target.assign(value)
 
 
+@dataclass(frozen=True)
+class StateEntry:
+    """One TF1 variable of a Keras model's state and the Keras variable that holds it."""
+
+    tf1_name: str
+    variable: object  # a Keras variable
+    label: str  # the Keras side, for messages
+    missing: str | None  # the error when a checkpoint lacks it; None: it may be absent
+
+
+def tf1_state(model: keras.Model, name_map: NameMap, optimizer: str | None) -> list[StateEntry]:
+    """A Keras model's TF1 state, in checkpoint order: every weight; with `optimizer` (the
+    legacy optimizer's name), each trainable weight's slots, Adam's beta powers and the step.
+
+    Converting either way and parity's comparison are loops over this one list.
+    """
+    entries = []
+    for weight in model.weights:
+        name = name_map.entries[weight.path]
+        missing = f"TF1 checkpoint has no {name!r} (for Keras {weight.path})"
+        entries.append(StateEntry(name, weight, weight.path, missing))
+    if optimizer is None:
+        return entries
+    if optimizer not in SLOTS:
+        raise ConversionError(f"unknown optimizer {optimizer!r}; one of {', '.join(SLOTS)}")
+    model.optimizer.build(model.trainable_variables)
+    for weight in model.trainable_variables:
+        for suffix, slot in SLOTS[optimizer].items():
+            name = f"{name_map.entries[weight.path]}/{suffix}"
+            missing = (
+                f"TF1 checkpoint has no optimizer slot {name!r}; was the legacy model "
+                f"trained with {optimizer}?"
+            )
+            variable = slot_variable(model.optimizer, weight, slot)
+            entries.append(StateEntry(name, variable, f"{weight.path} ({slot})", missing))
+    if optimizer == "adam":
+        for name, attribute in BETA_POWERS.items():
+            entries.append(StateEntry(name, getattr(model.optimizer, attribute), attribute, None))
+    entries.append(StateEntry(STEP, model.optimizer.iterations, "iterations", None))
+    return entries
+
+
 def legacy_to_migrated(
     checkpoint: dict[str, np.ndarray],
     model: keras.Model,
@@ -163,42 +206,13 @@ def legacy_to_migrated(
     """Load TF1 values into `model` (and its compiled optimizer's slots when `optimizer`
     names the legacy optimizer). Returns the TF1 variables used, in order."""
     used = []
-    for weight in model.weights:
-        name = name_map.entries[weight.path]
-        if name not in checkpoint:
-            raise ConversionError(f"TF1 checkpoint has no {name!r} (for Keras {weight.path})")
-        _assign(weight, checkpoint[name], weight.path, name)
-        used.append(name)
-    slots = SLOTS.get(optimizer or "", {})
-    if optimizer is not None:
-        if optimizer not in SLOTS:
-            raise ConversionError(f"unknown optimizer {optimizer!r}; one of {', '.join(SLOTS)}")
-        model.optimizer.build(model.trainable_variables)
-        for weight in model.trainable_variables:
-            base = name_map.entries[weight.path]
-            for suffix, slot in slots.items():
-                name = f"{base}/{suffix}"
-                if name not in checkpoint:
-                    raise ConversionError(
-                        f"TF1 checkpoint has no optimizer slot {name!r}; was "
-                        f"the legacy model trained with {optimizer}?"
-                    )
-                _assign(
-                    slot_variable(model.optimizer, weight, slot),
-                    checkpoint[name],
-                    f"{weight.path} ({slot})",
-                    name,
-                )
-                used.append(name)
-        if STEP in checkpoint:
-            model.optimizer.iterations.assign(int(checkpoint[STEP]))
-            used.append(STEP)
-        for tf1_name, attribute in BETA_POWERS.items():
-            if optimizer == "adam" and tf1_name in checkpoint:
-                _assign(
-                    getattr(model.optimizer, attribute), checkpoint[tf1_name], attribute, tf1_name
-                )
-                used.append(tf1_name)
+    for entry in tf1_state(model, name_map, optimizer):
+        if entry.tf1_name not in checkpoint:
+            if entry.missing:
+                raise ConversionError(entry.missing)
+            continue
+        _assign(entry.variable, checkpoint[entry.tf1_name], entry.label, entry.tf1_name)
+        used.append(entry.tf1_name)
     unused = sorted(set(checkpoint) - set(used) - {STEP})
     if unused:
         raise ConversionError(
@@ -214,20 +228,9 @@ def migrated_to_legacy(
 ) -> str:
     """Write the model's weights (and optimizer state) under their TF1 names; returns the
     checkpoint prefix, which `tf.compat.v1.train.Saver.restore` accepts."""
-    values = {
-        tf1: w.numpy() for k, tf1 in name_map.entries.items() for w in model.weights if w.path == k
-    }
-    if optimizer is not None and optimizer in SLOTS and model.optimizer is not None:
-        step = int(model.optimizer.iterations.numpy())
-        for weight in model.trainable_variables:
-            for suffix, slot in SLOTS[optimizer].items():
-                values[f"{name_map.entries[weight.path]}/{suffix}"] = slot_variable(
-                    model.optimizer, weight, slot
-                ).numpy()
-        if optimizer == "adam":
-            for tf1_name, attribute in BETA_POWERS.items():
-                values[tf1_name] = getattr(model.optimizer, attribute).numpy()
-        values[STEP] = np.int64(step)
+    if model.optimizer is None:
+        optimizer = None
+    values = {e.tf1_name: e.variable.numpy() for e in tf1_state(model, name_map, optimizer)}
     variables = {
         name: tf.Variable(value, name=name.replace("/", "_")) for name, value in values.items()
     }

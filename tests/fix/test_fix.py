@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from tf2rec.tools.cli import main
 from tf2rec.tools.scan.fixer import fix_source
 from tf2rec.tools.scan.rules import RULES

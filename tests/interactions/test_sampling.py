@@ -4,6 +4,7 @@ import hashlib
 
 import numpy as np
 import pytest
+
 from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
 
 

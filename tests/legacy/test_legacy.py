@@ -1,9 +1,9 @@
 """The legacy TF1 model: it learns, its checkpoints restore exactly, its CLI fails clearly."""
 
 import pytest
-from tf2rec.tools.cli import main
 
 from tests.cli import exit_code
+from tf2rec.tools.cli import main
 
 
 def test_loss_decreases_on_small_synthetic_data(run_legacy, tmp_path):

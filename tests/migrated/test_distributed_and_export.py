@@ -65,6 +65,7 @@ def test_loss_reduces_correctly_under_a_two_replica_strategy(tmp_path):
 
 def test_saved_model_serves_in_a_process_without_keras_or_this_project(tmp_path):
     from keras import ops
+
     from tf2rec.migrated import TwoTowerRecommender
     from tf2rec.migrated.export import export_saved_model
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from keras import ops
+
 from tf2rec.migrated import (
     ItemTower,
     Linear,

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from tf2rec.interactions.ranking import metrics_from_ranks
 from tf2rec.interactions.ranking import target_ranks as numpy_ranks
 from tf2rec.interactions.split import UserSequences

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+
 from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
 from tf2rec.migrated import NegativeSamplingLoss, TwoTowerRecommender
 from tf2rec.migrated.data import EpochTracker, eval_dataset, training_dataset

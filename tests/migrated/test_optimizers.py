@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+
 from tf2rec.migrated import TF1SGD, TF1Adagrad, TF1Adam
 
 

@@ -8,6 +8,7 @@ import textwrap
 import keras
 import numpy as np
 import pytest
+
 from tf2rec.interactions import DataError
 from tf2rec.migrated import TwoTowerRecommender
 from tf2rec.tools.cli import main
@@ -226,7 +227,7 @@ def test_parity_cli_from_a_legacy_model_dir(legacy_dir, capsys):
     )
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["passed"]
-    assert len([c for c in report["comparisons"] if c["check"].startswith("after 10")]) == 38
+    assert len([c for c in report["comparisons"] if c["check"].startswith("after 10")]) == 41
 
 
 def test_parity_cli_errors(legacy_dir, capsys):

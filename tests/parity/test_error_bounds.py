@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+
 from tf2rec.tools.parity.error_bounds import (
     U32,
     gamma,

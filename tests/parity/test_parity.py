@@ -3,6 +3,7 @@ within a floating-point error bound where they do not."""
 
 import numpy as np
 import pytest
+
 from tf2rec.interactions import leave_last_out, synthetic
 from tf2rec.tools.parity import (
     DIFFERENT,
@@ -54,8 +55,9 @@ def test_parity_holds(case, tmp_path):
         "after 50 steps (adagrad)",
         "after 50 steps (adam)",
     }
-    # 6 weights per optimizer; Adagrad 6 accumulators; Adam 12 moments and 2 beta powers
-    assert len(trained) == 3 * 6 + 6 + 12 + 2
+    # 6 weights per optimizer; Adagrad 6 accumulators; Adam 12 moments and 2 beta powers;
+    # the step of each
+    assert len(trained) == 3 * 6 + 6 + 12 + 2 + 3
     gradients = [r for r in results if r.check.startswith("gradients")]
     assert len(gradients) == 6
     # every check of the same computation is bitwise: SGD too, since the legacy process

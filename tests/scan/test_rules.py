@@ -1,6 +1,7 @@
 """Every rule's own VALID and INVALID examples, and its documentation page."""
 
 import pytest
+
 from tf2rec.tools.scan.engine import scan_source
 from tf2rec.tools.scan.reports import rule_page
 from tf2rec.tools.scan.rules import RULES

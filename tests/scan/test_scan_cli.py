@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from tf2rec.tools.cli import main
 
 from . import SAMPLES

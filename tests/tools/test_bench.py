@@ -5,9 +5,9 @@ import statistics
 
 import numpy as np
 import pytest
-from tf2rec.tools.bench import train
 
 from tests.cli import exit_code
+from tf2rec.tools.bench import train
 
 
 def test_summary_takes_medians_over_rounds_and_the_ratio_per_round():

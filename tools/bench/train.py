@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from tf2rec.tools.training_cli import positive_int
 
 BATCH, NEGATIVES, HISTORY, DIM, HIDDEN = 1024, 8, 20, 64, 128
@@ -59,6 +60,7 @@ def worker_legacy(
     batches: dict, vocab: int, optimizer: str, warmup: int, steps: int, repeats: int
 ) -> dict:
     import tensorflow.compat.v1 as tf
+
     from tf2rec.legacy.train import build, session_config  # TF1 mode: this process only
 
     hparams = dict(
@@ -94,6 +96,7 @@ def worker_migrated(
 ) -> dict:
     import keras
     import tensorflow as tf
+
     from tf2rec.migrated import NegativeSamplingLoss, TwoTowerRecommender
     from tf2rec.migrated.train import STEPS_PER_EXECUTION, make_optimizer
 

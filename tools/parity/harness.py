@@ -40,15 +40,14 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+
 from tf2rec.interactions import BatchSampler, Split
 from tf2rec.tools.convert import (
-    BETA_POWERS,
-    SLOTS,
     derive_name_map,
     legacy_to_migrated,
     migrated_model,
     read_checkpoint,
-    slot_variable,
+    tf1_state,
 )
 from tf2rec.tools.parity.error_bounds import input_error_term, matmul_bound, mean_bound, top_k_ratio
 
@@ -288,18 +287,9 @@ def _compare_all(
         final = read_checkpoint(work / f"final-{optimizer}")
         check = f"after {steps} steps ({optimizer})"
         why = WHY_STEPS[optimizer]
-        for weight in model.weights:
-            name = name_map.entries[weight.path]
-            results.append(compare_bitwise(check, name, weight.numpy(), final[name], why))
-        for weight in model.trainable_variables:
-            for suffix, slot in SLOTS[optimizer].items():
-                name = f"{name_map.entries[weight.path]}/{suffix}"
-                variable = slot_variable(model.optimizer, weight, slot)
-                results.append(compare_bitwise(check, name, variable.numpy(), final[name], why))
-        if optimizer == "adam":
-            for tf1_name, attribute in BETA_POWERS.items():
-                ours = getattr(model.optimizer, attribute).numpy()
-                results.append(compare_bitwise(check, tf1_name, ours, final[tf1_name], why))
+        for entry in tf1_state(model, name_map, optimizer):
+            ours = entry.variable.numpy()
+            results.append(compare_bitwise(check, entry.tf1_name, ours, final[entry.tf1_name], why))
     return results
 
 

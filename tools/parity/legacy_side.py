@@ -16,6 +16,7 @@ import sys
 
 import numpy as np
 import tensorflow.compat.v1 as tf
+
 from tf2rec.legacy.train import build, session_config
 
 tf.disable_v2_behavior()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
+
 from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
 from tf2rec.tools.scan.positions import ast_spans, cst_key

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
+
 from tf2rec.tools.scan.engine import analyze, mentions_tensorflow
 from tf2rec.tools.scan.names import dotted
 from tf2rec.tools.scan.rule import Finding, Rule

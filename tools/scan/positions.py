@@ -13,6 +13,7 @@ import ast
 from collections import defaultdict
 
 import libcst as cst
+
 from tf2rec.tools.scan.names import dotted
 
 Key = tuple

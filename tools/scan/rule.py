@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     import libcst as cst
+
     from tf2rec.tools.scan.engine import FileContext
 
 

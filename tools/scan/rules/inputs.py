@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
+
 from tf2rec.tools.scan.rule import Rule
 from tf2rec.tools.scan.rules.renames import RenamedApiRule
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
+
 from tf2rec.tools.scan.names import dotted
 from tf2rec.tools.scan.rule import Rule, Severity
 

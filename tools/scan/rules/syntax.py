@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import libcst as cst
+
 from tf2rec.tools.scan.rule import Finding, Rule, Severity
 
 _PYTHON2 = [
