@@ -97,13 +97,6 @@ class BatchSampler:
                 return
             yield self._batch(positions, rng)
 
-    def __iter__(self) -> Iterator[Batch]:
-        """Epoch after epoch, without end."""
-        epoch = 0
-        while True:
-            yield from self.epoch(epoch)
-            epoch += 1
-
     def take(self, steps: int, first_epoch: int = 0) -> Iterator[Batch]:
         """Exactly `steps` batches, crossing epoch boundaries as needed."""
         epoch, left = first_epoch, steps

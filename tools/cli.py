@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
+from tf2rec.tools.errors import CommandFailed, UsageError
+
 # name -> ("module:function" in tf2rec.tools, one-line help). The function takes the
 # command's parser, adds its options and returns `run(args) -> exit code`. Modules are
 # imported only when their command runs, so a command that needs no TensorFlow never pays
@@ -29,10 +31,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("data_cli:configure", "inspect an interaction log: counts and split sizes"),
     "bench": ("bench_cli:configure", "speed benchmarks: train (vs legacy), scan"),
 }
-
-
-class UsageError(Exception):
-    """A mistake in the command line or its inputs; printed without a traceback, exit 2."""
 
 
 def _version() -> str:
@@ -73,9 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return run(args)
-    except (UsageError, DataError) as err:
+    except (UsageError, DataError, FloatingPointError) as err:  # diverged: "lower --lr"
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 2
+    except CommandFailed as err:
+        print(f"tf2rec {name}: error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"tf2rec {name}: interrupted", file=sys.stderr)
         return 130

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from tf2rec.interactions import DataError
-from tf2rec.tools.cli import UsageError
 from tf2rec.tools.data_cli import add_data_arguments, load_split
+from tf2rec.tools.errors import UsageError
 from tf2rec.tools.training_cli import positive_float, positive_int
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")

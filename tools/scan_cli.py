@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from tf2rec.tools.cli import UsageError
+from tf2rec.tools.errors import UsageError
 from tf2rec.tools.scan import config
 from tf2rec.tools.scan.reports import FORMATS, render, rule_page
 from tf2rec.tools.scan.rule import Severity

@@ -7,8 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
-from tf2rec.tools.cli import UsageError
 from tf2rec.tools.data_cli import add_data_arguments
+from tf2rec.tools.errors import UsageError
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")
 
@@ -17,13 +17,6 @@ def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
     return value
 
 

@@ -1,6 +1,7 @@
 """Checkpoint conversion: legacy -> migrated -> legacy is exact, and mistakes are named."""
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -235,3 +236,21 @@ def test_parity_cli_errors(legacy_dir, capsys):
     assert "was trained on 201 users x 151 items" in capsys.readouterr().err
     assert main(["parity", "--optimizers", "sgd,rmsprop"]) == 2
     assert "--optimizers: unknown rmsprop" in capsys.readouterr().err
+
+
+def test_a_failing_legacy_process_is_one_line(legacy_dir, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(legacy_dir, broken)
+    for data in broken.glob("*.data-*"):
+        data.write_bytes(b"not a checkpoint shard")
+    prefix = next(broken.glob("*.index")).name.removesuffix(".index")
+    (broken / "checkpoint").write_text(f'model_checkpoint_path: "{prefix}"\n')  # this copy's
+    data = ["--synthetic-users", "200", "--synthetic-items", "150"]
+    code = main(
+        ["parity", "--legacy-dir", str(broken), *data, "--synthetic-interactions", "6000",
+         "--steps", "2", "--optimizers", "sgd"]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("tf2rec parity: error: the legacy model's process failed (exit 1): ")

@@ -1,5 +1,7 @@
 """Every rule's own VALID and INVALID examples, and its documentation page."""
 
+import importlib
+
 import pytest
 
 from tf2rec.tools.scan.engine import scan_source
@@ -38,3 +40,19 @@ def test_ids_are_unique_and_well_formed():
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids)) and all(len(i) == 5 and i.startswith("TF") for i in ids)
     assert len(RULES) >= 40
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.migrated], ids=lambda r: r.id)
+def test_migrated_pointer_names_something_that_exists(rule):
+    """`tf2rec rules ID` tells the user where this project does the TF2 version: a module,
+    then attributes (a class, a method)."""
+    parts = rule.migrated.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            target = importlib.import_module(".".join(parts[:split]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[split:]:
+            target = getattr(target, attribute)  # AttributeError: the pointer is stale
+        return
+    pytest.fail(f"{rule.migrated}: no module on that path")

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tf2rec.tools.errors import CommandFailed, last_line
 from tf2rec.tools.training_cli import positive_int
 
 # the package's root: the repository in a checkout, site-packages/tf2rec once installed
@@ -67,7 +68,9 @@ def _time(command: list[str], repeat: int, cleanup=None) -> list[float]:
         done = subprocess.run(command, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
         if done.returncode not in (0, 1):
-            raise RuntimeError(f"{command[2]} failed ({done.returncode}): {done.stderr[-500:]}")
+            raise CommandFailed(
+                f"{command[2]} failed (exit {done.returncode}): {last_line(done.stderr)}"
+            )
     return times
 
 

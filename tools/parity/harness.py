@@ -49,6 +49,7 @@ from tf2rec.tools.convert import (
     read_checkpoint,
     tf1_state,
 )
+from tf2rec.tools.errors import CommandFailed, last_line
 from tf2rec.tools.parity.error_bounds import input_error_term, matmul_bound, mean_bound, top_k_ratio
 
 SAME = "same computation"
@@ -219,7 +220,9 @@ def run_legacy(workdir: Path) -> dict[str, np.ndarray]:
         env=env,
     )
     if done.returncode != 0:
-        raise RuntimeError("the legacy side failed:\n" + done.stderr[-3000:])
+        raise CommandFailed(
+            f"the legacy model's process failed (exit {done.returncode}): " + last_line(done.stderr)
+        )
     with np.load(workdir / "legacy.npz") as data:
         return dict(data)
 

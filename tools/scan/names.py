@@ -110,3 +110,11 @@ class Bindings:
         if full is None:
             return None
         return full + dot + rest
+
+
+def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+    """The `name=` argument of a call, if it has one."""
+    return next(
+        (arg for arg in call.args if arg.keyword is not None and arg.keyword.value == name),
+        None,
+    )

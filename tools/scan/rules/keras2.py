@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tf2rec.tools.scan.names import keyword_arg
 from tf2rec.tools.scan.rule import Rule, Severity
 
 
@@ -83,14 +84,13 @@ class SaveFormatTfRule(Rule):
     INVALID = ["import keras\nmodel.save('out', save_format='tf')\n"]
 
     def on_call(self, ctx, node: cst.Call) -> None:
-        for arg in node.args:
-            if (
-                arg.keyword is not None
-                and arg.keyword.value == "save_format"
-                and isinstance(arg.value, cst.SimpleString)
-                and arg.value.evaluated_value == "tf"
-            ):
-                ctx.report(self, arg)
+        arg = keyword_arg(node, "save_format")
+        if (
+            arg is not None
+            and isinstance(arg.value, cst.SimpleString)
+            and arg.value.evaluated_value == "tf"
+        ):
+            ctx.report(self, arg)
 
 
 _GENERATOR_METHODS = {
@@ -158,10 +158,10 @@ class OptimizerLrArgumentRule(Rule):
             ("keras.optimizers.", "tf.keras.optimizers.")
         ):
             return
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "lr":
-                ctx.report(
-                    self,
-                    arg,
-                    fix=lambda updated: updated.with_changes(keyword=cst.Name("learning_rate")),
-                )
+        arg = keyword_arg(node, "lr")
+        if arg is not None:
+            ctx.report(
+                self,
+                arg,
+                fix=lambda updated: updated.with_changes(keyword=cst.Name("learning_rate")),
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tf2rec.tools.scan.names import keyword_arg
 from tf2rec.tools.scan.rule import Rule, Severity
 
 
@@ -69,9 +70,9 @@ class FeedDictRule(Rule):
     INVALID = ["import tensorflow as tf\nsess.run(loss, feed_dict={x: batch})\n"]
 
     def on_call(self, ctx, node: cst.Call) -> None:
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "feed_dict":
-                ctx.report(self, arg)
+        arg = keyword_arg(node, "feed_dict")
+        if arg is not None:
+            ctx.report(self, arg)
 
 
 class GraphAsDefaultRule(Rule):

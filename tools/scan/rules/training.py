@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tf2rec.tools.scan.names import keyword_arg
 from tf2rec.tools.scan.rule import Rule, Severity
 
 _V1_OPTIMIZERS = (
@@ -58,9 +59,7 @@ class MinimizeGlobalStepRule(Rule):
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value == "minimize"
-            and any(
-                arg.keyword is not None and arg.keyword.value == "global_step" for arg in node.args
-            )
+            and keyword_arg(node, "global_step") is not None
         ):
             ctx.report(self, node)
 

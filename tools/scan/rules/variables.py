@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tf2rec.tools.scan.names import keyword_arg
 from tf2rec.tools.scan.rule import Rule
 
 
@@ -53,11 +54,11 @@ class VariableReuseRule(Rule):
     ]
 
     def on_call(self, ctx, node: cst.Call) -> None:
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "reuse":
-                resolved = ctx.resolve(node.func)
-                if resolved is not None and resolved[0] == "tf.variable_scope":
-                    ctx.report(self, arg, name="reuse=")
+        arg = keyword_arg(node, "reuse")
+        if arg is not None:
+            resolved = ctx.resolve(node.func)
+            if resolved is not None and resolved[0] == "tf.variable_scope":
+                ctx.report(self, arg, name="reuse=")
 
 
 class InitializerOpRule(Rule):
