@@ -20,9 +20,9 @@ Adam; `<var>/Adagrad` for Adagrad).
 
 import tensorflow.compat.v1 as tf
 
-tf.disable_v2_behavior()
+from tf2rec.interactions import OPTIMIZERS
 
-OPTIMIZERS = ("sgd", "adagrad", "adam")
+tf.disable_v2_behavior()
 
 
 class LegacyTwoTower(object):

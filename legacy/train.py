@@ -11,7 +11,7 @@ import time
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from tf2rec.interactions import BatchSampler, DataError, save_vocabs
+from tf2rec.interactions import BatchSampler, DataError, ModelSpec, save_vocabs
 from tf2rec.interactions.ranking import evaluate_popularity, evaluate_scores
 from tf2rec.legacy.model import LegacyTwoTower
 
@@ -19,7 +19,6 @@ tf.disable_v2_behavior()
 tf.logging.set_verbosity(tf.logging.ERROR)
 
 HPARAMS_FILE = "hparams.json"
-MODEL_KEYS = ("n_users", "n_items", "embedding_dim", "hidden_units", "history_length", "negatives")
 
 
 def train(
@@ -44,13 +43,11 @@ def train(
     Returns a dict with the test metrics (`test`), the popularity baseline's (`popularity`)
     and the loss of every step (`losses`).
     """
+    spec = ModelSpec(
+        split.n_users, split.n_items, embedding_dim, hidden_units, history_length, negatives
+    )
     hparams = dict(
-        n_users=split.n_users,
-        n_items=split.n_items,
-        embedding_dim=embedding_dim,
-        hidden_units=hidden_units,
-        history_length=history_length,
-        negatives=negatives,
+        spec.as_dict(),
         optimizer=optimizer,
         lr=lr,
         batch_size=batch_size,
@@ -120,7 +117,7 @@ def build(hparams):
             optimizer=hparams["optimizer"],
             learning_rate=hparams["lr"],
             seed=hparams["seed"],
-            **{k: hparams[k] for k in MODEL_KEYS},
+            **ModelSpec.from_dict(hparams).as_dict(),
         )
     return graph, model
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tf2rec.interactions import BatchSampler, Split, save_vocabs
+from tf2rec.interactions import OPTIMIZERS, BatchSampler, ModelSpec, Split, save_vocabs
 from tf2rec.interactions.ranking import evaluate_popularity
 from tf2rec.migrated.data import EpochTracker, eval_dataset, training_dataset
 from tf2rec.migrated.export import export_saved_model
@@ -44,7 +44,24 @@ def make_optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
         return TF1Adagrad(lr)
     if name == "adam":
         return TF1Adam(lr)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of sgd, adagrad, adam")
+    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+
+
+def compiled_model(
+    spec: ModelSpec, optimizer: str, lr: float, loss: keras.losses.Loss | None = None
+) -> TwoTowerRecommender:
+    """The migrated model of `spec`, built (so that weights can be loaded into it) and
+    compiled as `tf2rec train` trains it (the negative-sampling loss unless `loss`)."""
+    model = TwoTowerRecommender(
+        spec.n_users, spec.n_items, spec.embedding_dim, spec.hidden_units, spec.history_length
+    )
+    model.build()
+    model.compile(
+        optimizer=make_optimizer(optimizer, lr),
+        loss=loss or NegativeSamplingLoss(),
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
+    return model
 
 
 def make_loss(name: str, sampler: BatchSampler) -> keras.losses.Loss:
@@ -92,15 +109,11 @@ def train(
         sampler=sampler,
         seed=seed,
     )
-    model = TwoTowerRecommender(
-        split.n_users, split.n_items, embedding_dim, hidden_units, history_length
+    spec = ModelSpec(
+        split.n_users, split.n_items, embedding_dim, hidden_units, history_length, negatives
     )
-    model.build()  # BackupAndRestore loads into existing weights
-    model.compile(
-        optimizer=make_optimizer(optimizer, lr),
-        loss=make_loss(loss, batches),
-        steps_per_execution=STEPS_PER_EXECUTION,
-    )
+    # built: BackupAndRestore loads into existing weights
+    model = compiled_model(spec, optimizer, lr, make_loss(loss, batches))
 
     tracker = EpochTracker()
     backup = keras.callbacks.BackupAndRestore(str(model_dir / BACKUP_DIR))

@@ -21,9 +21,6 @@ import numpy as np
 import tensorflow as tf
 
 from tf2rec.interactions import DataError
-from tf2rec.migrated.losses import NegativeSamplingLoss
-from tf2rec.migrated.model import TwoTowerRecommender
-from tf2rec.migrated.train import STEPS_PER_EXECUTION, make_optimizer
 
 # legacy slot suffix -> Keras optimizer slot name, per optimizer
 SLOTS = {
@@ -53,25 +50,6 @@ class NameMap:
             f"{k:<{width}}  <->  {v}" + ("   (from map file)" if k in self.overridden else "")
             for k, v in self.entries.items()
         )
-
-
-def migrated_model(hparams: dict, optimizer: str, lr: float) -> keras.Model:
-    """The built and compiled migrated model with the shape of a legacy model's hparams,
-    ready to receive the legacy weights (and optimizer slots for `optimizer`)."""
-    model = TwoTowerRecommender(
-        hparams["n_users"],
-        hparams["n_items"],
-        hparams["embedding_dim"],
-        hparams["hidden_units"],
-        hparams["history_length"],
-    )
-    model.build()
-    model.compile(
-        optimizer=make_optimizer(optimizer, lr),
-        loss=NegativeSamplingLoss(),
-        steps_per_execution=STEPS_PER_EXECUTION,  # as `tf2rec train` runs
-    )
-    return model
 
 
 def derive_name_map(

@@ -8,12 +8,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from tf2rec.interactions import DataError
+from tf2rec.interactions import OPTIMIZERS, DataError, ModelSpec
 from tf2rec.tools.data_cli import add_data_arguments, load_split
 from tf2rec.tools.errors import UsageError
 from tf2rec.tools.training_cli import positive_float, positive_int
-
-OPTIMIZERS = ("sgd", "adagrad", "adam")
 
 
 def _legacy_hparams(legacy_dir: Path) -> dict:
@@ -43,7 +41,6 @@ def configure_convert(parser: argparse.ArgumentParser):
             derive_name_map,
             legacy_to_migrated,
             load_map_file,
-            migrated_model,
             migrated_to_legacy,
             read_checkpoint,
         )
@@ -59,14 +56,13 @@ def configure_convert(parser: argparse.ArgumentParser):
             name_map = derive_name_map(model, None, overrides)
             optimizer = _optimizer_name(model)
             prefix = migrated_to_legacy(model, name_map, args.out / "model.ckpt", optimizer)
-            hparams = {
-                k: model.get_config()[k]
-                for k in ("n_users", "n_items", "embedding_dim", "hidden_units", "history_length")
-            }
             config = args.model.parent / "config.json"
             extra = json.loads(config.read_text()) if config.is_file() else {}
-            hparams.update(
-                negatives=extra.get("negatives", 8),
+            spec = ModelSpec.from_dict(
+                {**model.get_config(), "negatives": extra.get("negatives", 8)}
+            )
+            hparams = dict(
+                spec.as_dict(),
                 optimizer=optimizer or "adam",
                 lr=extra.get("lr", 0.01),
                 seed=extra.get("seed", 0),
@@ -77,9 +73,13 @@ def configure_convert(parser: argparse.ArgumentParser):
         else:
             if args.legacy_dir is None:
                 raise UsageError("give --legacy-dir (or --reverse --model)")
+            from tf2rec.migrated.train import compiled_model
+
             hparams = _legacy_hparams(args.legacy_dir)
             checkpoint = read_checkpoint(args.legacy_dir)
-            model = migrated_model(hparams, hparams["optimizer"], hparams["lr"])
+            model = compiled_model(
+                ModelSpec.from_dict(hparams), hparams["optimizer"], hparams["lr"]
+            )
             name_map = derive_name_map(model, checkpoint, overrides)
             legacy_to_migrated(checkpoint, model, name_map, hparams["optimizer"])
             model.save_weights(args.out / "model.weights.h5")
@@ -142,30 +142,30 @@ def configure_parity(parser: argparse.ArgumentParser):
         _, split = load_split(args)
         checkpoint = None
         if args.legacy_dir is not None:
-            hparams = _legacy_hparams(args.legacy_dir)
-            if (hparams["n_users"], hparams["n_items"]) != (split.n_users, split.n_items):
+            spec = ModelSpec.from_dict(_legacy_hparams(args.legacy_dir))
+            if (spec.n_users, spec.n_items) != (split.n_users, split.n_items):
                 raise UsageError(
-                    f"{args.legacy_dir} was trained on {hparams['n_users']} users x "
-                    f"{hparams['n_items']} items (padding included), the data given has "
+                    f"{args.legacy_dir} was trained on {spec.n_users} users x "
+                    f"{spec.n_items} items (padding included), the data given has "
                     f"{split.n_users} x {split.n_items}; pass the same --data"
                 )
             import tensorflow as tf
 
             checkpoint = tf.train.latest_checkpoint(str(args.legacy_dir))
         else:
-            hparams = dict(
-                n_users=split.n_users,
-                n_items=split.n_items,
-                embedding_dim=args.embedding_dim,
-                hidden_units=args.hidden_units,
-                history_length=args.history_length,
-                negatives=args.negatives,
+            spec = ModelSpec(
+                split.n_users,
+                split.n_items,
+                args.embedding_dim,
+                args.hidden_units,
+                args.history_length,
+                args.negatives,
             )
         from tf2rec.tools.parity import as_json, kernel_configuration, run_parity, table
 
         results = run_parity(
             split,
-            hparams,
+            spec,
             optimizers=optimizers,
             steps=args.steps,
             lr=args.lr,

@@ -7,10 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
+from tf2rec.interactions import OPTIMIZERS
 from tf2rec.tools.data_cli import add_data_arguments
 from tf2rec.tools.errors import UsageError
-
-OPTIMIZERS = ("sgd", "adagrad", "adam")
 
 
 def positive_int(text: str) -> int:

@@ -4,7 +4,7 @@ within a floating-point error bound where they do not."""
 import numpy as np
 import pytest
 
-from tf2rec.interactions import leave_last_out, synthetic
+from tf2rec.interactions import ModelSpec, leave_last_out, synthetic
 from tf2rec.tools.parity import (
     DIFFERENT,
     SAME,
@@ -28,15 +28,8 @@ CASES = {
 def test_parity_holds(case, tmp_path):
     users, items, n, data_seed, batch, k, length, dim, seed = CASES[case]
     split = leave_last_out(synthetic(users, items, n, seed=data_seed))
-    hparams = dict(
-        n_users=split.n_users,
-        n_items=split.n_items,
-        embedding_dim=dim,
-        hidden_units=dim + 8,
-        history_length=length,
-        negatives=k,
-    )
-    results = run_parity(split, hparams, steps=50, lr=0.01, batch_size=batch, seed=seed)
+    spec = ModelSpec(split.n_users, split.n_items, dim, dim + 8, length, k)
+    results = run_parity(split, spec, steps=50, lr=0.01, batch_size=batch, seed=seed)
     assert all(r.passed for r in results), table(results)
     kinds = {r.tensor: r.kind for r in results if r.check.startswith("forward")}
     assert kinds == {

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tf2rec.interactions import OPTIMIZERS, ModelSpec
 from tf2rec.tools.training_cli import positive_int
 
 BATCH, NEGATIVES, HISTORY, DIM, HIDDEN = 1024, 8, 20, 64, 128
-OPTIMIZERS = ("sgd", "adagrad", "adam")
 SIDES = ("legacy", "migrated")
 LEARNING_RATES = {"sgd": 0.05, "adagrad": 0.05, "adam": 0.001}
 
@@ -64,12 +64,7 @@ def worker_legacy(
     from tf2rec.legacy.train import build, session_config  # TF1 mode: this process only
 
     hparams = dict(
-        n_users=vocab,
-        n_items=vocab,
-        embedding_dim=DIM,
-        hidden_units=HIDDEN,
-        history_length=HISTORY,
-        negatives=NEGATIVES,
+        ModelSpec(vocab, vocab, DIM, HIDDEN, HISTORY, NEGATIVES).as_dict(),
         optimizer=optimizer,
         lr=LEARNING_RATES[optimizer],
         seed=0,
@@ -97,16 +92,10 @@ def worker_migrated(
     import keras
     import tensorflow as tf
 
-    from tf2rec.migrated import NegativeSamplingLoss, TwoTowerRecommender
-    from tf2rec.migrated.train import STEPS_PER_EXECUTION, make_optimizer
+    from tf2rec.migrated.train import compiled_model
 
-    model = TwoTowerRecommender(vocab, vocab, DIM, HIDDEN, HISTORY)
-    model.build()
-    model.compile(
-        optimizer=make_optimizer(optimizer, LEARNING_RATES[optimizer]),
-        loss=NegativeSamplingLoss(),
-        steps_per_execution=STEPS_PER_EXECUTION,  # as `tf2rec train` runs
-    )
+    spec = ModelSpec(vocab, vocab, DIM, HIDDEN, HISTORY, NEGATIVES)
+    model = compiled_model(spec, optimizer, LEARNING_RATES[optimizer])  # as `tf2rec train`
     data = tf.data.Dataset.from_tensor_slices(batches).prefetch(tf.data.AUTOTUNE)
 
     class Clock(keras.callbacks.Callback):

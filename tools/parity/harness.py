@@ -41,11 +41,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf2rec.interactions import BatchSampler, Split
+from tf2rec.interactions import BatchSampler, ModelSpec, Split
+from tf2rec.migrated.train import compiled_model
 from tf2rec.tools.convert import (
     derive_name_map,
     legacy_to_migrated,
-    migrated_model,
     read_checkpoint,
     tf1_state,
 )
@@ -183,14 +183,14 @@ def compare_top_k(check: str, ours, theirs, bound, why: str, k: int = TOP_K) -> 
 
 
 def make_batches(
-    split: Split, hparams: dict, steps: int, batch_size: int, seed: int
+    split: Split, spec: ModelSpec, steps: int, batch_size: int, seed: int
 ) -> dict[str, np.ndarray]:
     sampler = BatchSampler(
         split.train,
         split.n_items,
         batch_size=batch_size,
-        negatives=hparams["negatives"],
-        history_length=hparams["history_length"],
+        negatives=spec.negatives,
+        history_length=spec.history_length,
         seed=seed,
         drop_remainder=True,
     )
@@ -198,7 +198,7 @@ def make_batches(
     stacked = {k: np.stack([b[k] for b in batches]) for k in batches[0]}
     probe = split.test.user[:256]
     stacked["probe_user"] = probe.astype(np.int32)
-    stacked["probe_history"] = split.test.history(hparams["history_length"])[:256]
+    stacked["probe_history"] = split.test.history(spec.history_length)[:256]
     stacked["steps"] = np.array(steps)
     return stacked
 
@@ -240,7 +240,7 @@ def _float32_matmuls():
 
 def run_parity(
     split: Split,
-    hparams: dict,
+    spec: ModelSpec,
     *,
     optimizers=("sgd", "adagrad", "adam"),
     steps: int = 50,
@@ -250,25 +250,25 @@ def run_parity(
     legacy_checkpoint: str | None = None,
     workdir: Path | None = None,
 ) -> list[Comparison]:
-    """Run both sides and compare. `hparams` as in a legacy `hparams.json`."""
+    """Run both sides on the model of `spec` and compare."""
     with tempfile.TemporaryDirectory() as tmp, _float32_matmuls():
         work = Path(workdir or tmp)
         work.mkdir(parents=True, exist_ok=True)
-        batches = make_batches(split, hparams, steps, batch_size, seed)
+        batches = make_batches(split, spec, steps, batch_size, seed)
         np.savez(work / "batches.npz", **batches)
-        spec = {
-            "hparams": {**hparams, "seed": seed},
+        job = {
+            "hparams": {**spec.as_dict(), "seed": seed},  # as in a legacy hparams.json
             "optimizers": list(optimizers),
             "lr": lr,
             "legacy_checkpoint": legacy_checkpoint,
         }
-        (work / "spec.json").write_text(json.dumps(spec))
+        (work / "spec.json").write_text(json.dumps(job))
         legacy = run_legacy(work)
-        return _compare_all(work, legacy, batches, hparams, optimizers, lr)
+        return _compare_all(work, legacy, batches, spec, optimizers, lr)
 
 
 def _compare_all(
-    work: Path, legacy: dict, batches: dict, hparams: dict, optimizers, lr: float
+    work: Path, legacy: dict, batches: dict, spec: ModelSpec, optimizers, lr: float
 ) -> list[Comparison]:
     results: list[Comparison] = []
     steps = int(batches["steps"])
@@ -277,7 +277,7 @@ def _compare_all(
     ]
     for index, optimizer in enumerate(optimizers):
         keras.utils.set_random_seed(0)
-        model = migrated_model(hparams, optimizer, lr)
+        model = compiled_model(spec, optimizer, lr)
         init = read_checkpoint(work / f"init-{optimizer}")
         name_map = derive_name_map(model, init)
         legacy_to_migrated(init, model, name_map, optimizer)
