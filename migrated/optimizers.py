@@ -164,9 +164,8 @@ def _tf1_sparse_adam(var, m, v, rows, m_rows, v_rows, beta_1, beta_2, alpha, eps
     TF1's order (XLA on CPU does not use fast math), so the results are TF1's to the bit.
     XLA fuses them into a few passes over the tables and writes the variables' own buffers,
     where TensorFlow's ops make a temporary the size of the table for each step of the
-    formula. Two 1M x 64 tables: 64-92 ms a step and no extra memory, against 137-181 ms
-    and three table-sized temporaries each when the computation returns new tensors for
-    TensorFlow to assign.
+    formula, and where returning new tensors for TensorFlow to assign would cost three
+    table-sized temporaries and about twice the time (the README has the measurements).
     """
     m_new = tf.tensor_scatter_nd_add(m * beta_1, rows, m_rows)
     v_new = tf.tensor_scatter_nd_add(v * beta_2, rows, v_rows)
@@ -190,10 +189,10 @@ def _tf1_sparse_sgd(var, ids, rows, lr):
     """`var[ids[i]] -= rows[i] * lr` for each i in turn, in place: TF1's `scatter_sub`.
 
     XLA applies the rows one after another in the order given, so repeated ids are
-    subtracted in a fixed order, and it is 3-4x faster than TensorFlow's own
-    `ResourceScatterSub` (30k rows: 0.75 ms instead of 2.8 ms into a 10k-row table, 2.0 ms
-    instead of 5.8 ms into a 1M-row one). TensorFlow's kernel splits the rows among
-    threads, so where an id repeats, its result varies in the last bits from run to run.
+    subtracted in a fixed order, and faster than TensorFlow's own `ResourceScatterSub`
+    (the README has the measurements). TensorFlow's kernel splits the rows among threads,
+    so where an id repeats, its result varies in the last bits from run to run unless op
+    determinism is on.
     """
     var.assign(tf.tensor_scatter_nd_sub(var.read_value(), ids[:, None], rows * lr))
 

@@ -30,8 +30,8 @@ HISTORY_FILE = "history.npz"
 BACKUP_DIR = "backup"
 LOSSES = ("ns", "sampled_softmax")
 MONITOR = "val_recall_at_10"
-# Training steps per call into TensorFlow: fewer Python round trips (measured 7.7-9.0 ->
-# 6.8 ms per step at 10k items with SGD); callbacks then see every 10th batch.
+# Training steps per call into TensorFlow: fewer Python round trips (the README has the
+# measurement); callbacks then see every 10th batch.
 STEPS_PER_EXECUTION = 10
 
 
