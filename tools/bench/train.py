@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from tf2rec.interactions import OPTIMIZERS, ModelSpec
+from tf2rec.tools.errors import CommandFailed, last_line
 from tf2rec.tools.training_cli import positive_int
 
 BATCH, NEGATIVES, HISTORY, DIM, HIDDEN = 1024, 8, 20, 64, 128
@@ -117,7 +118,7 @@ def worker_migrated(
     return {"step_s": clock.times, "peak_mb": _peak_mb()}
 
 
-class WorkerFailed(RuntimeError):
+class WorkerFailed(CommandFailed):
     """A legacy or migrated training process exited with an error (out of memory, say)."""
 
 
@@ -146,7 +147,7 @@ def _run_worker(side: str, path: Path, vocab: int, optimizer: str, args) -> dict
     if done.returncode != 0:
         raise WorkerFailed(
             f"the {side} model failed at V={vocab:,} with {optimizer} "
-            f"(exit {done.returncode}); its last output:\n{done.stderr[-2000:]}"
+            f"(exit {done.returncode}): {last_line(done.stderr)}"
         )
     return json.loads(done.stdout.strip().splitlines()[-1])
 

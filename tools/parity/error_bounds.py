@@ -33,7 +33,7 @@ def gamma(n: int, u: float = U32) -> float:
     return n * u / (1 - n * u)
 
 
-def _enlarged(sums: np.ndarray, n: int) -> np.ndarray:
+def _enlarged(sums, n: int):
     """Sums of n non-negative float64 terms, enlarged past their own rounding error."""
     return sums * (1 + gamma(max(n, 1), U64))
 
@@ -65,7 +65,7 @@ def mean_bound(values: np.ndarray) -> float:
     n, or each divided first): gamma_n * sum |v_i| / n."""
     n = values.size
     total = float(np.abs(values.astype(np.float64)).sum())
-    return gamma(max(n, 1)) * float(_enlarged(np.array(total), n)) / max(n, 1)
+    return gamma(max(n, 1)) * _enlarged(total, n) / max(n, 1)
 
 
 def top_k_ratio(

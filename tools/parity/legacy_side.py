@@ -61,14 +61,15 @@ def run(workdir):
                 out["user_vectors"] = user_vec
                 out["item_table"] = sess.run(model.item_embedding)
                 out["scores"] = user_vec @ out["item_table"].T  # as evaluate()
-                logits = []
+                logits, batch_loss = [], []
                 for batch in batches:
-                    pos, neg = sess.run([model.pos_logit, model.neg_logits], model.feed(batch))
+                    pos, neg, loss = sess.run(
+                        [model.pos_logit, model.neg_logits, model.loss], model.feed(batch)
+                    )
                     logits.append(np.concatenate([pos[:, None], neg], axis=1))
+                    batch_loss.append(loss)
                 out["logits"] = np.stack(logits)
-                out["batch_loss"] = np.array(
-                    [sess.run(model.loss, model.feed(b)) for b in batches], dtype=np.float32
-                )
+                out["batch_loss"] = np.array(batch_loss, dtype=np.float32)
                 values = sess.run(dense, model.feed(batches[0]))
                 for variable, value in zip(_model_variables(graph), values, strict=True):
                     out["grad/" + variable.op.name] = value
