@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tf2rec.atomic import write_atomically
 from tf2rec.interactions.data import DataError
+from tf2rec.interactions.model_files import VOCAB_FILE
 
-VOCAB_FILE = "vocab.json"
 _FORMAT_VERSION = 1
 
 
@@ -64,10 +65,8 @@ class Vocab:
 def save_vocabs(directory: str | Path, users: Vocab, items: Vocab) -> Path:
     """Write `vocab.json` into `directory` (atomically) and return its path."""
     path = Path(directory) / VOCAB_FILE
-    tmp = path.with_suffix(".json.tmp")
     payload = {"format": _FORMAT_VERSION, "users": users.to_list(), "items": items.to_list()}
-    tmp.write_text(json.dumps(payload))
-    tmp.replace(path)
+    write_atomically(path, json.dumps(payload))
     return path
 
 

@@ -12,13 +12,12 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from tf2rec.interactions import BatchSampler, DataError, ModelSpec, save_vocabs
+from tf2rec.interactions.model_files import CHECKPOINT_PREFIX, HPARAMS_FILE, LOGS_DIR
 from tf2rec.interactions.ranking import evaluate_popularity, evaluate_scores
 from tf2rec.legacy.model import LegacyTwoTower
 
 tf.disable_v2_behavior()
 tf.logging.set_verbosity(tf.logging.ERROR)
-
-HPARAMS_FILE = "hparams.json"
 
 
 def train(
@@ -69,7 +68,7 @@ def train(
     graph, model = build(hparams)
     losses = []
     with graph.as_default():
-        writer = tf.summary.FileWriter(os.path.join(model_dir, "logs"), graph)
+        writer = tf.summary.FileWriter(os.path.join(model_dir, LOGS_DIR), graph)
         with tf.Session(graph=graph, config=session_config()) as sess:
             sess.run(model.init_op)
             start, step, examples = time.time(), 0, 0
@@ -98,7 +97,7 @@ def train(
                     )
             writer.close()
             model.saver.save(
-                sess, os.path.join(model_dir, "model.ckpt"), global_step=model.global_step
+                sess, os.path.join(model_dir, CHECKPOINT_PREFIX), global_step=model.global_step
             )
             test = evaluate(sess, model, split.test)
     save_vocabs(model_dir, split.users, split.items)

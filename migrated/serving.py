@@ -9,11 +9,9 @@ import keras
 import numpy as np
 
 from tf2rec.interactions import DataError, Vocab, load_vocabs
+from tf2rec.interactions.model_files import HISTORY_FILE, MODEL_FILE
 from tf2rec.interactions.split import UserSequences
 from tf2rec.migrated.model import TwoTowerRecommender
-
-MODEL_FILE = "model.keras"
-HISTORY_FILE = "history.npz"
 
 
 class Recommender:

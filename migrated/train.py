@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from tf2rec.atomic import write_atomically
 from tf2rec.interactions import OPTIMIZERS, BatchSampler, ModelSpec, Split, save_vocabs
+from tf2rec.interactions.model_files import (
+    BACKUP_DIR,
+    CONFIG_FILE,
+    HISTORY_FILE,
+    LOGS_DIR,
+    MODEL_FILE,
+    SAVED_MODEL_DIR,
+)
 from tf2rec.interactions.ranking import evaluate_popularity
 from tf2rec.migrated.data import EpochTracker, eval_dataset, training_dataset
 from tf2rec.migrated.export import export_saved_model
@@ -24,10 +34,6 @@ from tf2rec.migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
 from tf2rec.migrated.model import TwoTowerRecommender
 from tf2rec.migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
 
-CONFIG_FILE = "config.json"
-MODEL_FILE = "model.keras"
-HISTORY_FILE = "history.npz"
-BACKUP_DIR = "backup"
 LOSSES = ("ns", "sampled_softmax")
 MONITOR = "val_recall_at_10"
 # Training steps per call into TensorFlow: fewer Python round trips (the README has the
@@ -72,7 +78,19 @@ def make_loss(name: str, sampler: BatchSampler) -> keras.losses.Loss:
     raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
 
 
-def train(
+@dataclass
+class Fitted:
+    """A trained model with what `tf2rec train` reports and writes about it."""
+
+    model: TwoTowerRecommender
+    test: dict[str, float]  # the model's test metrics
+    popularity: dict[str, float]  # the popularity baseline's
+    history: dict[str, list[float]]  # Keras' per-epoch logs
+    resumed_from_epoch: int
+    epochs_run: int
+
+
+def fit(
     split: Split,
     model_dir: str | Path,
     *,
@@ -91,14 +109,13 @@ def train(
     patience: int = 3,
     verbose: int | str = "auto",
     callbacks=(),
-) -> dict:
-    """Fit on `split`, keep the best epoch by validation Recall@10, write the model dir.
+) -> Fitted:
+    """Fit on `split`, keep the best epoch by validation Recall@10, evaluate on the test users.
 
-    Returns a dict: `test` (the model's test metrics), `popularity` (the baseline's),
-    `history` (Keras' per-epoch logs), `resumed_from_epoch` and `seconds`.
+    Of the model directory, only `backup/` (to resume a killed run) and `logs/` are written
+    here; `write_model_dir` writes the model itself.
     """
     model_dir = Path(model_dir)
-    started = time.time()
     keras.utils.set_random_seed(seed)
     batches = BatchSampler(
         split.train,
@@ -116,18 +133,17 @@ def train(
     model = compiled_model(spec, optimizer, lr, make_loss(loss, batches))
 
     tracker = EpochTracker()
-    backup = keras.callbacks.BackupAndRestore(str(model_dir / BACKUP_DIR))
     fit_callbacks = [
         tracker,
-        backup,
+        keras.callbacks.BackupAndRestore(str(model_dir / BACKUP_DIR)),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.EarlyStopping(
             monitor=MONITOR, mode="max", patience=patience, restore_best_weights=True
         ),
-        keras.callbacks.TensorBoard(str(model_dir / "logs")),
+        keras.callbacks.TensorBoard(str(model_dir / LOGS_DIR)),
         *callbacks,
     ]
-    fit = model.fit(
+    history = model.fit(
         training_dataset(batches, tracker, steps),
         epochs=1 if steps else epochs,
         validation_data=eval_dataset(split.validation, history_length),
@@ -135,16 +151,27 @@ def train(
         shuffle=False,  # the sampler already shuffles, by seed
         verbose=verbose,
     )
-    if not fit.history or any(not np.isfinite(v) for v in fit.history.get("loss", [])):
+    if not history.history or any(not np.isfinite(v) for v in history.history.get("loss", [])):
         raise FloatingPointError("training diverged (loss is NaN); lower --lr")
-    resumed_from = int(fit.epoch[0]) if fit.epoch else 0
+    resumed_from = int(history.epoch[0]) if history.epoch else 0
 
     test = model.evaluate(eval_dataset(split.test, history_length), return_dict=True, verbose=0)
-    test = {name.replace("_at_", "@"): float(value) for name, value in test.items()}
-    popularity = evaluate_popularity(split.train, split.test, split.n_items)
+    return Fitted(
+        model=model,
+        test={name.replace("_at_", "@"): float(value) for name, value in test.items()},
+        popularity=evaluate_popularity(split.train, split.test, split.n_items),
+        history=history.history,
+        resumed_from_epoch=resumed_from,
+        epochs_run=len(history.epoch) + resumed_from,
+    )
 
-    model.save(model_dir / MODEL_FILE)
-    export_saved_model(model, model_dir / "saved_model")
+
+def write_model_dir(model_dir: str | Path, fitted: Fitted, split: Split, settings: dict) -> None:
+    """Write the servable model directory (the files the module docstring lists).
+    `settings` are the training settings recorded in `config.json`."""
+    model_dir = Path(model_dir)
+    fitted.model.save(model_dir / MODEL_FILE)
+    export_saved_model(fitted.model, model_dir / SAVED_MODEL_DIR)
     save_vocabs(model_dir, split.users, split.items)
     np.savez(
         model_dir / HISTORY_FILE,
@@ -153,23 +180,34 @@ def train(
         popularity=split.train.item_counts(split.n_items),
     )
     config = {
-        "model": model.get_config(),
-        "optimizer": optimizer,
-        "lr": lr,
-        "loss": loss,
-        "batch_size": batch_size,
-        "negatives": negatives,
-        "sampler": sampler,
-        "seed": seed,
-        "epochs_run": len(fit.epoch) + resumed_from,
-        "test": test,
-        "popularity": popularity,
+        "model": fitted.model.get_config(),
+        **settings,
+        "epochs_run": fitted.epochs_run,
+        "test": fitted.test,
+        "popularity": fitted.popularity,
     }
-    (model_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    write_atomically(model_dir / CONFIG_FILE, json.dumps(config, indent=2))
+
+
+# The settings of `fit` that config.json records.
+RECORDED_SETTINGS = ("optimizer", "lr", "loss", "batch_size", "negatives", "sampler", "seed")
+
+
+def train(split: Split, model_dir: str | Path, **options) -> dict:
+    """`fit` with `options` (its keyword arguments), then `write_model_dir`.
+
+    Returns a dict: `test` (the model's test metrics), `popularity` (the baseline's),
+    `history` (Keras' per-epoch logs), `resumed_from_epoch` and `seconds`.
+    """
+    started = time.time()
+    fitted = fit(split, model_dir, **options)
+    defaults = {name: fit.__kwdefaults__[name] for name in RECORDED_SETTINGS}
+    settings = {name: options.get(name, defaults[name]) for name in RECORDED_SETTINGS}
+    write_model_dir(model_dir, fitted, split, settings)
     return {
-        "test": test,
-        "popularity": popularity,
-        "history": fit.history,
-        "resumed_from_epoch": resumed_from,
+        "test": fitted.test,
+        "popularity": fitted.popularity,
+        "history": fitted.history,
+        "resumed_from_epoch": fitted.resumed_from_epoch,
         "seconds": time.time() - started,
     }

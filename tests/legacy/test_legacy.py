@@ -27,8 +27,8 @@ def test_restored_checkpoint_gives_bitwise_identical_scores(run_legacy, tmp_path
         import numpy as np
         import tensorflow.compat.v1 as tf
         from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
-        from tf2rec.legacy.train import (
-            HPARAMS_FILE, build, restore, score_all_items, session_config)
+        from tf2rec.interactions.model_files import HPARAMS_FILE
+        from tf2rec.legacy.train import build, restore, score_all_items, session_config
         split = leave_last_out(synthetic(300, 200, 6_000, seed=2))
         hparams = dict(n_users=split.n_users, n_items=split.n_items, embedding_dim=16,
                        hidden_units=24, history_length=6, negatives=4, optimizer="adam",

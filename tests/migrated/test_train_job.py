@@ -184,7 +184,7 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
         return {"test": {}, "popularity": {}, "seconds": 0.0}
 
     monkeypatch.setattr(tf2rec.migrated.train, "train", fake_train)
-    monkeypatch.setattr("tf2rec.tools.train_cli.results_table", lambda rows: "")
+    monkeypatch.setattr("tf2rec.tools.cli.train.results_table", lambda rows: "")
     argv = [
         "train",
         "--model-dir",

@@ -73,6 +73,15 @@ def test_the_wheel_holds_one_top_level_package(installed):
     )
 
 
+def test_the_wheel_holds_every_package_of_the_sources(installed):
+    wheel, *_ = installed
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for folder in ("interactions", "legacy", "migrated", "tools"):
+        for init in (ROOT / folder).rglob("__init__.py"):
+            if "templates" not in init.parts:
+                assert f"tf2rec/{init.relative_to(ROOT).as_posix()}" in names
+
+
 def test_imports_go_through_tf2rec_only(installed):
     _, python, _, work = installed
     found = run(

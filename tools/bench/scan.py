@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tf2rec.tools.cli.options import positive_int
 from tf2rec.tools.errors import CommandFailed, last_line
-from tf2rec.tools.training_cli import positive_int
 
 # the package's root: the repository in a checkout, site-packages/tf2rec once installed
 PACKAGE = Path(__file__).resolve().parents[2]

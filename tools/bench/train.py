@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from tf2rec.interactions import OPTIMIZERS, ModelSpec
+from tf2rec.tools.cli.options import positive_int
 from tf2rec.tools.errors import CommandFailed, last_line
-from tf2rec.tools.training_cli import positive_int
 
 BATCH, NEGATIVES, HISTORY, DIM, HIDDEN = 1024, 8, 20, 64, 128
 SIDES = ("legacy", "migrated")

@@ -17,6 +17,7 @@ import sys
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from tf2rec.interactions.model_files import CHECKPOINT_PREFIX
 from tf2rec.legacy.train import build, session_config
 
 tf.disable_v2_behavior()
@@ -50,7 +51,7 @@ def run(workdir):
                     )
             model.saver.save(
                 sess,
-                os.path.join(workdir, "init-" + optimizer, "model.ckpt"),
+                os.path.join(workdir, "init-" + optimizer, CHECKPOINT_PREFIX),
                 global_step=model.global_step,
             )
             if index == 0:  # the forward pass does not depend on the optimizer
@@ -80,7 +81,7 @@ def run(workdir):
             out["train_loss/" + optimizer] = np.array(losses, dtype=np.float32)
             model.saver.save(
                 sess,
-                os.path.join(workdir, "final-" + optimizer, "model.ckpt"),
+                os.path.join(workdir, "final-" + optimizer, CHECKPOINT_PREFIX),
                 global_step=model.global_step,
             )
     np.savez(os.path.join(workdir, "legacy.npz"), **out)

@@ -8,107 +8,28 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 import libcst as cst
 
-from tf2rec.tools.scan import api
-from tf2rec.tools.scan.names import Bindings, canonical, dotted
+from tf2rec.tools.scan.names import canonical
 from tf2rec.tools.scan.positions import ast_spans, cst_key
-from tf2rec.tools.scan.rule import Finding, Rule, Severity
-from tf2rec.tools.scan.rules.syntax import syntax_findings
+from tf2rec.tools.scan.rule import FileContext, Finding, Rule, Severity
+from tf2rec.tools.scan.rules.syntax import SyntaxErrorRule
 from tf2rec.tools.scan.walk import children
 
-SESSION_FACTORIES = frozenset(
-    {
-        "tf.Session",
-        "tf.InteractiveSession",
-        "tf.train.MonitoredTrainingSession",
-        "tf.train.MonitoredSession",
-        "tf.train.SingularMonitoredSession",
-        "tf.keras.backend.get_session",
-        "keras.backend.get_session",
-        "tf.get_default_session",
-    }
-)
 _MENTIONS = re.compile(r"\b(tensorflow|keras)\b")
-
-
-@dataclass
-class FileContext:
-    """What rules see of the file being scanned, and where they report."""
-
-    path: str
-    bindings: Bindings = field(default_factory=Bindings)
-    sessions: set[str] = field(default_factory=set)
-    reports: list[tuple[Rule, cst.CSTNode, Severity, str, bool]] = field(default_factory=list)
-    # fixes: id(original node) -> (node, function of the updated node returning its new form)
-    edits: dict[int, tuple[cst.CSTNode, Callable]] = field(default_factory=dict)
-    # `from tensorflow import x` statements whose TF1-only names move to compat.v1
-    import_moves: dict[int, tuple[cst.ImportFrom, set[str]]] = field(default_factory=dict)
-
-    def resolve(self, node: cst.BaseExpression) -> tuple[str, str] | None:
-        """(canonical name, namespace) of a Name/Attribute chain bound through imports."""
-        text = dotted(node)
-        if text is None:
-            return None
-        full = self.bindings.resolve(text)
-        return canonical(full) if full else None
-
-    def is_session(self, node: cst.BaseExpression) -> bool:
-        if isinstance(node, cst.Call):
-            resolved = self.resolve(node.func)
-            return resolved is not None and resolved[0] in SESSION_FACTORIES
-        return isinstance(node, cst.Name) and (
-            node.value in self.sessions or "sess" in node.value.lower()
-        )
-
-    def report(
-        self,
-        rule: Rule,
-        node: cst.CSTNode,
-        *,
-        name: str | None = None,
-        namespace: str | None = None,
-        message: str | None = None,
-        fix: Callable | None = None,
-    ) -> None:
-        """Record a finding at `node`. `fix(updated_node)` returns the node's safe
-        replacement; without one, a TF1-only name reached through `tensorflow` gets the
-        compat.v1 spelling as its fix."""
-        severity = rule.severity
-        text = message or rule.message.format(name=name or "")
-        if (
-            not rule.fixed_severity
-            and name
-            and namespace in ("v1", "v2")
-            and not api.exists(name, namespace)
-        ):
-            severity = Severity.ERROR
-            where = "tensorflow.compat.v1" if namespace == "v1" else "tensorflow"
-            text += f" (`{name}` no longer exists in TF 2.21's `{where}`)"
-            if fix is None and namespace == "v2" and api.exists(name, "v1"):
-                self.reports.append((rule, node, severity, text, self._compat_fix(node)))
-                return
-        if fix is not None:
-            self.edits[id(node)] = (node, fix)
-        self.reports.append((rule, node, severity, text, fix is not None))
-
-    def _compat_fix(self, node: cst.CSTNode) -> bool:
-        """Spell a TF1-only name through compat.v1, keeping the file's own alias."""
-        if isinstance(node, cst.Attribute):
-            head, _, rest = dotted(node).partition(".")
-            if self.bindings.names.get(head) != "tensorflow":
-                return False  # reached through a submodule alias: left to the user
-            new = cst.parse_expression(f"{head}.compat.v1.{rest}")
-            self.edits[id(node)] = (node, lambda _updated: new)
-            return True
-        origin = self.bindings.origins.get(node.value) if isinstance(node, cst.Name) else None
-        if origin is None or dotted(origin.module).startswith("tensorflow.compat"):
-            return False
-        self.import_moves.setdefault(id(origin), (origin, set()))[1].add(node.value)
-        return True
+_PYTHON2 = [
+    (re.compile(r"^\s*print\s+(?![\s(=])\S"), "a Python 2 print statement"),
+    (re.compile(r"^\s*print\s*$"), "a Python 2 print statement"),
+    (re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), "Python 2 `except X, e:`"),
+    (re.compile(r"^\s*raise\s+[\w.]+\s*,"), "Python 2 `raise X, message`"),
+    (re.compile(r"^\s*exec\s+[\"'\w]"), "a Python 2 exec statement"),
+    (re.compile(r"<>"), "the Python 2 `<>` operator"),
+    (re.compile(r"`[^`\n]+`"), "Python 2 backquotes"),
+    (re.compile(r"\b\d+[lL]\b"), "a Python 2 long literal"),
+    (re.compile(r"(?<![\w.])0\d+\b"), "a Python 2 octal literal"),
+]
 
 
 class _Visitor:
@@ -279,3 +200,40 @@ def analyze(
             Finding(path, line, column, rule.id, severity, text, end_line, end_column, fixable)
         )
     return sorted(findings), ctx
+
+
+def syntax_findings(
+    path: str, source: str, error: SyntaxError | ValueError | cst.ParserSyntaxError
+) -> list[Finding]:
+    """The TF001 finding for a file that CPython's parser (or, rarely, libcst's) rejects.
+
+    CPython's parser runs first: it is fast, words the error best, and rejects Python 2
+    constructs (`except X, e:`) that libcst would accept.
+    """
+    if isinstance(error, cst.ParserSyntaxError):
+        line, column = error.raw_line, error.raw_column + 1
+        reason = error.message.splitlines()[0]
+    else:
+        line = getattr(error, "lineno", None) or 1
+        column = max(getattr(error, "offset", None) or 1, 1)
+        reason = getattr(error, "msg", str(error))
+    lines = source.splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    hint = next((why for pattern, why in _PYTHON2 if pattern.search(text)), None)
+    if hint is None:  # the error may sit after the Python 2 construct
+        hint = next(
+            (why for pattern, why in _PYTHON2[:5] for t in lines if pattern.search(t)), None
+        )
+    detail = f"{reason} (line {line} has {hint}: this looks like Python 2)" if hint else reason
+    return [
+        Finding(
+            path,
+            line,
+            column,
+            SyntaxErrorRule.id,
+            Severity.ERROR,
+            SyntaxErrorRule.message.format(name=detail),
+            line,
+            column,
+        )
+    ]

@@ -12,18 +12,16 @@ from __future__ import annotations
 import ast
 import difflib
 import os
-import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 
-from tf2rec.tools.scan.engine import analyze, mentions_tensorflow
+from tf2rec.atomic import write_atomically
+from tf2rec.tools.scan.engine import analyze, mentions_tensorflow, syntax_findings
 from tf2rec.tools.scan.names import dotted
 from tf2rec.tools.scan.rule import Finding, Rule
-from tf2rec.tools.scan.rules.syntax import syntax_findings
 
 
 @dataclass
@@ -135,15 +133,16 @@ def _split_import(node: cst.ImportFrom, moved: set[str]) -> list[cst.ImportFrom]
     ]
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one rename, keeping its permission bits."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tf2rec", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_fixes(fixes: Iterable[FileFix]) -> None:
+    """Write every changed file (atomically, its permission bits kept). A file that cannot be
+    written is left as it was, with `error` saying why (so it no longer counts as changed)."""
+    for fix in fixes:
+        if not fix.changed:
+            continue
+        if not os.access(fix.path, os.W_OK):
+            fix.error = "read-only; not changed (make it writable and run again)"
+            continue
+        try:
+            write_atomically(fix.path, fix.fixed)
+        except OSError as err:
+            fix.error = f"cannot write ({err.strerror}); not changed"

@@ -23,9 +23,10 @@ from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from tf2rec.tools.scan.baseline import fingerprints
 from tf2rec.tools.scan.rule import Rule, Severity
 from tf2rec.tools.scan.rules import RULES_BY_ID
-from tf2rec.tools.scan.runner import ScanResult, fingerprints
+from tf2rec.tools.scan.runner import ScanResult
 
 FORMATS = ("text", "json", "markdown", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -87,7 +88,7 @@ def as_json(result: ScanResult) -> str:
         "findings": [
             {
                 "rule": f.rule_id,
-                "name": f.rule.name,
+                "name": RULES_BY_ID[f.rule_id].name,
                 "severity": f.severity.label,
                 "path": f.path,
                 "line": f.line,
@@ -95,8 +96,8 @@ def as_json(result: ScanResult) -> str:
                 "end_line": f.end_line,
                 "end_column": f.end_column,
                 "message": f.message,
-                "replacement": f.rule.replacement,
-                "migrated": f.rule.migrated,
+                "replacement": RULES_BY_ID[f.rule_id].replacement,
+                "migrated": RULES_BY_ID[f.rule_id].migrated,
                 "fixable": f.fixable,
                 "fingerprint": fp,
             }

@@ -9,14 +9,15 @@ the others override one of the hooks the scanner calls (`on_call`, `on_attribute
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-if TYPE_CHECKING:
-    import libcst as cst
+import libcst as cst
 
-    from tf2rec.tools.scan.engine import FileContext
+from tf2rec.tools.scan import api
+from tf2rec.tools.scan.names import Bindings, canonical, dotted
 
 
 class Severity(IntEnum):
@@ -50,15 +51,13 @@ class Finding:
     end_column: int = 0
     fixable: bool = False  # `tf2rec fix` rewrites it safely
 
-    @property
-    def rule(self) -> type[Rule]:
-        from tf2rec.tools.scan.rules import RULES_BY_ID
 
-        return RULES_BY_ID[self.rule_id]
+# Every concrete rule class (one that sets `id`), in the order defined; `rules.RULES` sorts it.
+REGISTERED: list[type[Rule]] = []
 
 
 class Rule:
-    """Base class of every scanner rule."""
+    """Base class of every scanner rule. Defining a subclass with an `id` registers it."""
 
     id: ClassVar[str]
     name: ClassVar[str]
@@ -74,6 +73,11 @@ class Rule:
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[str]] = []
     FIXES: ClassVar[list[tuple[str, str]]] = []  # (before, after) for rules with a safe fix
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "id" in cls.__dict__:
+            REGISTERED.append(cls)
 
     @classmethod
     def matches(cls, name: str) -> bool:
@@ -97,3 +101,93 @@ class Rule:
 
     def on_import(self, ctx: FileContext, node: cst.CSTNode, module: str) -> None:
         pass
+
+
+SESSION_FACTORIES = frozenset(
+    {
+        "tf.Session",
+        "tf.InteractiveSession",
+        "tf.train.MonitoredTrainingSession",
+        "tf.train.MonitoredSession",
+        "tf.train.SingularMonitoredSession",
+        "tf.keras.backend.get_session",
+        "keras.backend.get_session",
+        "tf.get_default_session",
+    }
+)
+
+
+@dataclass
+class FileContext:
+    """What rules see of the file being scanned, and where they report."""
+
+    path: str
+    bindings: Bindings = field(default_factory=Bindings)
+    sessions: set[str] = field(default_factory=set)
+    reports: list[tuple[Rule, cst.CSTNode, Severity, str, bool]] = field(default_factory=list)
+    # fixes: id(original node) -> (node, function of the updated node returning its new form)
+    edits: dict[int, tuple[cst.CSTNode, Callable]] = field(default_factory=dict)
+    # `from tensorflow import x` statements whose TF1-only names move to compat.v1
+    import_moves: dict[int, tuple[cst.ImportFrom, set[str]]] = field(default_factory=dict)
+
+    def resolve(self, node: cst.BaseExpression) -> tuple[str, str] | None:
+        """(canonical name, namespace) of a Name/Attribute chain bound through imports."""
+        text = dotted(node)
+        if text is None:
+            return None
+        full = self.bindings.resolve(text)
+        return canonical(full) if full else None
+
+    def is_session(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Call):
+            resolved = self.resolve(node.func)
+            return resolved is not None and resolved[0] in SESSION_FACTORIES
+        return isinstance(node, cst.Name) and (
+            node.value in self.sessions or "sess" in node.value.lower()
+        )
+
+    def report(
+        self,
+        rule: Rule,
+        node: cst.CSTNode,
+        *,
+        name: str | None = None,
+        namespace: str | None = None,
+        message: str | None = None,
+        fix: Callable | None = None,
+    ) -> None:
+        """Record a finding at `node`. `fix(updated_node)` returns the node's safe
+        replacement; without one, a TF1-only name reached through `tensorflow` gets the
+        compat.v1 spelling as its fix."""
+        severity = rule.severity
+        text = message or rule.message.format(name=name or "")
+        if (
+            not rule.fixed_severity
+            and name
+            and namespace in ("v1", "v2")
+            and not api.exists(name, namespace)
+        ):
+            severity = Severity.ERROR
+            where = "tensorflow.compat.v1" if namespace == "v1" else "tensorflow"
+            text += f" (`{name}` no longer exists in TF 2.21's `{where}`)"
+            if fix is None and namespace == "v2" and api.exists(name, "v1"):
+                self.reports.append((rule, node, severity, text, self._compat_fix(node)))
+                return
+        if fix is not None:
+            self.edits[id(node)] = (node, fix)
+        self.reports.append((rule, node, severity, text, fix is not None))
+
+    def _compat_fix(self, node: cst.CSTNode) -> bool:
+        """Spell a TF1-only name through compat.v1, keeping the file's own alias."""
+        if isinstance(node, cst.Attribute):
+            head, _, rest = dotted(node).partition(".")
+            if self.bindings.names.get(head) != "tensorflow":
+                return False  # reached through a submodule alias: left to the user
+            new = cst.parse_expression(f"{head}.compat.v1.{rest}")
+            self.edits[id(node)] = (node, lambda _updated: new)
+            return True
+        origin = self.bindings.origins.get(node.value) if isinstance(node, cst.Name) else None
+        if origin is None or dotted(origin.module).startswith("tensorflow.compat"):
+            return False
+        self.import_moves.setdefault(id(origin), (origin, set()))[1].add(node.value)
+        return True

@@ -7,7 +7,6 @@ that file's problem and do not stop the others.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -140,22 +139,6 @@ def scan_paths(
             result.sources[path] = Path(path).read_text(encoding="utf-8").splitlines()
     result.findings.sort()
     return result
-
-
-def fingerprints(result: ScanResult) -> list[str]:
-    """One fingerprint per finding, in `result.findings` order: rule, path, the line's text
-    (not its number, so unrelated edits that move lines keep it) and the occurrence of that
-    combination, hashed."""
-    seen: dict[tuple[str, str, str], int] = {}
-    out = []
-    for f in result.findings:
-        lines = result.sources.get(f.path, [])
-        text = lines[f.line - 1].strip() if 0 < f.line <= len(lines) else ""
-        key = (f.rule_id, f.path, text)
-        seen[key] = seen.get(key, -1) + 1
-        raw = "\0".join((*key, str(seen[key])))
-        out.append(hashlib.sha256(raw.encode()).hexdigest()[:32])
-    return out
 
 
 def _fix_file(args: tuple[str, tuple[str, ...]]):

@@ -6,7 +6,7 @@ import libcst as cst
 
 from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import dotted
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import REGISTERED, Rule, Severity
 
 # TF1 name -> TF2 name with the same behaviour and signature.
 RENAMES = {
@@ -153,8 +153,6 @@ class Tf1OnlyNameRule(Rule):
     def on_reference(self, ctx, node, name, namespace) -> None:
         if namespace != "v2" or api.exists(name, "v2") or not api.exists(name, "v1"):
             return
-        from tf2rec.tools.scan.rules import RULES
-
-        if any(rule is not type(self) and rule.matches(name) for rule in RULES):
+        if any(rule is not type(self) and rule.matches(name) for rule in REGISTERED):
             return  # that rule reports it (and the compat.v1 fix comes with it)
         ctx.report(self, node, name=name, namespace=namespace)

@@ -12,12 +12,11 @@ BENCHMARKS = {
 }
 
 
-def configure(parser: argparse.ArgumentParser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
     for name, (module, help_text) in BENCHMARKS.items():
         module.add_arguments(which.add_parser(name, help=help_text, description=help_text))
 
-    def run(args: argparse.Namespace) -> int:
-        return BENCHMARKS[args.benchmark][0].execute(args)
 
-    return run
+def run(args: argparse.Namespace) -> int:
+    return BENCHMARKS[args.benchmark][0].execute(args)

@@ -1,4 +1,4 @@
-"""The `tf2rec` command line. Each part of the kit registers its subcommand here.
+"""`tf2rec`: the entry point. Each command is a module of this package, listed in COMMANDS.
 
 Exit codes: 0 success, 1 findings/failed checks (where a command defines them), 2 usage or
 input errors. User mistakes print one clear line on stderr, never a traceback.
@@ -9,27 +9,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 from tf2rec.tools.errors import CommandFailed, UsageError
 
-# name -> ("module:function" in tf2rec.tools, one-line help). The function takes the
-# command's parser, adds its options and returns `run(args) -> exit code`. Modules are
-# imported only when their command runs, so a command that needs no TensorFlow never pays
-# for importing it.
+# name -> (module in this package, one-line help). A command's module is imported only when
+# it runs, so a command that needs no TensorFlow never pays for importing it.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "scan": ("scan_cli:configure", "report TF1 / Keras 2 idioms with their TF2 replacement"),
-    "fix": ("scan_cli:configure_fix", "apply the safe fixes (dry run with a diff by default)"),
-    "rules": ("scan_cli:configure_rules", "list the scanner's rules, or explain one"),
-    "train": ("train_cli:configure", "train the migrated Keras 3 recommender (main job)"),
-    "recommend": ("train_cli:configure_recommend", "top-K items for a user of a model"),
-    "legacy-train": ("legacy_cli:configure", "train the TF1 graph-mode model (reference)"),
-    "convert": ("parity_cli:configure_convert", "legacy checkpoint <-> migrated weights"),
-    "parity": ("parity_cli:configure_parity", "prove the migrated model equals the legacy"),
-    "data": ("data_cli:configure", "inspect an interaction log: counts and split sizes"),
-    "bench": ("bench_cli:configure", "speed benchmarks: train (vs legacy), scan"),
+    "scan": ("scan", "report TF1 / Keras 2 idioms with their TF2 replacement"),
+    "fix": ("fix", "apply the safe fixes (dry run with a diff by default)"),
+    "rules": ("rules", "list the scanner's rules, or explain one"),
+    "train": ("train", "train the migrated Keras 3 recommender (main job)"),
+    "recommend": ("recommend", "top-K items for a user of a model"),
+    "legacy-train": ("legacy_train", "train the TF1 graph-mode model (reference)"),
+    "convert": ("convert", "legacy checkpoint <-> migrated weights"),
+    "parity": ("parity", "prove the migrated model equals the legacy"),
+    "data": ("data", "inspect an interaction log: counts and split sizes"),
+    "bench": ("bench", "speed benchmarks: train (vs legacy), scan"),
 }
 
 
@@ -61,16 +59,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     name = argv[0]
-    module_name, function = COMMANDS[name][0].split(":")
-    module_name = f"{__package__}.{module_name}"
-    command_parser = argparse.ArgumentParser(prog=f"tf2rec {name}", description=COMMANDS[name][1])
-    configure = getattr(import_module(module_name), function)
-    run: Callable[[argparse.Namespace], int] = configure(command_parser)
+    module_name, description = COMMANDS[name]
+    command = import_module(f"{__package__}.{module_name}")
+    command_parser = argparse.ArgumentParser(prog=f"tf2rec {name}", description=description)
+    command.add_arguments(command_parser)
     args = command_parser.parse_args(argv[1:])
     from tf2rec.interactions import DataError
 
     try:
-        return run(args)
+        return command.run(args)
     except (UsageError, DataError, FloatingPointError) as err:  # diverged: "lower --lr"
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 2
@@ -80,7 +77,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tf2rec {name}: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

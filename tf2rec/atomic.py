@@ -1,0 +1,52 @@
+"""Write a file so that a reader sees the old contents or the new, never half of either.
+
+Every file tf2rec writes over something (a fixed source file, a report, a baseline, a
+vocabulary) goes through `write_atomically`: the text goes to a temporary file in the same
+folder, which is then renamed over the target. A crash or a full disk leaves the old file as
+it was and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path: str | Path, data: str | bytes) -> None:
+    """Replace (or create) `path` with `data`. Text is written as UTF-8 with its line endings
+    untouched. An existing file keeps its permission bits; a new one gets the usual
+    0666 & ~umask. Raises OSError when the folder is missing or not writable."""
+    path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tf2rec", dir=path.parent)
+    try:
+        if isinstance(data, str):
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(data)
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process's umask: from /proc where there is one (reading it through `os.umask`
+    sets it for a moment, which another thread could see)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -1,0 +1,285 @@
+"""What several commands share: argument types, the data options (every command that reads
+interactions), the training options (`train`, `legacy-train`), the scanner's settings (`scan`,
+`fix`), the model directory a trainer writes and the metrics table it prints.
+
+The data and training parts import `tf2rec.interactions` (and with it pandas) when called, so
+that `scan` and `fix`, which share this module, start as fast as the scanner alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tf2rec.tools.errors import UsageError
+
+if TYPE_CHECKING:
+    from tf2rec.interactions import Interactions, Split
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def rule_ids(text: str) -> list[str]:
+    """`--select TF1,tf501` -> ["TF1", "TF501"]."""
+    return [part.strip().upper() for part in text.split(",") if part.strip()]
+
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def add_scan_arguments(parser: argparse.ArgumentParser, *, fail_on_help: str) -> None:
+    """The options `scan` and `fix` share; each defaults to `[tool.tf2rec]` in pyproject.toml."""
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    parser.add_argument(
+        "--select", type=rule_ids, help="only these rule ids / prefixes (TF1,TF501)"
+    )
+    parser.add_argument("--ignore", type=rule_ids, help="skip these rule ids / prefixes")
+    parser.add_argument("--fail-on", choices=FAIL_ON, help=fail_on_help)
+    parser.add_argument("--jobs", "-j", type=positive_int, help="work on N files at once")
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=None,
+        metavar="GLOB",
+        help="skip paths matching GLOB (repeatable)",
+    )
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """`scan` / `fix` options after the command line has overridden `[tool.tf2rec]`."""
+
+    rules: list
+    exclude: list[str]
+    jobs: int
+    fail_on: str
+    format: str
+
+
+def scan_settings(args: argparse.Namespace) -> ScanSettings:
+    from tf2rec.tools.scan import config
+    from tf2rec.tools.scan.reports import FORMATS as REPORT_FORMATS
+    from tf2rec.tools.scan.runner import select_rules
+
+    try:
+        settings, _ = config.load()
+        rules = select_rules(
+            args.select or settings.get("select", []), args.ignore or settings.get("ignore", [])
+        )
+    except (ValueError, config.ConfigError) as err:
+        raise UsageError(str(err)) from None
+    chosen = ScanSettings(
+        rules=rules,
+        exclude=[*settings.get("exclude", []), *(args.exclude or [])],
+        jobs=args.jobs or settings.get("jobs", 1),
+        fail_on=args.fail_on or settings.get("fail-on", "info"),
+        format=getattr(args, "format", None) or settings.get("format", "text"),
+    )
+    if chosen.format not in REPORT_FORMATS:
+        raise UsageError(f"[tool.tf2rec] format must be one of {', '.join(REPORT_FORMATS)}")
+    if chosen.fail_on not in FAIL_ON:
+        raise UsageError(f"[tool.tf2rec] fail-on must be one of {', '.join(FAIL_ON)}")
+    if chosen.jobs < 1:
+        raise UsageError(f"[tool.tf2rec] jobs must be at least 1, got {chosen.jobs}")
+    return chosen
+
+
+def fails(findings, fail_on: str) -> bool:
+    """Whether any finding is at or above `fail_on` (never, for "never")."""
+    from tf2rec.tools.scan.rule import Severity
+
+    return fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in findings)
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    from tf2rec.interactions.load import FORMATS
+
+    group = parser.add_argument_group("data (default: the built-in synthetic data set)")
+    group.add_argument(
+        "--data", metavar="PATH", help="u.data, ratings.csv, a CSV/TSV, or a directory holding one"
+    )
+    group.add_argument("--format", choices=FORMATS, default="auto")
+    group.add_argument("--user-col", help="user id column of a generic CSV/TSV")
+    group.add_argument("--item-col", help="item id column of a generic CSV/TSV")
+    group.add_argument("--time-col", help="timestamp column of a generic CSV/TSV")
+    group.add_argument("--rating-col", help="rating column of a generic CSV/TSV")
+    group.add_argument("--sep", help="field separator (default: from the format / extension)")
+    group.add_argument(
+        "--min-rating",
+        type=float,
+        help="keep only interactions rated at least this (implicit feedback)",
+    )
+    group.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="drop malformed rows and report how many, instead of stopping",
+    )
+    group.add_argument("--synthetic-users", type=int, default=5_000, metavar="N")
+    group.add_argument("--synthetic-items", type=int, default=2_000, metavar="N")
+    group.add_argument("--synthetic-interactions", type=int, default=200_000, metavar="N")
+    group.add_argument(
+        "--data-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the synthetic data set (independent of the model's --seed)",
+    )
+
+
+def load_interactions(args: argparse.Namespace) -> Interactions:
+    from tf2rec.interactions import load, synthetic
+
+    if args.data is None:
+        return synthetic(
+            args.synthetic_users,
+            args.synthetic_items,
+            args.synthetic_interactions,
+            seed=args.data_seed,
+        )
+    return load(
+        args.data,
+        format=args.format,
+        user_col=args.user_col,
+        item_col=args.item_col,
+        time_col=args.time_col,
+        rating_col=args.rating_col,
+        sep=args.sep,
+        min_rating=args.min_rating,
+        skip_bad_rows=args.skip_bad_rows,
+    )
+
+
+def load_split(args: argparse.Namespace) -> tuple[Interactions, Split]:
+    from tf2rec.interactions import leave_last_out
+
+    interactions = load_interactions(args)
+    return interactions, leave_last_out(interactions)
+
+
+def add_training_arguments(
+    parser: argparse.ArgumentParser, *, default_lr: float, default_epochs: int
+) -> None:
+    from tf2rec.interactions import OPTIMIZERS
+
+    add_data_arguments(parser)
+    group = parser.add_argument_group("training")
+    group.add_argument(
+        "--model-dir",
+        required=True,
+        type=Path,
+        help="where the model, vocabulary and settings are written",
+    )
+    group.add_argument(
+        "--overwrite", action="store_true", help="replace a model already in --model-dir"
+    )
+    length = group.add_mutually_exclusive_group()
+    length.add_argument("--epochs", type=positive_int, default=default_epochs)
+    length.add_argument("--steps", type=positive_int, help="train this many batches instead")
+    group.add_argument("--batch-size", type=positive_int, default=1024)
+    group.add_argument("--negatives", type=positive_int, default=8, help="K negatives per row")
+    group.add_argument("--history-length", type=positive_int, default=20)
+    group.add_argument(
+        "--sampler",
+        choices=("uniform", "unigram"),
+        default="uniform",
+        help="negative sampler (unigram: count**0.75)",
+    )
+    group.add_argument("--embedding-dim", type=positive_int, default=32)
+    group.add_argument("--hidden-units", type=positive_int, default=64)
+    group.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    group.add_argument("--lr", type=positive_float, default=default_lr, help="learning rate")
+    group.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
+
+
+def training_options(args: argparse.Namespace) -> dict:
+    """The options `add_training_arguments` defines, as keyword arguments of both trainers."""
+    names = (
+        "epochs",
+        "steps",
+        "batch_size",
+        "negatives",
+        "history_length",
+        "optimizer",
+        "lr",
+        "embedding_dim",
+        "hidden_units",
+        "sampler",
+        "seed",
+    )
+    return {name: getattr(args, name) for name in names}
+
+
+def prepare_model_dir(
+    path: Path, overwrite: bool, marker: str, resumable: str | None = None
+) -> bool:
+    """Create the model dir; refuse to mix a new model into an old one unless asked to.
+
+    Returns True when `path` holds an interrupted run (its `resumable` folder) to resume.
+    """
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--model-dir {path} is a file; pass a directory")
+    if resumable and (path / resumable).is_dir() and not overwrite:
+        return True
+    if path.is_dir() and any(path.iterdir()):
+        if not overwrite:
+            raise UsageError(
+                f"--model-dir {path} is not empty; pass --overwrite to replace what is "
+                "there, or choose another directory"
+            )
+        if not (path / marker).exists():
+            raise UsageError(
+                f"--model-dir {path} holds files that are not a tf2rec model "
+                f"(no {marker}); refusing to delete them"
+            )
+        shutil.rmtree(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"cannot create --model-dir {path}: {err.strerror}") from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f"--model-dir {path} is not writable")
+    return False
+
+
+def legacy_hparams(legacy_dir: Path) -> dict:
+    """The settings `tf2rec legacy-train` recorded in a legacy model directory."""
+    from tf2rec.interactions import DataError
+    from tf2rec.interactions.model_files import HPARAMS_FILE
+
+    path = legacy_dir / HPARAMS_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DataError(
+            f"{legacy_dir}: not a legacy model directory (no {HPARAMS_FILE}); "
+            "train one with `tf2rec legacy-train`"
+        ) from None
+    except (OSError, ValueError) as err:
+        raise DataError(f"{path}: cannot read it ({err})") from None
+
+
+def results_table(rows: dict[str, dict[str, float]], k: int = 10) -> str:
+    """Metrics side by side, one row per model."""
+    keys = [f"recall@{k}", f"ndcg@{k}", f"hit_rate@{k}"]
+    width = max(len(name) for name in rows) + 2
+    lines = [f"{'test split':<{width}}" + "".join(f"{key:>13}" for key in keys)]
+    for name, metrics in rows.items():
+        lines.append(f"{name:<{width}}" + "".join(f"{metrics[key]:>13.4f}" for key in keys))
+    return "\n".join(lines)
