@@ -20,7 +20,7 @@ Adam; `<var>/Adagrad` for Adagrad).
 
 import tensorflow.compat.v1 as tf
 
-from tf2rec.interactions import OPTIMIZERS
+from tf2rec.interactions import OPTIMIZERS, ModelSpec
 
 tf.disable_v2_behavior()
 
@@ -132,3 +132,25 @@ def make_optimizer(name, learning_rate):
     if name == "adam":
         return tf.train.AdamOptimizer(learning_rate)
     raise ValueError("unknown optimizer %r; choose one of %s" % (name, ", ".join(OPTIMIZERS)))
+
+
+def build(hparams):
+    """The two-tower graph as the parity harness takes it (`tf2rec parity`): what to feed,
+    what to compare (the logits, positive first), the loss and the train op."""
+    model = LegacyTwoTower(
+        optimizer=hparams["optimizer"],
+        learning_rate=hparams["lr"],
+        seed=hparams.get("seed", 0),
+        **ModelSpec.from_dict(hparams).as_dict(),
+    )
+    return {
+        "inputs": {
+            "user": model.user,
+            "history": model.history,
+            "pos": model.pos,
+            "neg": model.neg,
+        },
+        "outputs": {"logits": tf.concat([tf.expand_dims(model.pos_logit, 1), model.neg_logits], 1)},
+        "loss": model.loss,
+        "train_op": model.train_op,
+    }

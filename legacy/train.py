@@ -65,7 +65,7 @@ def train(
     total_steps = steps if steps is not None else epochs * batches.steps_per_epoch
     eval_every = eval_every or batches.steps_per_epoch
 
-    graph, model = build(hparams)
+    graph, model = build_graph(hparams)
     losses = []
     with graph.as_default():
         writer = tf.summary.FileWriter(os.path.join(model_dir, LOGS_DIR), graph)
@@ -108,7 +108,7 @@ def train(
     return {"test": test, "popularity": popularity, "losses": losses}
 
 
-def build(hparams):
+def build_graph(hparams):
     """A fresh graph holding the model described by `hparams` (the dict in hparams.json)."""
     graph = tf.Graph()
     with graph.as_default():
@@ -159,7 +159,7 @@ def restore(model_dir):
         )
     with open(path) as f:
         hparams = json.load(f)
-    graph, model = build(hparams)
+    graph, model = build_graph(hparams)
     sess = tf.Session(graph=graph, config=session_config())
     model.saver.restore(sess, checkpoint)
     return sess, model

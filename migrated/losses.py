@@ -14,7 +14,7 @@ from keras import ops
 from tf2rec.migrated.layers import PACKAGE
 
 
-def _sigmoid_cross_entropy(labels, logits):
+def sigmoid_cross_entropy(labels, logits):
     """max(x, 0) - x * z + log(1 + exp(-|x|)), written op for op as
     `tf.nn.sigmoid_cross_entropy_with_logits` (which the legacy model uses), so that the loss
     and its gradient agree with TF1's to the last bit."""
@@ -58,8 +58,8 @@ class NegativeSamplingLoss(keras.losses.Loss):
     def call(self, y_true, y_pred):
         """Args: y_true ignored; y_pred logits `[B, 1 + K]`. Returns `[B]` losses."""
         _check_logits(self.name, y_pred)
-        pos = _sigmoid_cross_entropy(ops.ones_like(y_pred[:, 0]), y_pred[:, 0])
-        neg = _sigmoid_cross_entropy(ops.zeros_like(y_pred[:, 1:]), y_pred[:, 1:])
+        pos = sigmoid_cross_entropy(ops.ones_like(y_pred[:, 0]), y_pred[:, 0])
+        neg = sigmoid_cross_entropy(ops.zeros_like(y_pred[:, 1:]), y_pred[:, 1:])
         return pos + ops.sum(neg, axis=1)
 
 
@@ -80,8 +80,8 @@ class PackedNegativeSamplingLoss(keras.losses.Loss):
     def call(self, y_true, y_pred):
         _check_logits(self.name, y_pred)
         y_true = ops.cast(y_true, y_pred.dtype)
-        pos = _sigmoid_cross_entropy(y_true[:, 0], y_pred[:, 0])
-        neg = _sigmoid_cross_entropy(y_true[:, 1:], y_pred[:, 1:])
+        pos = sigmoid_cross_entropy(y_true[:, 0], y_pred[:, 0])
+        neg = sigmoid_cross_entropy(y_true[:, 1:], y_pred[:, 1:])
         return pos + ops.sum(neg, axis=1)
 
 

@@ -70,6 +70,12 @@ def compiled_model(
     return model
 
 
+def make(hparams: dict) -> TwoTowerRecommender:
+    """The parity harness's factory (`tf2rec parity`): the model of a legacy hparams dict,
+    built and compiled with its optimizer and learning rate."""
+    return compiled_model(ModelSpec.from_dict(hparams), hparams["optimizer"], hparams["lr"])
+
+
 def make_loss(name: str, sampler: BatchSampler) -> keras.losses.Loss:
     if name == "ns":
         return NegativeSamplingLoss()

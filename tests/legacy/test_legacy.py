@@ -28,14 +28,14 @@ def test_restored_checkpoint_gives_bitwise_identical_scores(run_legacy, tmp_path
         import tensorflow.compat.v1 as tf
         from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
         from tf2rec.interactions.model_files import HPARAMS_FILE
-        from tf2rec.legacy.train import build, restore, score_all_items, session_config
+        from tf2rec.legacy.train import build_graph, restore, score_all_items, session_config
         split = leave_last_out(synthetic(300, 200, 6_000, seed=2))
         hparams = dict(n_users=split.n_users, n_items=split.n_items, embedding_dim=16,
                        hidden_units=24, history_length=6, negatives=4, optimizer="adam",
                        lr=0.01, seed=5)
         model_dir = {str(tmp_path / "m")!r}
         os.makedirs(model_dir)
-        graph, model = build(hparams)
+        graph, model = build_graph(hparams)
         users, history = split.test.user, split.test.history(6)
         with tf.Session(graph=graph, config=session_config()) as sess:
             sess.run(model.init_op)

@@ -62,7 +62,7 @@ def worker_legacy(
 ) -> dict:
     import tensorflow.compat.v1 as tf
 
-    from tf2rec.legacy.train import build, session_config  # TF1 mode: this process only
+    from tf2rec.legacy.train import build_graph, session_config  # TF1 mode: this process only
 
     hparams = dict(
         ModelSpec(vocab, vocab, DIM, HIDDEN, HISTORY, NEGATIVES).as_dict(),
@@ -70,7 +70,7 @@ def worker_legacy(
         lr=LEARNING_RATES[optimizer],
         seed=0,
     )
-    graph, model = build(hparams)
+    graph, model = build_graph(hparams)
     feeds = [
         model.feed({k: v[i] for k, v in batches.items()}) for i in range(warmup + steps * repeats)
     ]

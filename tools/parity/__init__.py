@@ -1,32 +1,36 @@
-"""Parity: the migrated Keras model against the legacy TF1 one, same weights, same batches.
+"""Parity: a Keras 3 rewrite against the TF1 model it replaces, same weights, same batches.
 
-`harness` runs both sides and compares them (its docstring says what each check
-guarantees); `legacy_side` is the TF1 half, run in a process of its own; `error_bounds`
-holds the floating-point bounds of the checks whose two sides compute differently.
+`pair` says what a pair is (the legacy `build`, the migrated `make`, the batches);
+`harness.run_pair` runs both sides and checks them (`legacy_side` is the TF1 half, run in a
+process of its own); `compare` holds the two kinds of check, `error_bounds` the bounds of
+the checks whose two sides compute differently, `causes` what usually makes a check fail,
+`report` the table and JSON; `two_tower` is this project's own pair; `pytest_plugin` makes
+the harness a pytest fixture.
 
-The harness's public names are importable from here too. They load on first use, so that
-the legacy process, which imports this package first, does not import TensorFlow 2 and
-Keras before switching TF2 behaviour off.
+The public names are importable from here too. They load on first use, so that the legacy
+process, which imports this package first, does not import TensorFlow 2 and Keras before
+switching TF2 behaviour off.
 """
 
 from importlib import import_module
 
-PUBLIC = (
-    "DIFFERENT",
-    "SAME",
-    "Comparison",
-    "as_json",
-    "compare_bitwise",
-    "compare_bounded",
-    "compare_top_k",
-    "kernel_configuration",
-    "run_parity",
-    "table",
-    "ulp_distance",
-)
+PUBLIC = {
+    "DIFFERENT": "compare",
+    "SAME": "compare",
+    "Comparison": "compare",
+    "compare_bitwise": "compare",
+    "compare_bounded": "compare",
+    "ulp_distance": "compare",
+    "run_pair": "harness",
+    "run_parity": "two_tower",
+    "as_json": "report",
+    "first_failure": "report",
+    "kernel_configuration": "report",
+    "table": "report",
+}
 
 
 def __getattr__(name: str):
     if name in PUBLIC:
-        return getattr(import_module(f"{__name__}.harness"), name)
+        return getattr(import_module(f"{__name__}.{PUBLIC[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,29 +1,25 @@
-"""Parity harness: the migrated model against the legacy one, same weights, same batches.
+"""Parity of any TF1 model and its Keras 3 rewrite: same weights, same batches, same steps.
 
-The legacy side runs in a subprocess (`legacy_side`), as TF1 code does; the migrated
-side runs here, through the code path users train with (`model.fit`). Every check is one of
-two kinds, and the table says which:
+`run_pair` runs the legacy `build` (see `pair`) in a process of its own (`legacy_side`) and
+the migrated model here, through the code path users train with (`model.fit`), and
+checks, in this order:
 
-- **same computation**: both sides run the same operations in the same order on the same
-  shapes and dtypes, with the same kernels wherever a result is not correctly rounded (sums,
-  matrix products, exp, log). Then the results are bitwise equal (0 ULP), on any one
-  machine, whatever its CPU: user vectors, the logits of every batch and the first batch's
-  gradients (both sides traced, so that Grappler rewrites both graphs alike); every weight
-  and optimizer slot after N steps (`TF1Adagrad` calls TF1's kernels, `TF1Adam` and
-  `TF1SGD` do TF1's element-wise operations in TF1's order, and the legacy process runs
-  with op determinism, so that its scatter of repeated ids adds them in batch order, as
-  `TF1SGD` does, instead of in whichever order its threads reach them).
-- **different computation**: a per-element bound from floating-point error analysis
-  (`error_bounds`), never a constant; the table shows the largest error as a
-  fraction of its bound. The catalogue scores (numpy, i.e. OpenBLAS, whose kernel depends
-  on the CPU, against TensorFlow's MatMul): gamma_D sum|u_k t_k| for each side, plus
-  |u - u'| |t| where the user vectors differ. The loss of every batch (TF1's `Mean` against
-  Keras' sum and division): gamma_B sum|l_i| / B for each side. The top-10 lists: identical
-  but for items whose scores lie within the scores' bound of each other, which may swap.
+1. **forward**, at the starting weights, inference mode (eval feeds): every named output
+   of every batch, bitwise (the same TensorFlow ops, traced on both sides, so that Grappler
+   rewrites both graphs alike); the loss of every batch, within a bound (TF1's `Mean`
+   against Keras' sum and division: 2 gamma_B sum|l_i| / B, plus the rounding of adding
+   `model.losses` where there are any);
+2. **gradients** of the first batch, training mode (train feeds), bitwise;
+3. **after N steps**, per optimizer: every weight (moving averages included), optimizer slot,
+   Adam's beta powers and the step, bitwise.
 
-A check of the first kind that fails on some machine is not a rounding matter: something
-differs in the operations. On a GPU, TensorFloat-32 is switched off for both sides, so that
-a float32 matrix product is one (TF32 rounds its inputs to 10 bits).
+Both sides start from the legacy side's initial checkpoint, converted through the
+converter's name map. Random ops in the legacy loss (dropout's uniform draws) are fed
+values drawn once; the migrated model's `Dropout` layers, in the order they run, apply the
+same values with the arithmetic of TensorFlow's dropout (x * 1/(1 - rate) where the draw
+>= rate), so dropout is checked, not skipped. A check that fails carries its likely cause
+(`causes`). On a GPU, TensorFloat-32 is off for both sides (it rounds matmul inputs to 10
+bits).
 """
 
 from __future__ import annotations
@@ -34,15 +30,14 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from tf2rec.interactions import BatchSampler, ModelSpec, Split
-from tf2rec.migrated.train import compiled_model
+from tf2rec.interactions import DataError
 from tf2rec.tools.convert import (
     derive_name_map,
     legacy_to_migrated,
@@ -50,166 +45,32 @@ from tf2rec.tools.convert import (
     tf1_state,
 )
 from tf2rec.tools.errors import CommandFailed, last_line
-from tf2rec.tools.parity.error_bounds import input_error_term, matmul_bound, mean_bound, top_k_ratio
-
-SAME = "same computation"
-DIFFERENT = "different computation"
-TOP_K = 10
+from tf2rec.tools.parity.causes import likely_cause
+from tf2rec.tools.parity.compare import Comparison, compare_bitwise, compare_bounded
+from tf2rec.tools.parity.error_bounds import gamma, mean_bound
+from tf2rec.tools.parity.pair import load_batches, load_object, step_count
 
 WHY_FORWARD = "the legacy graph's TensorFlow ops, traced as fit and serving run them"
-WHY_COPY = "the legacy checkpoint's values, converted without arithmetic"
-WHY_GRADIENTS = "the same gradient kernels, traced as train_step runs them"
-WHY_LOSS = "TF1 reduces with Mean, Keras with a sum and a division: bound 2 gamma_B sum|l_i| / B"
-WHY_SCORES = (
-    "numpy's matmul (OpenBLAS) against TensorFlow's: bound gamma_D sum|u_k t_k| per side "
-    "+ |u - u'| |t|"
+WHY_LOSS = (
+    "TF1 reduces with Mean, Keras with a sum and a division: bound 2 gamma_B sum|l_i| / B "
+    "(+ the sum with model.losses)"
 )
-WHY_TOP_K = "ranked by the catalogue scores: only items within the scores' bound may swap"
-WHY_STEPS = {
-    "sgd": "TF1SGD subtracts repeated ids in batch order, as TF1's scatter does with op "
-    "determinism on",
-    "adagrad": "TF1Adagrad runs TF1's ApplyAdagrad kernels on ids summed as TF1 sums them",
-    "adam": "TF1Adam does TF1's element-wise operations in TF1's order",
-}
-
-
-@dataclass
-class Comparison:
-    check: str
-    tensor: str
-    kind: str  # SAME (passes when bitwise equal) or DIFFERENT (passes within its bound)
-    passed: bool
-    why: str  # what makes both sides compute alike, or where they differ and the bound
-    max_abs: float | None = None
-    max_ulp: int | None = None
-    bound: float | None = None  # DIFFERENT: the bound where error / bound is largest
-    ratio: float | None = None  # DIFFERENT: the largest error / bound (passes at <= 1)
-    note: str = ""
-
-
-def ulp_distance(a: np.ndarray, b: np.ndarray) -> int:
-    """Largest number of representable float32 values between paired elements."""
-
-    def ordered(x):
-        i = np.asarray(x, np.float32).view(np.int32).astype(np.int64)
-        return np.where(i < 0, -(i & 0x7FFFFFFF), i)
-
-    if a.size == 0:
-        return 0
-    return int(np.abs(ordered(a) - ordered(b)).max())
-
-
-def _as_pair(check, tensor, kind, ours, theirs, why):
-    """Both sides as float32 arrays, or a failed Comparison when their shapes differ."""
-    ours = np.asarray(ours, np.float32)
-    theirs = np.asarray(theirs, np.float32)
-    if ours.shape != theirs.shape:
-        note = f"shape {ours.shape} vs {theirs.shape}"
-        return None, None, Comparison(check, tensor, kind, False, why, note=note)
-    return ours, theirs, None
-
-
-def compare_bitwise(check: str, tensor: str, ours, theirs, why: str) -> Comparison:
-    """A check of the same computation: passes only when every bit is equal."""
-    ours, theirs, failed = _as_pair(check, tensor, SAME, ours, theirs, why)
-    if failed:
-        return failed
-    diff = np.abs(ours.astype(np.float64) - theirs)
-    ulp = ulp_distance(ours, theirs)
-    max_abs = float(np.nanmax(diff)) if diff.size else 0.0
-    return Comparison(check, tensor, SAME, ulp == 0, why, max_abs=max_abs, max_ulp=ulp)
-
-
-def compare_bounded(check: str, tensor: str, ours, theirs, bound, why: str) -> Comparison:
-    """A check of a different computation: passes when |ours - theirs| <= bound everywhere
-    (`bound` per element, broadcast against the tensors)."""
-    ours, theirs, failed = _as_pair(check, tensor, DIFFERENT, ours, theirs, why)
-    if failed:
-        return failed
-    if ours.size == 0:
-        return Comparison(check, tensor, DIFFERENT, True, why, 0.0, 0, 0.0, 0.0)
-    diff = np.abs(ours.astype(np.float64) - theirs)
-    bound = np.broadcast_to(np.asarray(bound, np.float64), diff.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(diff == 0, 0.0, diff / bound)
-    ratios = np.where(np.isnan(ratios), np.inf, ratios)  # NaN on either side fails
-    worst = np.unravel_index(np.argmax(ratios), ratios.shape)
-    ratio = float(ratios[worst])
-    return Comparison(
-        check,
-        tensor,
-        DIFFERENT,
-        ratio <= 1.0,
-        why,
-        max_abs=float(np.nanmax(diff)),
-        max_ulp=ulp_distance(ours, theirs),
-        bound=float(bound[worst]) if ratio > 0 else float(bound.max()),
-        ratio=ratio,
-    )
-
-
-def top_k(scores: np.ndarray, k: int = TOP_K) -> np.ndarray:
-    """Best k item ids per row (never the padding id 0); ties: lower id first."""
-    scores = np.array(scores, np.float64)
-    scores[:, 0] = -np.inf
-    return np.argsort(-scores, axis=1, kind="stable")[:, :k]
-
-
-def compare_top_k(check: str, ours, theirs, bound, why: str, k: int = TOP_K) -> Comparison:
-    """Each side's top-k lists against the other side's scores: a list passes when some
-    scores within the bound of those rank it so (`error_bounds.top_k_ratio`)."""
-    ours = np.asarray(ours, np.float64)
-    theirs = np.asarray(theirs, np.float64)
-    excluded = np.zeros(ours.shape[1], bool)
-    excluded[0] = True  # the padding id is never recommended
-    our_lists, their_lists = top_k(ours, k), top_k(theirs, k)
-    ratio = float(
-        max(
-            top_k_ratio(ours, bound, their_lists, excluded).max(),
-            top_k_ratio(theirs, bound, our_lists, excluded).max(),
-        )
-    )
-    differing = int((our_lists != their_lists).any(axis=1).sum())
-    return Comparison(
-        check,
-        f"top-{k} lists",
-        DIFFERENT,
-        ratio <= 1.0,
-        why,
-        bound=float(np.max(bound)),
-        ratio=ratio,
-        note=f"{differing} of {len(our_lists)} lists differ" if differing else "",
-    )
-
-
-def make_batches(
-    split: Split, spec: ModelSpec, steps: int, batch_size: int, seed: int
-) -> dict[str, np.ndarray]:
-    sampler = BatchSampler(
-        split.train,
-        split.n_items,
-        batch_size=batch_size,
-        negatives=spec.negatives,
-        history_length=spec.history_length,
-        seed=seed,
-        drop_remainder=True,
-    )
-    batches = list(sampler.take(steps))
-    stacked = {k: np.stack([b[k] for b in batches]) for k in batches[0]}
-    probe = split.test.user[:256]
-    stacked["probe_user"] = probe.astype(np.int32)
-    stacked["probe_history"] = split.test.history(spec.history_length)[:256]
-    stacked["steps"] = np.array(steps)
-    return stacked
+WHY_GRADIENTS = "the same gradient kernels, traced as train_step runs them"
+WHY_STEPS = (
+    "the same update arithmetic (tf2rec.migrated.optimizers: TF1's formulas, repeated ids "
+    "summed in TF1's order; the legacy process runs with op determinism)"
+)
 
 
 def run_legacy(workdir: Path) -> dict[str, np.ndarray]:
     env = {
         **os.environ,
+        # the user's modules: whatever this process can import, the legacy one can
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p and Path(p).is_dir()),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         # TF's CPU scatter splits repeated ids among threads, so their sum varies from run
         # to run in the last bits; deterministic ops add them in batch order, which is one
-        # of the orders TF1's semantics allow and the one TF1SGD uses.
+        # of the orders TF1's semantics allow and the one the TF1-compatible optimizers use.
         "TF_DETERMINISTIC_OPS": "1",
         "NVIDIA_TF32_OVERRIDE": "0",  # on a GPU: float32 matrix products in float32
     }
@@ -219,6 +80,8 @@ def run_legacy(workdir: Path) -> dict[str, np.ndarray]:
         text=True,
         env=env,
     )
+    if done.returncode == 2:  # the pair or the batches are wrong: its one line says how
+        raise DataError(last_line(done.stderr))
     if done.returncode != 0:
         raise CommandFailed(
             f"the legacy model's process failed (exit {done.returncode}): " + last_line(done.stderr)
@@ -228,245 +91,274 @@ def run_legacy(workdir: Path) -> dict[str, np.ndarray]:
 
 
 @contextlib.contextmanager
-def _float32_matmuls():
-    """TensorFloat-32 off while the migrated side runs (it only matters on a GPU)."""
+def _computations_as_written():
+    """While the migrated side runs: TensorFloat-32 off (it only matters on a GPU), and
+    Grappler's arithmetic optimizer off, as on the legacy side."""
     enabled = tf.config.experimental.tensor_float_32_execution_enabled()
+    options = tf.config.optimizer.get_experimental_options()
     tf.config.experimental.enable_tensor_float_32_execution(False)
+    tf.config.optimizer.set_experimental_options({"arithmetic_optimization": False})
     try:
         yield
     finally:
         tf.config.experimental.enable_tensor_float_32_execution(enabled)
+        tf.config.optimizer.set_experimental_options(
+            {"arithmetic_optimization": options.get("arithmetic_optimization", True)}
+        )
 
 
-def run_parity(
-    split: Split,
-    spec: ModelSpec,
+def run_pair(
+    legacy: str,
+    migrated: str | Callable[[dict], keras.Model],
+    batches,
+    hparams: dict | None = None,
     *,
-    optimizers=("sgd", "adagrad", "adam"),
-    steps: int = 50,
+    optimizers: Sequence[str] = ("sgd", "adagrad", "adam"),
+    steps: int | None = None,
     lr: float = 0.01,
-    batch_size: int = 256,
-    seed: int = 0,
+    labels: Sequence[str] = (),
+    name_map: dict[str, str] | None = None,
     legacy_checkpoint: str | None = None,
+    seed: int = 0,
     workdir: Path | None = None,
 ) -> list[Comparison]:
-    """Run both sides on the model of `spec` and compare."""
-    with tempfile.TemporaryDirectory() as tmp, _float32_matmuls():
+    """Check that `migrated` (a Keras factory, or "pkg.module:make") computes what `legacy`
+    ("pkg.module:build", run in its own process) does, on `batches` (see `pair`).
+
+    `hparams` go to both functions, with "optimizer" and "lr" set per optimizer; `labels`
+    are the batch keys the Keras model gets as `y`; `name_map` overrides the derived
+    {Keras weight path: TF1 name}; `legacy_checkpoint` starts both sides from those weights
+    instead of the legacy model's initializers; `seed` draws the random ops' values.
+    """
+    make = load_object(migrated, "--migrated") if isinstance(migrated, str) else migrated
+    batches = load_batches(batches)
+    steps = min(steps or step_count(batches), step_count(batches))
+    missing = sorted(set(labels) - set(batches))
+    if missing:
+        raise DataError(
+            f"label key(s) {', '.join(missing)} not in the batches ({', '.join(batches)})"
+        )
+    with tempfile.TemporaryDirectory() as tmp, _computations_as_written():
         work = Path(workdir or tmp)
         work.mkdir(parents=True, exist_ok=True)
-        batches = make_batches(split, spec, steps, batch_size, seed)
+        batches = {key: value[:steps] for key, value in batches.items()}
         np.savez(work / "batches.npz", **batches)
         job = {
-            "hparams": {**spec.as_dict(), "seed": seed},  # as in a legacy hparams.json
+            "legacy": legacy,
+            "hparams": dict(hparams or {}),
             "optimizers": list(optimizers),
             "lr": lr,
+            "steps": steps,
             "legacy_checkpoint": legacy_checkpoint,
+            "seed": seed,
         }
-        (work / "spec.json").write_text(json.dumps(job))
-        legacy = run_legacy(work)
-        return _compare_all(work, legacy, batches, spec, optimizers, lr)
+        (work / "job.json").write_text(json.dumps(job))
+        legacy_results = run_legacy(work)
+        results = []
+        for index, optimizer in enumerate(optimizers):
+            keras.utils.set_random_seed(seed)
+            model = make({**job["hparams"], "optimizer": optimizer, "lr": lr})
+            init = read_checkpoint(work / f"init-{optimizer}")
+            names = derive_name_map(model, init, name_map)
+            legacy_to_migrated(init, model, names, optimizer)
+            randomness = FedRandomness(model, legacy_results)
+            data = _split(batches, labels)
+            if index == 0:
+                results += _forward(model, legacy_results, data, steps)
+                results += _gradients(model, legacy_results, data, names)
+            randomness.check_all_used()
+            model.fit(_dataset(data), epochs=1, verbose=0, shuffle=False)
+            final = read_checkpoint(work / f"final-{optimizer}")
+            check = f"after {steps} steps ({optimizer})"
+            for entry in tf1_state(model, names, optimizer):
+                result = compare_bitwise(
+                    check, entry.tf1_name, entry.variable.numpy(), final[entry.tf1_name], WHY_STEPS
+                )
+                if not result.passed:
+                    result.cause = likely_cause(
+                        result, "steps", embedding="/embeddings" in entry.label
+                    )
+                results.append(result)
+        return results
 
 
-def _compare_all(
-    work: Path, legacy: dict, batches: dict, spec: ModelSpec, optimizers, lr: float
-) -> list[Comparison]:
-    results: list[Comparison] = []
-    steps = int(batches["steps"])
-    batch_list = [
-        {k: batches[k][i] for k in ("user", "history", "pos", "neg")} for i in range(steps)
-    ]
-    for index, optimizer in enumerate(optimizers):
-        keras.utils.set_random_seed(0)
-        model = compiled_model(spec, optimizer, lr)
-        init = read_checkpoint(work / f"init-{optimizer}")
-        name_map = derive_name_map(model, init)
-        legacy_to_migrated(init, model, name_map, optimizer)
-        if index == 0:
-            results += _forward(model, legacy, batches, batch_list, name_map)
-        data = tf.data.Dataset.from_tensor_slices(
-            {k: batches[k] for k in ("user", "history", "pos", "neg")}
+def _split(batches: dict, labels: Sequence[str]) -> tuple[dict, object]:
+    """(x, y) as Keras takes them: the non-label arrays as a dict, the label(s)."""
+    x = {key: value for key, value in batches.items() if key not in labels}
+    if not labels:
+        return x, None
+    if len(labels) == 1:
+        return x, batches[labels[0]]
+    return x, {key: batches[key] for key in labels}
+
+
+def _dataset(data) -> tf.data.Dataset:
+    """One element per batch, with the batch dimension unknown (None), as a placeholder
+    has it: with a known batch size Grappler rewrites some graphs (a chain of adds becomes
+    an AddN) and sums in another order than the legacy graph."""
+    x, y = data
+    rows = next(iter(x.values())).shape[1]
+    slices = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
+    return slices.unbatch().batch(rows)
+
+
+def _traced(function, model, data):
+    """`function(model, x, y)` traced once for any batch size (see `_dataset`)."""
+    x, y = data
+
+    def spec(stacked):
+        return tf.TensorSpec((None, *stacked.shape[2:]), tf.as_dtype(stacked.dtype))
+
+    x_spec = {key: spec(value) for key, value in x.items()}
+    if y is None:
+        traced = tf.function(lambda x: function(model, x, None), input_signature=[x_spec])
+        return lambda x, y: traced(x)
+    y_spec = {k: spec(v) for k, v in y.items()} if isinstance(y, dict) else spec(y)
+    return tf.function(lambda x, y: function(model, x, y), input_signature=[x_spec, y_spec])
+
+
+def _at(data, step: int):
+    x, y = data
+    x = {key: value[step] for key, value in x.items()}
+    if isinstance(y, dict):
+        return x, {key: value[step] for key, value in y.items()}
+    return x, None if y is None else y[step]
+
+
+def _forward(model, legacy: dict, data, steps: int) -> list[Comparison]:
+    check = "forward (start weights)"
+    inference = _traced(_inference, model, data)
+    outputs = [inference(*_at(data, step)) for step in range(steps)]
+    theirs = {
+        key[len("output/") :]: value for key, value in legacy.items() if key.startswith("output/")
+    }
+    ours = [o[0] if isinstance(o[0], dict) else {None: o[0]} for o in outputs]
+    results = []
+    for name, values in theirs.items():
+        key = name if name in ours[0] else None
+        if key not in ours[0] or (key is None and len(theirs) > 1):
+            raise DataError(
+                f"the legacy side names output {name!r}; the Keras model's call returns "
+                + (
+                    f"the outputs {', '.join(map(repr, ours[0]))}"
+                    if None not in ours[0]
+                    else "one tensor, which matches only a legacy side with one output"
+                )
+            )
+        stacked = np.stack([np.asarray(o[key]) for o in ours])
+        results.append(
+            compare_bitwise(check, f"output {name!r}, every batch", stacked, values, WHY_FORWARD)
         )
-        model.fit(data, epochs=1, verbose=0, shuffle=False)
-        final = read_checkpoint(work / f"final-{optimizer}")
-        check = f"after {steps} steps ({optimizer})"
-        why = WHY_STEPS[optimizer]
-        for entry in tf1_state(model, name_map, optimizer):
-            ours = entry.variable.numpy()
-            results.append(compare_bitwise(check, entry.tf1_name, ours, final[entry.tf1_name], why))
+    losses = np.array([float(o[1]) for o in outputs], np.float32)
+    bound = np.array([_loss_bound(o[2].numpy(), [float(r) for r in o[3]]) for o in outputs])
+    results.append(
+        compare_bounded(check, "loss of every batch", losses, legacy["loss"], bound, WHY_LOSS)
+    )
+    for result in results:
+        if not result.passed:
+            result.cause = likely_cause(result, "forward")
     return results
 
 
-def _forward(model, legacy: dict, batches: dict, batch_list: list, name_map) -> list[Comparison]:
-    check = "forward (start weights)"
-    vectors = _user_vectors(model, batches["probe_user"], batches["probe_history"]).numpy()
-    out = [compare_bitwise(check, "user vectors", vectors, legacy["user_vectors"], WHY_FORWARD)]
+def _loss_bound(rows: np.ndarray, regularization: list[float]) -> float:
+    """Both sides' rounding of the mean of the same per-row losses, and of adding the
+    regularization losses to it (a sum of 1 + m terms, in any order)."""
+    bound = 2 * mean_bound(rows)
+    if regularization:
+        terms = abs(float(np.mean(rows, dtype=np.float64))) + sum(map(abs, regularization))
+        bound += 2 * gamma(len(regularization) + 1) * terms
+    return bound
 
-    outputs = [_logits_and_losses(model, batch) for batch in batch_list]
-    logits = np.stack([o[0].numpy() for o in outputs])
-    out.append(
-        compare_bitwise(check, "logits of every batch", logits, legacy["logits"], WHY_FORWARD)
-    )
-    losses = np.array([float(o[1]) for o in outputs], np.float32)
-    # each side's mean of the same per-row losses (equal, as the logits are), within
-    # mean_bound of the exact mean
-    loss_bound = np.array([2 * mean_bound(o[2].numpy()) for o in outputs])
-    out.append(
-        compare_bounded(
-            check, "loss of every batch", losses, legacy["batch_loss"], loss_bound, WHY_LOSS
+
+def _gradients(model, legacy: dict, data, names) -> list[Comparison]:
+    saved = [v.numpy() for v in model.variables]  # training mode updates moving averages
+    try:
+        grads = _traced(_gradients_of, model, data)(*_at(data, 0))
+    finally:
+        for variable, value in zip(model.variables, saved, strict=True):
+            variable.assign(value)
+    results = []
+    for weight, grad in zip(model.trainable_variables, grads, strict=True):
+        name = names.entries[weight.path]
+        result = compare_bitwise(
+            "gradients (batch 0)", name, grad.numpy(), legacy["grad/" + name], WHY_GRADIENTS
         )
-    )
-
-    table = model.item_tower.table
-    items = legacy["item_table"]
-    scores = _catalogue_scores(model, vectors).numpy()
-    legacy_vectors = legacy["user_vectors"]
-    # ours from our vectors, theirs from the legacy's, and what differs between the two;
-    # both sides score the same item table (the check below)
-    score_bound = (
-        matmul_bound(vectors, items.T)
-        + matmul_bound(legacy_vectors, items.T)
-        + input_error_term(vectors, legacy_vectors, items.T)
-    )
-    out.append(compare_bitwise(check, "item table", table.numpy(), items, WHY_COPY))
-    out.append(
-        compare_bounded(
-            check, "catalogue scores", scores, legacy["scores"], score_bound, WHY_SCORES
-        )
-    )
-    out.append(compare_top_k(check, scores, legacy["scores"], score_bound, WHY_TOP_K))
-
-    for weight, grad in zip(
-        model.trainable_variables, _gradients(model, batch_list[0]), strict=True
-    ):
-        name = name_map.entries[weight.path]
-        out.append(
-            compare_bitwise(
-                "gradients (batch 0)", name, grad.numpy(), legacy["grad/" + name], WHY_GRADIENTS
-            )
-        )
-    return out
+        if not result.passed:
+            result.cause = likely_cause(result, "gradients")
+        results.append(result)
+    return results
 
 
-@tf.function
-def _user_vectors(model, user, history):
-    return model.user_vectors(user, history)
+def _per_row_loss(model, y, y_pred):
+    loss = model.loss
+    if isinstance(loss, keras.losses.Loss):
+        return loss.call(y, y_pred)
+    return keras.losses.get(loss)(y, y_pred)
 
 
-@tf.function
-def _catalogue_scores(model, vectors):
-    return model.catalogue_scores(vectors)
+def _inference(model, x, y):
+    """The outputs at inference, the loss as training reduces it, the per-row losses and
+    the model's own losses (regularization)."""
+    y_pred = model(x, training=False)
+    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+    return y_pred, loss, _per_row_loss(model, y, y_pred), list(model.losses)
 
 
-@tf.function
-def _logits_and_losses(model, batch):
-    """A batch's logits, its loss as training reduces it, and the per-row losses."""
-    logits = model(batch)
-    return logits, model.compute_loss(y_pred=logits), model.loss.call(None, logits)
-
-
-@tf.function
-def _gradients(model, batch):
+def _gradients_of(model, x, y):
     """As `train_step` computes them: traced, so Grappler optimizes the gradient graph as it
     does the legacy one (eager gradients differ from TF1's in the last bit)."""
-    with tf.GradientTape() as tape:
-        loss = model.compute_loss(y_pred=model(batch, training=True))
-    return [tf.convert_to_tensor(g) for g in tape.gradient(loss, model.trainable_variables)]
+    y_pred = model(x, training=True)
+    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
+    return [tf.convert_to_tensor(g) for g in tf.gradients(loss, model.trainable_variables)]
 
 
-def kernel_configuration() -> dict[str, str]:
-    """What chooses the kernels on this machine, for the report: a parity failure that
-    depends on it is a bug in a check, and this says where to reproduce it."""
-    from threadpoolctl import threadpool_info
+class FedRandomness:
+    """Makes the model's Dropout layers use the values the legacy side fed its random ops:
+    the i-th Dropout layer to run while training gets the i-th random op's values, and the
+    step's own (the optimizer's step counter, from where conversion left it, picks them)."""
 
-    blas = [
-        f"{i.get('internal_api')} {i.get('architecture') or ''} ({i.get('num_threads')} threads)"
-        for i in threadpool_info()
-        if i.get("user_api") == "blas"
-    ]
-    environment = (
-        "OPENBLAS_CORETYPE",
-        "TF_ENABLE_ONEDNN_OPTS",
-        "ONEDNN_MAX_CPU_ISA",
-        "TF_NUM_INTRAOP_THREADS",
-        "XLA_FLAGS",
-    )
-    return {
-        "cpu": _cpu_name(),
-        "numpy BLAS": ", ".join(blas) or "unknown",
-        "TensorFlow": f"{tf.__version__} on "
-        + ", ".join(sorted({d.device_type for d in tf.config.list_physical_devices()})),
-        **{name: os.environ[name] for name in environment if name in os.environ},
-    }
+    def __init__(self, model: keras.Model, legacy: dict) -> None:
+        count = sum(key.startswith("random/") for key in legacy)
+        self.ops = [str(legacy[f"random_op/{i}"]) for i in range(count)]
+        self.values = [tf.constant(legacy[f"random/{i}"]) for i in range(count)]
+        self.order: dict[int, int] = {}
+        self.model = model
+        self.start = int(model.optimizer.iterations.numpy())
+        self.layers = [
+            layer
+            for layer in model._flatten_layers(include_self=False)
+            if isinstance(layer, keras.layers.Dropout) and layer.rate > 0
+        ]
+        for layer in self.layers:
+            layer.call = self._dropout(layer)
 
+    def _dropout(self, layer):
+        def call(inputs, training=False):
+            if not training:
+                return inputs
+            slot = self.order.setdefault(id(layer), len(self.order))
+            if slot >= len(self.values):
+                raise DataError(self._mismatch())
+            step = tf.cast(self.model.optimizer.iterations - self.start, tf.int32)
+            uniform = tf.gather(self.values[slot], step)
+            # TensorFlow's dropout with a Python rate, op for op (nn_ops._dropout)
+            kept = inputs * tf.constant(1 / (1 - layer.rate), inputs.dtype)
+            keep = uniform >= tf.constant(layer.rate, inputs.dtype)
+            return tf.where(keep, kept, tf.constant(0, inputs.dtype))
 
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
+        return call
 
-    return platform.processor() or platform.machine()
+    def check_all_used(self) -> None:
+        """After the first training-mode call: every random op's values went somewhere."""
+        if self.order and len(self.order) != len(self.values):
+            raise DataError(self._mismatch())
+        if self.values and not self.layers:
+            raise DataError(self._mismatch())
 
-
-def _number(value: float | int | None) -> str:
-    return "-" if value is None else f"{value:.3g}"
-
-
-def table(results: list[Comparison], configuration: dict[str, str] | None = None) -> str:
-    """The comparisons as a text table, why each check is of its kind, the kernel
-    configuration, and a count."""
-    reasons = list(dict.fromkeys(r.why for r in results))
-    rows = [("check", "tensor", "kind", "max abs", "max ULP", "bound", "error/bound", "result")]
-    rows += [
-        (
-            r.check,
-            r.tensor,
-            f"{'same' if r.kind == SAME else 'different'} [{reasons.index(r.why) + 1}]",
-            _number(r.max_abs),
-            _number(r.max_ulp),
-            "bitwise" if r.kind == SAME else _number(r.bound),
-            _number(r.ratio),
-            ("pass" if r.passed else "FAIL") + (f" ({r.note})" if r.note else ""),
+    def _mismatch(self) -> str:
+        return (
+            f"the legacy loss depends on {len(self.values)} random op(s) "
+            f"({', '.join(self.ops) or 'none'}) and the Keras model runs {len(self.layers)} "
+            "Dropout layer(s) while training; parity feeds both sides the same random values, "
+            "one random op per Dropout layer, in the order they run"
         )
-        for r in results
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    lines += [
-        "",
-        "same: the same operations and kernels on both sides, so bitwise equal (0 ULP).",
-        "different: a bound per element from floating-point error analysis; error/bound is",
-        "the largest |ours - theirs| / bound (bound: at that element) and must be <= 1.",
-        *(f"[{i}] {why}" for i, why in enumerate(reasons, 1)),
-    ]
-    if configuration:
-        lines.append("kernels: " + "; ".join(f"{k} {v}" for k, v in configuration.items()))
-    failed = sum(not r.passed for r in results)
-    lines.append(f"{len(results) - failed} passed, {failed} failed")
-    return "\n".join(lines)
-
-
-def _finite_or_text(value):
-    """JSON has no inf or NaN: such a number is written as the string "inf" or "nan"."""
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    return value
-
-
-def as_json(results: list[Comparison], configuration: dict[str, str] | None = None) -> str:
-    return json.dumps(
-        {
-            "passed": all(r.passed for r in results),
-            "configuration": configuration or {},
-            "comparisons": [{k: _finite_or_text(v) for k, v in asdict(r).items()} for r in results],
-        },
-        indent=2,
-        allow_nan=False,
-    )
