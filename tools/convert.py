@@ -168,7 +168,8 @@ def tf1_state(model: keras.Model, name_map: NameMap, optimizer: str | None) -> l
             )
             variable = slot_variable(model.optimizer, weight, slot)
             entries.append(StateEntry(name, variable, f"{weight.path} ({slot})", missing))
-    if optimizer == "adam":
+    if optimizer == "adam" and hasattr(model.optimizer, "beta_1_power"):
+        # TF1Adam keeps TF1's beta powers; Keras' own Adam computes them from the step
         for name, attribute in BETA_POWERS.items():
             entries.append(StateEntry(name, getattr(model.optimizer, attribute), attribute, None))
     entries.append(StateEntry(STEP, model.optimizer.iterations, "iterations", None))
@@ -191,7 +192,7 @@ def legacy_to_migrated(
             continue
         _assign(entry.variable, checkpoint[entry.tf1_name], entry.label, entry.tf1_name)
         used.append(entry.tf1_name)
-    unused = sorted(set(checkpoint) - set(used) - {STEP})
+    unused = sorted(set(checkpoint) - set(used) - {STEP, *BETA_POWERS})
     if unused:
         raise ConversionError(
             "TF1 variable(s) not mapped to any Keras weight: "

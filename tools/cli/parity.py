@@ -1,13 +1,18 @@
-"""`tf2rec parity`: prove the migrated model computes what the legacy one does, check by check
-(forward, loss, gradients, every weight and slot after N steps per optimizer)."""
+"""`tf2rec parity`: prove a Keras 3 rewrite computes what its TF1 model does, check by check
+(forward, loss, gradients, every weight and slot after N steps per optimizer).
+
+With --legacy, --migrated and --batches: any pair (the user's own). Without them: this
+project's two-tower pair, on batches drawn from --data (or the synthetic data set).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from tf2rec.interactions import OPTIMIZERS, ModelSpec
+from tf2rec.interactions import OPTIMIZERS, DataError, ModelSpec
 from tf2rec.tools.cli.options import (
     add_data_arguments,
     legacy_hparams,
@@ -19,24 +24,44 @@ from tf2rec.tools.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data_arguments(parser)
-    parser.add_argument(
+    pair = parser.add_argument_group("your own pair")
+    pair.add_argument("--legacy", metavar="MODULE:FUNCTION", help="the TF1 side's build(hparams)")
+    pair.add_argument(
+        "--migrated", metavar="MODULE:FUNCTION", help="the Keras side's make(hparams)"
+    )
+    pair.add_argument("--batches", type=Path, help=".npz of batch arrays, steps first")
+    pair.add_argument(
+        "--hparams", metavar="FILE|JSON", help="a JSON object given to both functions"
+    )
+    pair.add_argument("--map", type=Path, help='JSON {"keras path": "tf1 name"} overrides')
+    pair.add_argument(
+        "--labels", default="", metavar="KEY[,KEY]", help="batch keys Keras gets as y"
+    )
+    pair.add_argument("--checkpoint", help="start both sides from this TF1 checkpoint prefix")
+
+    both = parser.add_argument_group("the checks")
+    both.add_argument(
+        "--steps", type=positive_int, help="training steps (default: 50, or every batch given)"
+    )
+    both.add_argument("--lr", type=positive_float, default=0.01)
+    both.add_argument(
+        "--optimizers", default="sgd,adagrad,adam", help="comma-separated, from sgd, adagrad, adam"
+    )
+    both.add_argument("--seed", type=int, default=0, help="seed of weights, batches, dropout")
+    both.add_argument("--json", action="store_true", help="machine-readable output")
+
+    add_data_arguments(parser)  # the two-tower pair's data
+    own = parser.add_argument_group("this project's two-tower pair (without --legacy)")
+    own.add_argument(
         "--legacy-dir",
         type=Path,
         help="start from this legacy model (default: fresh seeded weights)",
     )
-    parser.add_argument("--steps", type=positive_int, default=50)
-    parser.add_argument("--lr", type=positive_float, default=0.01)
-    parser.add_argument(
-        "--optimizers", default="sgd,adagrad,adam", help="comma-separated, from sgd, adagrad, adam"
-    )
-    parser.add_argument("--batch-size", type=positive_int, default=256)
-    parser.add_argument("--embedding-dim", type=positive_int, default=32)
-    parser.add_argument("--hidden-units", type=positive_int, default=64)
-    parser.add_argument("--history-length", type=positive_int, default=20)
-    parser.add_argument("--negatives", type=positive_int, default=8)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    own.add_argument("--batch-size", type=positive_int, default=256)
+    own.add_argument("--embedding-dim", type=positive_int, default=32)
+    own.add_argument("--hidden-units", type=positive_int, default=64)
+    own.add_argument("--history-length", type=positive_int, default=20)
+    own.add_argument("--negatives", type=positive_int, default=8)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +72,57 @@ def run(args: argparse.Namespace) -> int:
             f"--optimizers: unknown {', '.join(unknown) or '(none)'}; "
             f"choose from {', '.join(OPTIMIZERS)}"
         )
+    given = [name for name in ("legacy", "migrated", "batches") if getattr(args, name)]
+    if given and len(given) < 3:
+        missing = sorted({"legacy", "migrated", "batches"} - set(given))
+        raise UsageError(f"a pair needs --legacy, --migrated and --batches; add --{missing[0]}")
+    results = _own_pair(args, optimizers) if given else _two_tower(args, optimizers)
+
+    from tf2rec.tools.parity import as_json, kernel_configuration, table
+
+    configuration = kernel_configuration()
+    print(as_json(results, configuration) if args.json else table(results, configuration))
+    if not all(r.passed for r in results):
+        print("parity FAILED", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _own_pair(args: argparse.Namespace, optimizers: list[str]):
+    from tf2rec.tools.convert import load_map_file
+    from tf2rec.tools.parity import run_pair
+
+    return run_pair(
+        args.legacy,
+        args.migrated,
+        args.batches,
+        _hparams(args.hparams),
+        optimizers=optimizers,
+        steps=args.steps,
+        lr=args.lr,
+        labels=[key.strip() for key in args.labels.split(",") if key.strip()],
+        name_map=load_map_file(args.map),
+        legacy_checkpoint=args.checkpoint,
+        seed=args.seed,
+    )
+
+
+def _hparams(text: str | None) -> dict:
+    """--hparams: a JSON file, or a JSON object written inline."""
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text if text.lstrip().startswith("{") else Path(text).read_text())
+    except OSError as err:
+        raise DataError(f"--hparams {text}: cannot read it ({err.strerror})") from None
+    except ValueError as err:
+        raise DataError(f"--hparams {text}: not JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise DataError(f'--hparams {text}: must be a JSON object {{"name": value}}')
+    return value
+
+
+def _two_tower(args: argparse.Namespace, optimizers: list[str]):
     _, split = load_split(args)
     checkpoint = None
     if args.legacy_dir is not None:
@@ -69,21 +145,15 @@ def run(args: argparse.Namespace) -> int:
             args.history_length,
             args.negatives,
         )
-    from tf2rec.tools.parity import as_json, kernel_configuration, run_parity, table
+    from tf2rec.tools.parity import run_parity
 
-    results = run_parity(
+    return run_parity(
         split,
         spec,
         optimizers=optimizers,
-        steps=args.steps,
+        steps=args.steps or 50,
         lr=args.lr,
         batch_size=args.batch_size,
         seed=args.seed,
         legacy_checkpoint=checkpoint,
     )
-    configuration = kernel_configuration()
-    print(as_json(results, configuration) if args.json else table(results, configuration))
-    if not all(r.passed for r in results):
-        print("parity FAILED", file=sys.stderr)
-        return 1
-    return 0

@@ -28,6 +28,12 @@ GRADIENTS = (
     "averages instead of the batch's statistics, or gradients of one table summed in "
     "another order (look up each table once, as the TF1 graph does)"
 )
+BIAS_GRADIENT = (
+    "a bias added by a different op: Keras' Dense adds its bias with BiasAdd, whose "
+    "gradient sums the batch in another order than that of TF1's `x + b`; where the bias "
+    "feeds batch normalisation its exact gradient is zero and only that rounding is left. "
+    "Add it with tf.nn.bias_add (or xw_plus_b) in TF1, or with `+` in Keras"
+)
 MOVING_AVERAGE = (
     "the gradients match, so the moving averages are updated differently: Keras' "
     "BatchNormalization momentum must be the TF1 decay (Keras' default is 0.99; "
@@ -35,31 +41,44 @@ MOVING_AVERAGE = (
     "(UPDATE_OPS as control dependencies of the train op)"
 )
 SPARSE_SLOT = (
-    "the gradients match, so the optimizer's sparse update differs: TF1 sums the rows of "
-    "repeated ids before updating (Adam's v gets (sum g)^2, Adagrad's accumulator too); "
-    "stock keras.optimizers.Adam squares each row before summing and updates with other "
-    "formulas. Use tf2rec.migrated.optimizers.TF1Adam / TF1Adagrad / TF1SGD"
+    "the gradients match and embedding tables differ after the steps, so the optimizer's "
+    "sparse update differs: TF1 sums the rows of repeated ids before updating (Adam's v "
+    "gets (sum g)^2, Adagrad's accumulator too); stock keras.optimizers.Adam squares each "
+    "row before summing, and uses other formulas. Use tf2rec.migrated.optimizers.TF1Adam "
+    "/ TF1Adagrad / TF1SGD"
 )
 OPTIMIZER = (
-    "the gradients match, so the optimizer differs: its hyper-parameters (learning rate, "
-    "epsilon, betas), TF1's update formulas (tf2rec.migrated.optimizers has Keras "
-    "optimizers with TF1's arithmetic), or the number of steps taken"
+    "the gradients match, so the training step differs: the optimizer's hyper-parameters "
+    "(learning rate, epsilon, betas) or update formulas (tf2rec.migrated.optimizers has "
+    "Keras optimizers with TF1's arithmetic), or train_step's gradients: GradientTape adds "
+    "the contributions to a tensor used by several ops in another order than TF1's "
+    "tf.gradients (take them with tf.gradients in train_step, as migrated/deepfm.py does)"
 )
 STEP = "the number of steps differs: both sides must take one step per batch"
 
 
-def likely_cause(result: Comparison, stage: str, *, embedding: bool = False) -> str:
-    """The usual cause of `result` failing at `stage` ("forward", "gradients" or "steps");
-    `embedding`: the tensor belongs to a table updated by sparse gradients."""
-    if stage == "forward":
+def annotate(results: list[Comparison], tables: set[str]) -> None:
+    """Set the likely cause of every failed check. `tables`: the TF1 names of the weights
+    updated by sparse gradients (embedding tables); a slot of one is `<table>/<slot>`."""
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        result.cause = _cause(result, failed, tables)
+
+
+def _cause(result: Comparison, failed: list[Comparison], tables: set[str]) -> str:
+    if result.check.startswith("forward"):
         return FORWARD_LOSS if result.tensor == "loss of every batch" else FORWARD_OUTPUT
-    if stage == "gradients":
-        return GRADIENTS
-    name = result.tensor
-    if name == "global_step":
+    same_check = [r for r in failed if r.check == result.check]
+    if result.check.startswith("gradients"):
+        biases_only = all(re.search(r"bias", r.tensor) for r in same_check)
+        return BIAS_GRADIENT if biases_only else GRADIENTS
+    if result.tensor == "global_step":
         return STEP
-    if re.search(r"moving_(mean|variance)$", name):
+    if re.search(r"moving_(mean|variance)$", result.tensor):
         return MOVING_AVERAGE
-    if embedding:
-        return SPARSE_SLOT
-    return OPTIMIZER
+    touches_table = any(
+        r.tensor == table or r.tensor.startswith(table + "/")
+        for r in same_check
+        for table in tables
+    )
+    return SPARSE_SLOT if touches_table else OPTIMIZER
