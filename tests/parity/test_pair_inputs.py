@@ -50,3 +50,14 @@ def test_references_are_checked():
         load_object("json:nothing", "--legacy")
     with pytest.raises(DataError, match="decoder is not a function"):
         load_object("json:decoder", "--migrated")
+
+
+def test_outputs_match_by_name_or_as_the_one_tensor():
+    from tf2rec.tools.parity.harness import _output_keys
+
+    assert _output_keys(["logit"], [None]) == {"logit": None}
+    assert _output_keys(["logit", "prob"], ["prob", "logit"]) == {"logit": "logit", "prob": "prob"}
+    with pytest.raises(DataError, match="names 2 outputs .* returns one tensor"):
+        _output_keys(["logit", "prob"], [None])
+    with pytest.raises(DataError, match="legacy output\\(s\\) prob not among .* \\(logit\\)"):
+        _output_keys(["prob"], ["logit"])

@@ -248,20 +248,12 @@ def _forward(model, legacy: dict, data, steps: int) -> list[Comparison]:
     }
     ours = [o[0] if isinstance(o[0], dict) else {None: o[0]} for o in outputs]
     results = []
-    for name, values in theirs.items():
-        key = name if name in ours[0] else None
-        if key not in ours[0] or (key is None and len(theirs) > 1):
-            raise DataError(
-                f"the legacy side names output {name!r}; the Keras model's call returns "
-                + (
-                    f"the outputs {', '.join(map(repr, ours[0]))}"
-                    if None not in ours[0]
-                    else "one tensor, which matches only a legacy side with one output"
-                )
-            )
+    for name, key in _output_keys(list(theirs), list(ours[0])).items():
         stacked = np.stack([np.asarray(o[key]) for o in ours])
         results.append(
-            compare_bitwise(check, f"output {name!r}, every batch", stacked, values, WHY_FORWARD)
+            compare_bitwise(
+                check, f"output {name!r}, every batch", stacked, theirs[name], WHY_FORWARD
+            )
         )
     losses = np.array([float(o[1]) for o in outputs], np.float32)
     bound = np.array([_loss_bound(o[2].numpy(), [float(r) for r in o[3]]) for o in outputs])
@@ -269,6 +261,25 @@ def _forward(model, legacy: dict, data, steps: int) -> list[Comparison]:
         compare_bounded(check, "loss of every batch", losses, legacy["loss"], bound, WHY_LOSS)
     )
     return results
+
+
+def _output_keys(legacy_names: list[str], keras_keys: list) -> dict:
+    """Legacy output name -> the key of the Keras output it is compared with (None: the one
+    tensor `call` returns, which matches a legacy side with one output)."""
+    if keras_keys == [None]:
+        if len(legacy_names) != 1:
+            raise DataError(
+                f"the legacy side names {len(legacy_names)} outputs ({', '.join(legacy_names)})"
+                " and the Keras model's call returns one tensor; return a dict keyed like them"
+            )
+        return {legacy_names[0]: None}
+    missing = [name for name in legacy_names if name not in keras_keys]
+    if missing:
+        raise DataError(
+            f"legacy output(s) {', '.join(missing)} not among the Keras model's outputs "
+            f"({', '.join(map(str, keras_keys))})"
+        )
+    return {name: name for name in legacy_names}
 
 
 def _loss_bound(rows: np.ndarray, regularization: list[float]) -> float:
