@@ -67,7 +67,9 @@ def test_the_wheel_holds_one_top_level_package(installed):
     wheel, *_ = installed
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {"tf2rec", "tf2rec-0.1.0.dist-info"}
-    assert "tf2rec/tools/scan/data/tf_api.json" in names
+    assert {"tf2rec/tools/scan/data/tf_api.json", "tf2rec/migrated/deepfm_map.json"} <= set(names)
+    entry_points = zipfile.ZipFile(wheel).read("tf2rec-0.1.0.dist-info/entry_points.txt").decode()
+    assert "[pytest11]\ntf2rec = tf2rec.tools.parity.pytest_plugin" in entry_points
     assert {"tf2rec/tools/bench/templates/aliased_imports.py", "tf2rec/legacy/model.py"} <= set(
         names
     )

@@ -1,4 +1,5 @@
-"""Which TensorFlow names exist in TF 2.21, through `tensorflow` and `tensorflow.compat.v1`.
+"""Which TensorFlow names exist in TF 2.21, through `tensorflow` and `tensorflow.compat.v1`,
+and the calls whose meaning changed between the two.
 
 Read from `data/tf_api.json` (written by `generate_api_table.py` from the installed
 TensorFlow); the scanner itself never imports TensorFlow.
@@ -14,10 +15,32 @@ TABLE = Path(__file__).with_name("data") / "tf_api.json"
 
 
 @cache
+def _table() -> dict:
+    return json.loads(TABLE.read_text())
+
+
+@cache
 def _namespace(namespace: str) -> tuple[frozenset[str], frozenset[str]]:
     """(every listed name, the names that are modules)."""
-    table = json.loads(TABLE.read_text())
+    table = _table()
     return frozenset(table[namespace]), frozenset(table[f"{namespace}_modules"])
+
+
+def keyword_renames(name: str) -> dict[str, str | None]:
+    """TF1 keyword -> its TF2 name (None: removed) for `name` reached through `tensorflow`."""
+    return _table()["keyword_renames"].get(name, {})
+
+
+def reorder(name: str) -> dict | None:
+    """{"tf1": TF1's parameter at each position where TF2 has another, else None,
+    "tf2": TF2's parameters}, for functions whose positions changed meaning."""
+    return _table()["reorders"].get(name)
+
+
+def changed_defaults(name: str) -> dict | None:
+    """{"params": {param: {"tf1": default, "tf2": default}}, "positional": TF2's positional
+    parameters}, for functions whose defaults differ between TF1 and TF2."""
+    return _table()["changed_defaults"].get(name)
 
 
 def exists(name: str, namespace: str) -> bool:

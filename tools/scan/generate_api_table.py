@@ -1,5 +1,15 @@
 """Regenerate `data/tf_api.json`: every public name of the installed TensorFlow, as reached
-through `tensorflow` (TF2) and through `tensorflow.compat.v1`.
+through `tensorflow` (TF2) and through `tensorflow.compat.v1`, and the calls whose meaning
+changed between the two:
+
+- `keyword_renames`: keywords TF2 renamed or removed (`keep_dims` -> `keepdims`), from the
+  upgrade tables TensorFlow ships (`tensorflow/tools/compatibility`), kept where TF 2.21's
+  own signature confirms them;
+- `reorders`: TF1's positional parameters of functions whose TF2 positions mean something
+  else (`softmax_cross_entropy_with_logits(labels, logits)`), likewise;
+- `changed_defaults`: parameters whose default differs between `tensorflow` and
+  `tensorflow.compat.v1` in TF 2.21 (`random_normal_initializer`'s stddev 1.0 -> 0.05),
+  read from both signatures, without the differences that only spell the same default.
 
 The scanner reads the committed table and never imports TensorFlow itself. Run this after
 changing the pinned TensorFlow / Keras versions:
@@ -9,6 +19,7 @@ changing the pinned TensorFlow / Keras versions:
 
 from __future__ import annotations
 
+import inspect
 import json
 import types
 from pathlib import Path
@@ -52,7 +63,94 @@ def build() -> dict:
         _walk(root, "tf", 0, names, modules, set())
         table[namespace] = sorted(names)
         table[f"{namespace}_modules"] = sorted(modules)
+    table.update(changes_of_meaning(tf, set(table["v1"]) & set(table["v2"])))
     return table
+
+
+def _signature(root, name: str) -> inspect.Signature | None:
+    obj = root
+    try:
+        for part in name.split(".")[1:]:
+            obj = getattr(obj, part)
+        return inspect.signature(obj)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _positional(signature: inspect.Signature) -> list[str]:
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in signature.parameters.values() if p.kind in kinds]
+
+
+# Defaults that differ in spelling only. TF2 often writes None for "the usual default";
+# TF1 wrote it out (data_format="NHWC", dilations=[1, 1, 1, 1]), or the reverse (keepdims
+# None meant False). Where TF1's None meant something TF2 no longer defaults to, it is here.
+TF1_NONE_MEANS = {"maxval": "1.0"}  # random_uniform_initializer: [minval, 1.0) for floats
+SAME_DEFAULT = {("0", "'bilinear'")}  # tf.image.resize: ResizeMethod.BILINEAR is 0 in TF1
+
+
+def _equal(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # an array-like default
+        return False
+
+
+def changes_of_meaning(tf, in_both: set[str]) -> dict:
+    from tensorflow.tools.compatibility import reorders_v2, tf_upgrade_v2
+
+    spec = tf_upgrade_v2.TFAPIChangeSpec()
+    renames = {}
+    for name, mapping in sorted(spec.function_keyword_renames.items()):
+        signature = _signature(tf, name)
+        if signature is None:
+            continue  # not in TF2's namespace: its compat.v1 spelling keeps the old keywords
+        params = signature.parameters
+        kept = {
+            old: new
+            for old, new in mapping.items()
+            if old not in params and (new is None or new in params)
+        }
+        if kept:
+            renames[name] = kept
+    reorders = {}
+    for name, order in sorted(reorders_v2.reorders.items()):
+        signature = _signature(tf, name)
+        if signature is None:
+            continue
+        now = _positional(signature)
+        renamed = spec.function_keyword_renames.get(name, {})
+        changed = [  # TF1's parameter at a position where TF2 has another
+            tf1 if tf1 is not None and (i >= len(now) or now[i] != renamed.get(tf1, tf1)) else None
+            for i, tf1 in enumerate(order)
+        ]
+        if any(changed):
+            reorders[name] = {"tf1": changed, "tf2": list(signature.parameters)}
+    defaults = {}
+    for name in sorted(in_both):
+        v1, v2 = _signature(tf.compat.v1, name), _signature(tf, name)
+        if v1 is None or v2 is None or v1 == v2:
+            continue
+        changed = {}
+        for param, old in v1.parameters.items():
+            new = v2.parameters.get(param)
+            if (
+                new is None
+                or param == "name"
+                or inspect.Parameter.empty in (old.default, new.default)
+            ):
+                continue
+            before, after = repr(old.default), repr(new.default)
+            if old.default is None:
+                before = TF1_NONE_MEANS.get(param)
+            elif _equal(old.default, new.default):
+                continue  # 0 and 0.0
+            if before is None or new.default is None or (before, after) in SAME_DEFAULT:
+                continue
+            changed[param] = {"tf1": before, "tf2": after}
+        if changed:
+            defaults[name] = {"params": changed, "positional": _positional(v2)}
+    return {"keyword_renames": renames, "reorders": reorders, "changed_defaults": defaults}
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from tf2rec.tools.scan.rule import REGISTERED, Rule
 from tf2rec.tools.scan.rules import (  # noqa: F401  (importing a module registers its rules)
     inputs,
     keras2,
+    meaning,
     placeholders,
     removed,
     renames,

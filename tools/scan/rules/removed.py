@@ -6,6 +6,7 @@ import libcst as cst
 
 from tf2rec.tools.scan.names import dotted
 from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rules.meaning import contrib_equivalent
 
 
 class _ImportedModuleRule(Rule):
@@ -35,7 +36,15 @@ class ContribRule(_ImportedModuleRule):
         "import tensorflow as tf\ncell = tf.contrib.rnn.LSTMCell(8)\n",
         "from tensorflow.contrib import rnn\n",
         "import tensorflow.contrib.slim as slim\n",
+        "import tensorflow as tf\nreg = tf.contrib.layers.l2_regularizer(1e-4)\n",
     ]
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        if not self.matches(name):
+            return
+        equivalent = contrib_equivalent(name)
+        message = self.message.format(name=name) + (f"; use {equivalent}" if equivalent else "")
+        ctx.report(self, node, name=name, namespace=namespace, message=message)
 
 
 class V1LayersRule(_ImportedModuleRule):

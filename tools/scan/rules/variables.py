@@ -106,6 +106,11 @@ class CollectionsRule(Rule):
     VALID = ["import tensorflow as tf\nweights = model.trainable_weights\n"]
     INVALID = ["import tensorflow as tf\nops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)\n"]
 
+    @classmethod
+    def matches(cls, name: str) -> bool:
+        # the regularization collection has a rule of its own (TF905): it silently sums to 0
+        return name != "tf.GraphKeys.REGULARIZATION_LOSSES" and super().matches(name)
+
 
 class GraphVariablesRule(Rule):
     """Module-level variable lists read the default graph; in TF2 ask the model or layer."""

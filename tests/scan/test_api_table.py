@@ -1,0 +1,65 @@
+"""The scanner's table of TF 2.21 (`tools/scan/data/tf_api.json`) is what the installed
+TensorFlow says: names, renamed keywords, changed positions and defaults, each checked
+against the signatures themselves."""
+
+import inspect
+import json
+
+import pytest
+
+from tf2rec.tools.scan import api
+from tf2rec.tools.scan.generate_api_table import TABLE, build
+
+tf = pytest.importorskip("tensorflow")
+
+
+def _signature(root, name):
+    obj = root
+    for part in name.split(".")[1:]:
+        obj = getattr(obj, part)
+    return inspect.signature(obj)
+
+
+@pytest.fixture(scope="module")
+def table():
+    return json.loads(TABLE.read_text())
+
+
+def test_the_committed_table_is_the_installed_tensorflows(table):
+    assert build() == table, "run: .venv/bin/python -m tf2rec.tools.scan.generate_api_table"
+
+
+def test_renamed_keywords_are_gone_and_their_new_names_exist(table):
+    assert table["keyword_renames"]["tf.reduce_sum"] == {
+        "reduction_indices": "axis",
+        "keep_dims": "keepdims",
+    }
+    for name, renames in table["keyword_renames"].items():
+        params = _signature(tf, name).parameters
+        for old, new in renames.items():
+            assert old not in params and (new is None or new in params), (name, old, new)
+
+
+def test_changed_positions_hold_another_parameter(table):
+    argmax = table["reorders"]["tf.argmax"]
+    assert argmax["tf1"][2] == "name" and argmax["tf2"][2] == "output_type"
+    for name, order in table["reorders"].items():
+        positional = list(_signature(tf, name).parameters)
+        for index, tf1 in enumerate(order["tf1"]):
+            if tf1 is not None:
+                renamed = api.keyword_renames(name).get(tf1, tf1)
+                assert index >= len(positional) or positional[index] != renamed, (name, tf1)
+
+
+def test_changed_defaults_are_the_initializers_and_match_both_signatures(table):
+    defaults = table["changed_defaults"]
+    assert defaults["tf.random_normal_initializer"]["params"] == {
+        "stddev": {"tf1": "1.0", "tf2": "0.05"}
+    }
+    assert set(defaults["tf.random_uniform_initializer"]["params"]) == {"minval", "maxval"}
+    for name, info in defaults.items():
+        v1, v2 = _signature(tf.compat.v1, name), _signature(tf, name)
+        for param, values in info["params"].items():
+            assert repr(v2.parameters[param].default) == values["tf2"]
+            if v1.parameters[param].default is not None:
+                assert repr(v1.parameters[param].default) == values["tf1"]
