@@ -76,6 +76,62 @@ def test_a_file_without_tensorflow_is_skipped():
     assert result.findings == [] and result.files_skipped == 1
 
 
+def test_a_python2_helper_without_tensorflow_is_reported_too(tmp_path):
+    path = tmp_path / "helpers.py"
+    path.write_text("import os\n\ndef show(x):\n    print x\n")
+    result = scan_paths([path], RULES)
+    assert [(f.rule_id, f.line) for f in result.findings] == [("TF001", 4)]
+    assert result.files_skipped == 1  # no TensorFlow in it: the rules did not look
+
+
+def _findings(root: Path, *files: str) -> list[tuple[str, str, int]]:
+    result = scan_paths([root / f for f in files], RULES)
+    return [(Path(f.path).name, f.rule_id, f.line) for f in result.findings]
+
+
+def test_star_imports_of_project_modules_bind_their_tensorflow_names(tmp_path):
+    package = tmp_path / "recsys"
+    (package / "nets").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "nets" / "__init__.py").write_text("")
+    (package / "utils.py").write_text(
+        "import tensorflow as tf\nfrom tensorflow.contrib import layers\nimport numpy as np\n"
+    )
+    (package / "config.py").write_text(
+        "import tensorflow as tf\nimport tensorflow as _tf\n__all__ = ['flags']\nflags = 1\n"
+    )
+    (package / "model.py").write_text("from utils import *\nx = tf.placeholder(tf.float32)\n")
+    (package / "nets" / "deep.py").write_text(
+        "from ..utils import *\nreg = layers.l2_regularizer(0.1)\nw = tf.get_variable('w', [2])\n"
+    )
+    (package / "chain.py").write_text("from model import *\ns = tf.Session()\n")
+    # __all__ leaves tf out, and private names never travel
+    (package / "quiet.py").write_text("from config import *\ns = tf.Session()\n")
+    assert sorted(_findings(package, "model.py", "nets/deep.py", "chain.py", "quiet.py")) == [
+        ("chain.py", "TF101", 2),
+        ("deep.py", "TF301", 3),
+        ("deep.py", "TF501", 2),
+        ("model.py", "TF201", 2),
+    ]
+
+
+def test_sessions_and_graphs_held_on_objects(tmp_path):
+    (tmp_path / "model.py").write_text(
+        "import tensorflow as tf\n"
+        "class Model(object):\n"
+        "    def __init__(self):\n"
+        "        self.graph = tf.Graph()\n"
+        "        with self.graph.as_default():\n"
+        "            self.x = tf.placeholder(tf.float32)\n"
+        "        self.session = tf.Session(graph=self.graph)\n"
+        "    def predict(self, batch):\n"
+        "        return self.session.run(self.y, {self.x: batch})\n"
+    )
+    found = [(rule, line) for _, rule, line in _findings(tmp_path, "model.py")]
+    assert ("TF105", 5) in found  # self.graph.as_default()
+    assert ("TF103", 9) in found and ("TF104", 9) in found  # run on self.session, fed positionally
+
+
 def test_legacy_model_reports_every_idiom_it_uses():
     legacy = Path(__file__).parents[2] / "legacy"
     found = {f.rule_id for f in scan_paths([legacy], RULES).findings}

@@ -1,24 +1,27 @@
 """Scan one file: parse with libcst, resolve names through imports, let every rule look.
 
-Files that mention neither `tensorflow` nor `keras` are skipped without parsing. A file that
+Files that mention neither `tensorflow` nor `keras` are only checked to parse. A file that
 does not parse is one finding (TF001), never a crash, and is never written.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable
 
 import libcst as cst
 
-from tf2rec.tools.scan.names import canonical
+from tf2rec.tools.scan.names import Bindings, canonical, dotted
 from tf2rec.tools.scan.positions import ast_spans, cst_key
 from tf2rec.tools.scan.rule import FileContext, Finding, Rule, Severity
 from tf2rec.tools.scan.rules.syntax import SyntaxErrorRule
+from tf2rec.tools.scan.star_imports import star_bindings
 from tf2rec.tools.scan.walk import children
 
-_MENTIONS = re.compile(r"\b(tensorflow|keras)\b")
+# a file that names TensorFlow or Keras, or star-imports a module that may bind them
+_MENTIONS = re.compile(r"\b(tensorflow|keras)\b|^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*", re.M)
 _PYTHON2 = [
     (re.compile(r"^\s*print\s+(?![\s(=])\S"), "a Python 2 print statement"),
     (re.compile(r"^\s*print\s*$"), "a Python 2 print statement"),
@@ -149,32 +152,39 @@ class _Visitor:
         self.not_references.update(id(item.name) for item in node.names)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if self.ctx.is_session(node.value):
-            for target in node.targets:
-                if isinstance(target.target, cst.Name):
-                    self.ctx.sessions.add(target.target.value)
+        """`sess = tf.Session()`, `self.graph = tf.Graph()`: remember who holds one."""
+        for held, test in (
+            (self.ctx.sessions, self.ctx.is_session),
+            (self.ctx.graphs, self.ctx.is_graph),
+        ):
+            if isinstance(node.value, cst.Call) and test(node.value):
+                held.update(filter(None, (dotted(t.target) for t in node.targets)))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        if (
-            node.asname is not None
-            and isinstance(node.asname.name, cst.Name)
-            and (self.ctx.is_session(node.item))
-        ):
-            self.ctx.sessions.add(node.asname.name.value)
+        if node.asname is not None and self.ctx.is_session(node.item):
+            name = dotted(node.asname.name)
+            if name is not None:
+                self.ctx.sessions.add(name)
 
 
 def mentions_tensorflow(source: str) -> bool:
+    """Whether the rules need to look at the file (the others are only parsed)."""
     return _MENTIONS.search(source) is not None
 
 
 def scan_source(path: str, source: str, rules: Iterable[Rule]) -> list[Finding]:
-    """Findings for one file's text, sorted by position. Never raises for bad code."""
-    if not mentions_tensorflow(source):
-        return []
+    """Findings for one file's text, sorted by position. Never raises for bad code.
+
+    Every file is parsed, so that one that is not Python 3 is reported whether or not it
+    mentions TensorFlow (a Python 2 helper module breaks the migrated project too); the
+    rules look only at files that mention `tensorflow` or `keras`.
+    """
     try:
         tree = ast.parse(source, path)
     except (SyntaxError, ValueError) as err:  # ValueError: NUL bytes
         return syntax_findings(path, source, err)
+    if not mentions_tensorflow(source):
+        return []
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as err:
@@ -186,7 +196,7 @@ def analyze(
     path: str, source: str, tree: ast.AST, module: cst.Module, rules: Iterable[Rule]
 ) -> tuple[list[Finding], FileContext]:
     """Findings of a parsed file, and the context holding their fixes."""
-    ctx = FileContext(path)
+    ctx = FileContext(path, Bindings(star=functools.partial(star_bindings, path)))
     visitor = _Visitor(ctx, list(rules))
     visitor.walk(module)
     if not ctx.reports:

@@ -52,10 +52,10 @@ class FileFix:
 def fix_source(path: str, source: str, rules: Iterable[Rule]) -> FileFix:
     """The fixed text of one file (equal to `source` when nothing is safe to fix)."""
     rules = list(rules)
-    if not mentions_tensorflow(source):
-        return FileFix(path, source, source)
     try:
         tree = ast.parse(source, path)
+        if not mentions_tensorflow(source):
+            return FileFix(path, source, source)
         module = cst.parse_module(source)
     except (SyntaxError, ValueError, cst.ParserSyntaxError) as err:
         (finding,) = syntax_findings(path, source, err)

@@ -65,9 +65,12 @@ def canonical(full: str) -> tuple[str, str] | None:
 class Bindings:
     """Local name -> full dotted name it was imported as."""
 
-    def __init__(self) -> None:
+    def __init__(self, star=None) -> None:
         self.names: dict[str, str] = {}
         self.origins: dict[str, cst.ImportFrom] = {}  # names bound by `from ... import`
+        # star(module, level) -> the TF bindings `from <module> import *` brings from a
+        # file of the project (star_imports.star_bindings for the file being scanned)
+        self.star = star
 
     def add_import(self, node: cst.Import) -> list[str]:
         """Record `import a.b [as c]`; returns the full module names imported."""
@@ -86,9 +89,13 @@ class Bindings:
 
     def add_import_from(self, node: cst.ImportFrom) -> list[str]:
         """Record `from a.b import c [as d]`; returns the full names imported."""
+        module = dotted(node.module) if node.module is not None else None
+        local_module = node.relative or module is None or module.partition(".")[0] not in ROOTS
+        if isinstance(node.names, cst.ImportStar) and local_module and self.star is not None:
+            self.names.update(self.star(module, len(node.relative)))
+            return []
         if node.relative or node.module is None:
             return []
-        module = dotted(node.module)
         if module is None or module.partition(".")[0] not in ROOTS:
             return []
         if isinstance(node.names, cst.ImportStar):

@@ -115,6 +115,7 @@ SESSION_FACTORIES = frozenset(
         "tf.get_default_session",
     }
 )
+GRAPH_FACTORIES = frozenset({"tf.Graph", "tf.get_default_graph"})
 
 
 @dataclass
@@ -123,7 +124,8 @@ class FileContext:
 
     path: str
     bindings: Bindings = field(default_factory=Bindings)
-    sessions: set[str] = field(default_factory=set)
+    sessions: set[str] = field(default_factory=set)  # names / attributes holding one
+    graphs: set[str] = field(default_factory=set)
     reports: list[tuple[Rule, cst.CSTNode, Severity, str, bool]] = field(default_factory=list)
     # fixes: id(original node) -> (node, function of the updated node returning its new form)
     edits: dict[int, tuple[cst.CSTNode, Callable]] = field(default_factory=dict)
@@ -139,12 +141,22 @@ class FileContext:
         return canonical(full) if full else None
 
     def is_session(self, node: cst.BaseExpression) -> bool:
+        """A session: made by a session factory, or a name or attribute (`self.sess`) one
+        was assigned to, or whose last part says "sess"."""
+        return self._holds(node, SESSION_FACTORIES, self.sessions, "sess")
+
+    def is_graph(self, node: cst.BaseExpression) -> bool:
+        """A graph, as `is_session` tells a session (`self.graph = tf.Graph()`)."""
+        return self._holds(node, GRAPH_FACTORIES, self.graphs, "graph")
+
+    def _holds(self, node, factories: frozenset[str], assigned: set[str], word: str) -> bool:
         if isinstance(node, cst.Call):
             resolved = self.resolve(node.func)
-            return resolved is not None and resolved[0] in SESSION_FACTORIES
-        return isinstance(node, cst.Name) and (
-            node.value in self.sessions or "sess" in node.value.lower()
-        )
+            return resolved is not None and resolved[0] in factories
+        text = dotted(node)
+        if text is None or self.resolve(node) is not None:  # `tf.Session` is not one
+            return False
+        return text in assigned or word in text.rpartition(".")[2].lower()
 
     def report(
         self,

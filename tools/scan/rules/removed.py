@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import dotted
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import REGISTERED, Rule, Severity
 from tf2rec.tools.scan.rules.meaning import contrib_equivalent
 
 
@@ -120,6 +121,7 @@ class PrivateApiRule(Rule):
     fixed_severity = True
     message = "`{name}` imports TensorFlow's private implementation"
     replacement = "the public API (`tf.*`, `keras.*`)"
+    prefixes = ("tf.python",)  # what it covers; it reports through its own hooks
 
     def on_import(self, ctx, node, module: str) -> None:
         if module == "tf.python" or module.startswith("tf.python."):
@@ -132,3 +134,43 @@ class PrivateApiRule(Rule):
 
     VALID = ["import tensorflow as tf\nvs = tf.compat.v1.variable_scope\n"]
     INVALID = ["from tensorflow.python.ops import variable_scope as vs\n"]
+
+
+class GoneApiRule(Rule):
+    """A TensorFlow name that TF 2.21 has in neither `tensorflow` nor `tensorflow.compat.v1`
+    (`tf.examples.tutorials.mnist`, `tf.array_ops`, `tf.nn.rnn_cell.*` under Keras 3), and
+    that no other rule covers. No spelling of it runs: the code needs a replacement (the
+    message of the rule that knows the name, or the TF2 API)."""
+
+    id = "TF803"
+    name = "gone-api"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` exists in neither `tensorflow` nor `tensorflow.compat.v1` in TF 2.21"
+    replacement = "the TF2 / Keras 3 API that does the same (`keras.layers.LSTMCell`, ...)"
+    VALID = ["import tensorflow as tf\ncell = tf.keras.layers.LSTMCell(8)\n"]
+    INVALID = [
+        "from tensorflow.examples.tutorials.mnist import input_data\n",
+        "import tensorflow as tf\ny = tf.array_ops.reshape(x, [-1])\n",
+    ]
+
+    def __init__(self) -> None:
+        self._reported: set[int] = set()  # one finding per import statement
+
+    def on_import(self, ctx, node, module: str) -> None:
+        if id(node) not in self._reported and self._gone(module):
+            self._reported.add(id(node))
+            ctx.report(self, node, name=module)
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        if namespace in ("v1", "v2") and self._gone(name):
+            ctx.report(self, node, name=name)
+
+    def _gone(self, name: str) -> bool:
+        parts = name.split(".")
+        if parts[0] != "tf" or len(parts) < 2 or api.exists(name, "v1") or api.exists(name, "v2"):
+            return False
+        top = ".".join(parts[:2])
+        if (api.exists(top, "v1") or api.exists(top, "v2")) and len(parts) > 5:
+            return False  # below the depth the table lists: unknown, not gone
+        return not any(rule is not type(self) and rule.matches(name) for rule in REGISTERED)

@@ -44,8 +44,12 @@ class SessionRunRule(Rule):
     message = "`.run(...)` on a session executes a graph"
     replacement = "call the model or a `tf.function` and use its return value"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
-    VALID = ["import tensorflow as tf\nloss = model.train_on_batch(x)\n"]
-    INVALID = ["import tensorflow as tf\nwith tf.Session() as sess:\n    sess.run(train_op)\n"]
+    VALID = ["import tensorflow as tf\nloss = model.train_on_batch(x)\nrunner.run(job)\n"]
+    INVALID = [
+        "import tensorflow as tf\nwith tf.Session() as sess:\n    sess.run(train_op)\n",
+        "import tensorflow as tf\nclass M:\n    def __init__(self):\n"
+        "        self.s = tf.Session()\n        self.s.run(self.init)\n",
+    ]
 
     def on_call(self, ctx, node: cst.Call) -> None:
         func = node.func
@@ -67,10 +71,23 @@ class FeedDictRule(Rule):
     replacement = "pass inputs as arguments, or a `tf.data.Dataset` to `model.fit`"
     migrated = "tf2rec.migrated.data.training_dataset"
     VALID = ["import tensorflow as tf\nmodel.fit(dataset)\n"]
-    INVALID = ["import tensorflow as tf\nsess.run(loss, feed_dict={x: batch})\n"]
+    INVALID = [
+        "import tensorflow as tf\nsess.run(loss, feed_dict={x: batch})\n",
+        "import tensorflow as tf\nself.sess.run([loss, train_op], {self.x: batch})\n",
+    ]
 
     def on_call(self, ctx, node: cst.Call) -> None:
         arg = keyword_arg(node, "feed_dict")
+        func = node.func
+        if (
+            arg is None
+            and isinstance(func, cst.Attribute)
+            and func.attr.value == "run"
+            and ctx.is_session(func.value)
+        ):
+            positional = [a for a in node.args if a.keyword is None and not a.star]
+            if len(positional) >= 2:  # run(fetches, feed_dict): reported at the call
+                ctx.report(self, node)
         if arg is not None:
             ctx.report(self, arg)
 
@@ -84,19 +101,16 @@ class GraphAsDefaultRule(Rule):
     message = "`Graph().as_default()` builds into an explicit graph"
     replacement = "drop it; trace graphs with `tf.function` where speed needs them"
     VALID = ["import tensorflow as tf\n@tf.function\ndef step(x):\n    return x * 2\n"]
-    INVALID = ["import tensorflow as tf\nwith tf.Graph().as_default():\n    pass\n"]
+    INVALID = [
+        "import tensorflow as tf\nwith tf.Graph().as_default():\n    pass\n",
+        "import tensorflow as tf\nself.g = tf.Graph()\nwith self.g.as_default():\n    pass\n",
+    ]
 
     def on_call(self, ctx, node: cst.Call) -> None:
         func = node.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "as_default"):
             return
-        owner = func.value
-        if isinstance(owner, cst.Call):
-            owner = owner.func
-        resolved = ctx.resolve(owner)
-        if resolved is not None and resolved[0] in ("tf.Graph", "tf.get_default_graph"):
-            ctx.report(self, func)
-        elif isinstance(owner, cst.Name) and "graph" in owner.value.lower():
+        if ctx.is_graph(func.value):
             ctx.report(self, func)
 
 
