@@ -63,3 +63,16 @@ def test_changed_defaults_are_the_initializers_and_match_both_signatures(table):
             assert repr(v2.parameters[param].default) == values["tf2"]
             if v1.parameters[param].default is not None:
                 assert repr(v1.parameters[param].default) == values["tf1"]
+
+
+def test_tf2_names_reach_the_same_object(table):
+    assert table["tf2_names"]["tf.gfile.GFile"] == "tf.io.gfile.GFile"
+    for old, new in table["tf2_names"].items():
+        assert _signature_free_get(tf.compat.v1, old) is _signature_free_get(tf, new), old
+
+
+def _signature_free_get(root, name):
+    obj = root
+    for part in name.split(".")[1:]:
+        obj = getattr(obj, part)
+    return obj

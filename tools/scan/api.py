@@ -26,6 +26,12 @@ def _namespace(namespace: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(table[namespace]), frozenset(table[f"{namespace}_modules"])
 
 
+def tf2_name(name: str) -> str | None:
+    """The TF2 name of the same object as the TF1-only `name` (`tf.gfile.GFile` ->
+    `tf.io.gfile.GFile`), if TF2 has one."""
+    return _table()["tf2_names"].get(name)
+
+
 def keyword_renames(name: str) -> dict[str, str | None]:
     """TF1 keyword -> its TF2 name (None: removed) for `name` reached through `tensorflow`."""
     return _table()["keyword_renames"].get(name, {})

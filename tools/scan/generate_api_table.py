@@ -7,6 +7,7 @@ changed between the two:
   own signature confirms them;
 - `reorders`: TF1's positional parameters of functions whose TF2 positions mean something
   else (`softmax_cross_entropy_with_logits(labels, logits)`), likewise;
+- `tf2_names`: TF1-only names whose object TF2 has under another name;
 - `changed_defaults`: parameters whose default differs between `tensorflow` and
   `tensorflow.compat.v1` in TF 2.21 (`random_normal_initializer`'s stddev 1.0 -> 0.05),
   read from both signatures, without the differences that only spell the same default.
@@ -64,7 +65,33 @@ def build() -> dict:
         table[namespace] = sorted(names)
         table[f"{namespace}_modules"] = sorted(modules)
     table.update(changes_of_meaning(tf, set(table["v1"]) & set(table["v2"])))
+    table["tf2_names"] = tf2_names(tf, set(table["v1"]), set(table["v2"]))
     return table
+
+
+def _get(root, name: str):
+    obj = root
+    for part in name.split(".")[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def tf2_names(tf, v1: set[str], v2: set[str]) -> dict[str, str]:
+    """TF1-only name -> the TF2 name of the very same object (`tf.gfile.GFile` ->
+    `tf.io.gfile.GFile`), from TensorFlow's rename table, kept where TF 2.21 confirms that
+    both names reach one object (so the behaviour is the same by construction)."""
+    from tensorflow.tools.compatibility import renames_v2
+
+    same = {}
+    for old, new in sorted(renames_v2.renames.items()):
+        if old in v2 or old not in v1 or new not in v2:
+            continue
+        try:
+            if _get(tf.compat.v1, old) is _get(tf, new):
+                same[old] = new
+        except AttributeError:
+            continue
+    return same
 
 
 def _signature(root, name: str) -> inspect.Signature | None:

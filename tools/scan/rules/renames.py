@@ -133,21 +133,37 @@ def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
 
 class Tf1OnlyNameRule(Rule):
     """A TF1 name that TF 2.21 keeps only under `tf.compat.v1`, and that no other rule
-    covers. Spelling it `tf.compat.v1.<name>` makes the file run on TF 2.21 unchanged in
-    meaning, a first step before the real migration; `tf2rec fix` does that."""
+    covers. Where TF2 has the very same object under another name (`tf.gfile.GFile` is
+    `tf.io.gfile.GFile`), that name is the fix; otherwise `tf.compat.v1.<name>` makes the
+    file run on TF 2.21 unchanged in meaning, a first step before the real migration.
+    `tf2rec fix` writes either, keeping the file's alias."""
 
     id = "TF801"
     name = "tf1-only-name"
     severity = Severity.ERROR
     message = "`{name}` exists only in tf.compat.v1"
-    replacement = "`tf.compat.v1.<name>` (`tf2rec fix` rewrites it), then its TF2 equivalent"
-    VALID = ["import tensorflow as tf\nx = tf.compat.v1.sparse_to_dense(i, s, v)\n"]
-    INVALID = ["import tensorflow as tf\nx = tf.sparse_to_dense(i, s, v)\n"]
+    replacement = "its TF2 name, else `tf.compat.v1.<name>` (`tf2rec fix` rewrites it)"
+    VALID = [
+        "import tensorflow as tf\nx = tf.compat.v1.sparse_to_dense(i, s, v)\n",
+        "import tensorflow as tf\nf = tf.io.gfile.GFile(path)\n",
+    ]
+    INVALID = [
+        "import tensorflow as tf\nx = tf.sparse_to_dense(i, s, v)\n",
+        "import tensorflow as tf\nf = tf.gfile.GFile(path)\n",
+    ]
     FIXES = [
         (
             "import tensorflow as tflow\nx = tflow.sparse_to_dense(i, s, v)\n",
             "import tensorflow as tflow\nx = tflow.compat.v1.sparse_to_dense(i, s, v)\n",
-        )
+        ),
+        (
+            "import tensorflow as tf\n"
+            "f = tf.gfile.GFile(path)\n"
+            "spec = {'id': tf.FixedLenFeature([], tf.int64)}\n",
+            "import tensorflow as tf\n"
+            "f = tf.io.gfile.GFile(path)\n"
+            "spec = {'id': tf.io.FixedLenFeature([], tf.int64)}\n",
+        ),
     ]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
@@ -155,4 +171,16 @@ class Tf1OnlyNameRule(Rule):
             return
         if any(rule is not type(self) and rule.matches(name) for rule in REGISTERED):
             return  # that rule reports it (and the compat.v1 fix comes with it)
-        ctx.report(self, node, name=name, namespace=namespace)
+        target = api.tf2_name(name)
+        alias = _alias(ctx, node) if target else None
+        if target is None or alias is None:
+            ctx.report(self, node, name=name, namespace=namespace)
+            return
+        new = cst.parse_expression(alias + target[2:])
+        ctx.report(
+            self,
+            node,
+            name=name,
+            message=f"`{name}` is `{target}` in TF2 (the same object)",
+            fix=lambda _updated: new,
+        )
