@@ -89,6 +89,23 @@ def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path, capsys):
     assert target.read_text() == "import tensorflow as tf\ny = tf.log(x)\n"
 
 
+def test_the_summary_separates_blocking_from_compat_findings(tmp_path, capsys):
+    (tmp_path / "model.py").write_text(
+        "import tensorflow as tf\n"
+        "x = tf.placeholder(tf.float32)\n"  # fixed: compat.v1 spelling, still a warning
+        "y = tf.nn.dropout(x, 0.5)\n"  # fixed: rate=1 - 0.5
+        "h = tf.contrib.layers.fully_connected(x, 8)\n"  # blocking: no exact fix
+    )
+    (tmp_path / "helpers.py").write_text("def show(x):\n    print x\n")
+    assert main(["fix", str(tmp_path)]) == 2  # a file that does not parse
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err == (
+        "Would fix 2 finding(s) in 1 file(s); 2 finding(s) need a manual change "
+        "(`tf2rec scan` lists them): 1 blocking (errors), 1 for compat mode (warnings, info); "
+        "1 file(s) do not parse. Run with --write to apply."
+    )
+
+
 def test_python2_and_read_only_files_are_left_alone_and_others_still_fixed(tmp_path, capsys):
     shutil.copy(FIXTURES / "scan" / "python2_script.py", tmp_path / "py2.py")
     locked = tmp_path / "locked.py"

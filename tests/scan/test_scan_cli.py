@@ -56,7 +56,11 @@ def test_only_warnings_pass_fail_on_error(project, capsys):
 
 def test_clean_file_exits_0(project, capsys):
     code, out, _ = scan(capsys, "src/no_tensorflow.py")
-    assert (code, out) == (0, "No findings in 1 file(s).\n")
+    assert (code, out) == (
+        0,
+        "No findings in 1 file(s). Files: 0 blocked, 0 run in compat mode, 0 ready "
+        "(100% ready); 1 without TensorFlow.\n",
+    )
 
 
 def test_usage_errors_exit_2(project, capsys):
@@ -129,7 +133,7 @@ def test_json_schema_fields(project, capsys):
     code, out, _ = scan(capsys, "src", "--format", "json", "--output", "report.json")
     assert code == 1 and out == ""
     report = json.loads((project / "report.json").read_text())
-    assert report["schema_version"] == 1 and report["files_scanned"] == 5
+    assert report["schema_version"] == 2 and report["files_scanned"] == 5
     assert report["summary"]["by_rule"]["TF501"] == 4
     first = report["findings"][0]
     assert set(first) == {
@@ -148,14 +152,24 @@ def test_json_schema_fields(project, capsys):
         "fingerprint",
     }
     assert (first["path"], first["line"], first["rule"]) == ("src/aliased_imports.py", 3, "TF501")
-    assert report["readiness"] == pytest.approx(1 / 5)
+    # the four with TensorFlow or a syntax error are blocked; no_tensorflow.py is apart
+    assert report["readiness"] == 0.0
+    assert report["files"] == {"blocked": 4, "compat": 0, "ready": 0, "without_tensorflow": 1}
+    assert report["file_status"]["src/no_tensorflow.py"] == "without TensorFlow"
+    assert report["file_status"]["src/python2_script.py"] == "blocked"
 
 
 def test_markdown_has_summary_tables_and_readiness(project, capsys):
     out = scan(capsys, "src", "--format", "markdown")[1]
-    assert "**Migration readiness: 20%** (1 of 5 files have no error or warning finding)" in out
+    assert (
+        "**Migration readiness: 0%** (0 of 4 files with TensorFlow ready; 4 blocked, 0 run in "
+        "compat mode; 1 without TensorFlow)"
+    ) in out
     assert "| `TF501` contrib | error | 4 |" in out
-    assert "| `src/aliased_imports.py` | 7 | 8 | 0 |" in out
+    assert "| `src/aliased_imports.py` | blocked | 7 | 8 | 0 |" in out
+    # each file's findings, line by line, in a collapsible section
+    assert "<details><summary><code>src/aliased_imports.py</code>: blocked</summary>" in out
+    assert "| 9 | `TF201` | error | `tf.placeholder` declares a graph input" in out
 
 
 def test_sarif_is_valid_2_1_0_with_rules_and_relative_paths(project, capsys):

@@ -12,6 +12,7 @@ import sys
 from tf2rec.tools.cli.options import add_scan_arguments, fails, scan_settings
 from tf2rec.tools.errors import UsageError
 from tf2rec.tools.scan.fixer import write_fixes
+from tf2rec.tools.scan.rule import Severity
 from tf2rec.tools.scan.runner import discover, fix_paths
 
 
@@ -46,10 +47,15 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         if result.error:
             print(f"error: {result.path}: {result.error}", file=sys.stderr)
+    blocking = sum(f.severity == Severity.ERROR for f in left)
+    unparsed = sum(any(f.rule_id == "TF001" for f in r.remaining) for r in results)
     verb = "Fixed" if args.write else "Would fix"
     print(
         f"{verb} {sum(len(r.applied) for r in changed)} finding(s) in {len(changed)} file(s); "
-        f"{len(left)} finding(s) need a manual change (`tf2rec scan` lists them)."
+        f"{len(left)} finding(s) need a manual change (`tf2rec scan` lists them): {blocking} "
+        f"blocking (errors), {len(left) - blocking} for compat mode (warnings, info)"
+        + (f"; {unparsed} file(s) do not parse" if unparsed else "")
+        + "."
         + ("" if args.write or not changed else " Run with --write to apply."),
         file=sys.stderr,
     )

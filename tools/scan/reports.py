@@ -40,12 +40,43 @@ def tool_version() -> str:
         return "0.0.0"
 
 
+BLOCKED, COMPAT, READY, NO_TENSORFLOW = "blocked", "compat", "ready", "without TensorFlow"
+
+
+def file_status(result: ScanResult) -> dict[str, str]:
+    """Each scanned file's state: blocked (an error finding: it does not parse, or uses
+    what TF 2.21 lacks), compat (warnings only: it runs, in TF1 compatibility / graph mode),
+    ready (no error or warning), or without TensorFlow (counted apart, never as ready)."""
+    worst: dict[str, Severity] = {}
+    for f in result.findings:
+        worst[f.path] = max(worst.get(f.path, f.severity), f.severity)
+    status = {}
+    for path in result.scanned:
+        severity = worst.get(path)
+        if severity == Severity.ERROR:
+            status[path] = BLOCKED
+        elif path in result.without_tensorflow:
+            status[path] = NO_TENSORFLOW
+        else:
+            status[path] = COMPAT if severity == Severity.WARNING else READY
+    return status
+
+
 def readiness(result: ScanResult) -> float:
-    """Share of scanned files with no error or warning finding (1.0 = nothing to migrate)."""
-    if not result.files_scanned:
-        return 1.0
-    blocking = {f.path for f in result.findings if f.severity >= Severity.WARNING}
-    return 1.0 - len(blocking) / result.files_scanned
+    """Share of the files to migrate (those with TensorFlow, and any that do not parse)
+    that are ready; 1.0 when there is nothing to migrate."""
+    counts = Counter(file_status(result).values())
+    to_migrate = counts[BLOCKED] + counts[COMPAT] + counts[READY]
+    return counts[READY] / to_migrate if to_migrate else 1.0
+
+
+def status_line(result: ScanResult) -> str:
+    counts = Counter(file_status(result).values())
+    return (
+        f"Files: {counts[BLOCKED]} blocked, {counts[COMPAT]} run in compat mode, "
+        f"{counts[READY]} ready ({readiness(result):.0%} ready); "
+        f"{counts[NO_TENSORFLOW]} without TensorFlow."
+    )
 
 
 def render(result: ScanResult, fmt: str) -> str:
@@ -63,11 +94,11 @@ def text(result: ScanResult) -> str:
         lines.append(
             f"Found {len(result.findings)} finding(s) in {len({f.path for f in result.findings})}"
             f" of {result.files_scanned} file(s): {counts['error']} error, "
-            f"{counts['warning']} warning, {counts['info']} info. "
+            f"{counts['warning']} warning, {counts['info']} info. {status_line(result)} "
             "`tf2rec rules ID` explains a rule."
         )
     else:
-        lines.append(f"No findings in {result.files_scanned} file(s).")
+        lines.append(f"No findings in {result.files_scanned} file(s). {status_line(result)}")
     return "\n".join(lines) + "\n"
 
 
@@ -75,12 +106,17 @@ def as_json(result: ScanResult) -> str:
     prints = fingerprints(result)
     by_severity = Counter(f.severity.label for f in result.findings)
     payload = {
-        "schema_version": 1,
+        "schema_version": 2,
         "tool": {"name": "tf2rec", "version": tool_version()},
         "files_scanned": result.files_scanned,
         "lines_scanned": result.lines_scanned,
         "files_with_findings": len({f.path for f in result.findings}),
         "readiness": round(readiness(result), 4),
+        "files": {
+            status.replace(" ", "_").lower(): count
+            for status, count in _status_counts(result).items()
+        },
+        "file_status": dict(sorted(file_status(result).items())),
         "summary": {
             **{s: by_severity.get(s, 0) for s in ("error", "warning", "info")},
             "by_rule": dict(sorted(Counter(f.rule_id for f in result.findings).items())),
@@ -108,22 +144,28 @@ def as_json(result: ScanResult) -> str:
     return json.dumps(payload, indent=2) + "\n"
 
 
+def _status_counts(result: ScanResult) -> dict[str, int]:
+    counts = Counter(file_status(result).values())
+    return {status: counts[status] for status in (BLOCKED, COMPAT, READY, NO_TENSORFLOW)}
+
+
 def markdown(result: ScanResult) -> str:
-    ready = readiness(result)
-    clean = round(ready * result.files_scanned)
+    counts = _status_counts(result)
+    to_migrate = counts[BLOCKED] + counts[COMPAT] + counts[READY]
     out = [
         "## tf2rec scan",
         "",
-        f"**Migration readiness: {ready:.0%}** ({clean} of {result.files_scanned} files "
-        "have no error or warning finding)",
+        f"**Migration readiness: {readiness(result):.0%}** ({counts[READY]} of {to_migrate} "
+        f"files with TensorFlow ready; {counts[BLOCKED]} blocked, {counts[COMPAT]} run in "
+        f"compat mode; {counts[NO_TENSORFLOW]} without TensorFlow)",
         "",
     ]
     if not result.findings:
         return "\n".join(out + ["No TF1 idioms found.", ""])
-    counts = Counter(f.severity.label for f in result.findings)
+    severities = Counter(f.severity.label for f in result.findings)
     out += [
-        f"{len(result.findings)} findings: {counts['error']} error, {counts['warning']} "
-        f"warning, {counts['info']} info.",
+        f"{len(result.findings)} findings: {severities['error']} error, "
+        f"{severities['warning']} warning, {severities['info']} info.",
         "",
         "### By rule",
         "",
@@ -144,14 +186,27 @@ def markdown(result: ScanResult) -> str:
         "",
         "### By file",
         "",
-        "| File | Errors | Warnings | Info |",
-        "| --- | ---: | ---: | ---: |",
+        "| File | Status | Errors | Warnings | Info |",
+        "| --- | --- | ---: | ---: | ---: |",
     ]
-    per_file: dict[str, Counter] = {}
+    status = file_status(result)
+    per_file: dict[str, list] = {}
     for f in result.findings:
-        per_file.setdefault(f.path, Counter())[f.severity.label] += 1
-    for path, c in sorted(per_file.items(), key=lambda kv: (-kv[1]["error"], kv[0])):
-        out.append(f"| `{path}` | {c['error']} | {c['warning']} | {c['info']} |")
+        per_file.setdefault(f.path, []).append(f)
+    order = sorted(
+        per_file, key=lambda p: (-sum(f.severity == Severity.ERROR for f in per_file[p]), p)
+    )
+    for path in order:
+        c = Counter(f.severity.label for f in per_file[path])
+        out.append(f"| `{path}` | {status[path]} | {c['error']} | {c['warning']} | {c['info']} |")
+    for path in order:
+        out += ["", f"<details><summary><code>{path}</code>: {status[path]}</summary>", ""]
+        out += ["| Line | Rule | Severity | Finding |", "| ---: | --- | --- | --- |"]
+        out += [
+            f"| {f.line} | `{f.rule_id}` | {f.severity.label} | {_cell(f.message)} |"
+            for f in per_file[path]
+        ]
+        out += ["", "</details>"]
     return "\n".join(out + [""])
 
 

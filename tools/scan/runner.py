@@ -37,6 +37,8 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     files_scanned: int = 0
     files_skipped: int = 0  # mention neither tensorflow nor keras
+    scanned: list[str] = field(default_factory=list)  # every file read
+    without_tensorflow: set[str] = field(default_factory=set)  # of those, the skipped ones
     lines_scanned: int = 0
     errors: list[str] = field(default_factory=list)  # files that could not be read
     sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
@@ -133,6 +135,9 @@ def scan_paths(
             continue
         result.files_scanned += 1
         result.files_skipped += skipped
+        result.scanned.append(path)
+        if skipped:
+            result.without_tensorflow.add(path)
         result.lines_scanned += n_lines
         result.findings.extend(findings)
         if findings:
