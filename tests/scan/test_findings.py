@@ -168,3 +168,25 @@ def test_the_scanner_never_imports_tensorflow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stderr.strip().splitlines()[-1] == "False False"
+
+
+def test_parameters_spellings_and_datasets(tmp_path):
+    (tmp_path / "layers.py").write_text(
+        "import tensorflow as tf\n"
+        "from tensorflow.contrib.layers import batch_norm\n"
+        "def layer(x, batch_norm=True):\n"
+        "    if batch_norm:\n"  # the parameter, not the contrib function
+        "        x = x * 2\n"
+        "    return x\n"
+        "x = tf.compat.v1.placeholder(tf.float32)\n"
+        "ds = tf.data.TFRecordDataset(files).map(parse).batch(32)\n"
+        "it = ds.make_one_shot_iterator()\n"
+        "with tf.compat.v1.variable_scope('a', reuse=None):\n"
+        "    pass\n"
+    )
+    result = scan_paths([tmp_path / "layers.py"], RULES)
+    found = {(f.rule_id, f.line): f for f in result.findings}
+    assert sorted(found) == [("TF201", 7), ("TF302", 10), ("TF501", 2), ("TF601", 9)]
+    # after `tf2rec fix`, the message names the spelling in the file
+    assert found["TF201", 7].message == "`tf.compat.v1.placeholder` declares a graph input"
+    assert found["TF601", 9].severity.label == "error"  # TF2 datasets have no iterators

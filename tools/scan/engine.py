@@ -128,15 +128,32 @@ class _Visitor:
         self.walk(node.value)  # the keyword is a Name too, but not a reference
         return False
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        """A parameter named like an imported API (`def layer(x, batch_norm=True)`) is a
+        local name inside its function: not a reference to the API."""
+        self.not_references.add(id(node.name))
+        for child in (*node.decorators, node.params, *([node.returns] if node.returns else [])):
+            self.walk(child)
+        params = node.params
+        names = {
+            p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+        }
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                names.add(star.name.value)
+        shadowed = {
+            n: self.ctx.bindings.names.pop(n) for n in names if n in self.ctx.bindings.names
+        }
+        self.walk(node.body)
+        self.ctx.bindings.names.update(shadowed)
+        return False
+
     def visit_Param(self, node: cst.Param) -> bool:
         if node.default is not None:
             self.walk(node.default)
         if node.annotation is not None:
             self.walk(node.annotation)
         return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.not_references.add(id(node.name))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.not_references.add(id(node.name))
@@ -159,6 +176,10 @@ class _Visitor:
         ):
             if isinstance(node.value, cst.Call) and test(node.value):
                 held.update(filter(None, (dotted(t.target) for t in node.targets)))
+        namespace = self.ctx.dataset_namespace(node.value)
+        if namespace is not None:
+            for target in filter(None, (dotted(t.target) for t in node.targets)):
+                self.ctx.datasets[target] = namespace
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None and self.ctx.is_session(node.item):

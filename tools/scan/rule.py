@@ -126,6 +126,7 @@ class FileContext:
     bindings: Bindings = field(default_factory=Bindings)
     sessions: set[str] = field(default_factory=set)  # names / attributes holding one
     graphs: set[str] = field(default_factory=set)
+    datasets: dict[str, str] = field(default_factory=dict)  # name -> namespace it was built in
     reports: list[tuple[Rule, cst.CSTNode, Severity, str, bool]] = field(default_factory=list)
     # fixes: id(original node) -> (node, function of the updated node returning its new form)
     edits: dict[int, tuple[cst.CSTNode, Callable]] = field(default_factory=dict)
@@ -149,6 +150,23 @@ class FileContext:
         """A graph, as `is_session` tells a session (`self.graph = tf.Graph()`)."""
         return self._holds(node, GRAPH_FACTORIES, self.graphs, "graph")
 
+    def dataset_namespace(self, node: cst.BaseExpression) -> str | None:
+        """ "v1" / "v2" when `node` is a `tf.data` dataset built through that namespace: a
+        chain such as `tf.data.Dataset.range(9).batch(3)`, or a name assigned one."""
+        while True:
+            if isinstance(node, cst.Call):
+                node = node.func
+                continue
+            resolved = self.resolve(node) if isinstance(node, cst.Attribute | cst.Name) else None
+            if resolved is not None and resolved[0].startswith("tf.data."):
+                return resolved[1]
+            text = dotted(node)
+            if text is not None and text in self.datasets:
+                return self.datasets[text]
+            if not isinstance(node, cst.Attribute):
+                return None
+            node = node.value
+
     def _holds(self, node, factories: frozenset[str], assigned: set[str], word: str) -> bool:
         if isinstance(node, cst.Call):
             resolved = self.resolve(node.func)
@@ -167,12 +185,18 @@ class FileContext:
         namespace: str | None = None,
         message: str | None = None,
         fix: Callable | None = None,
+        severity: Severity | None = None,
     ) -> None:
         """Record a finding at `node`. `fix(updated_node)` returns the node's safe
         replacement; without one, a TF1-only name reached through `tensorflow` gets the
-        compat.v1 spelling as its fix."""
-        severity = rule.severity
-        text = message or rule.message.format(name=name or "")
+        compat.v1 spelling as its fix. `severity` overrides the rule's for this finding.
+        A name reached through compat.v1 is shown as written (`tf.compat.v1.placeholder`),
+        so that after a fix the message names what is in the file."""
+        severity = severity or rule.severity
+        shown = name
+        if name and namespace == "v1" and "compat" in (dotted(node) or ""):
+            shown = "tf.compat.v1" + name[2:]
+        text = message or rule.message.format(name=shown or "")
         if (
             not rule.fixed_severity
             and name

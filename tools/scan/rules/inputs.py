@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tf2rec.tools.scan.rule import Rule
+from tf2rec.tools.scan.rule import Rule, Severity
 from tf2rec.tools.scan.rules.renames import RenamedApiRule
 
 
@@ -31,6 +31,8 @@ class V1IteratorRule(Rule):
         "import tensorflow as tf\niterator = dataset.make_one_shot_iterator()\n",
         "import tensorflow.compat.v1 as tf\n"
         "iterator = tf.data.make_initializable_iterator(dataset)\n",
+        "import tensorflow as tf\nds = tf.data.Dataset.range(8).batch(2)\n"
+        "it = ds.make_one_shot_iterator()\n",
     ]
 
     def on_call(self, ctx, node: cst.Call) -> None:
@@ -39,7 +41,12 @@ class V1IteratorRule(Rule):
             "make_one_shot_iterator",
             "make_initializable_iterator",
         ):
-            ctx.report(self, func, name=f".{func.attr.value}()")
+            name = f".{func.attr.value}()"
+            if ctx.dataset_namespace(func.value) == "v2":  # a TF2 dataset has no such method
+                message = f"`{name}`: a TF2 `tf.data.Dataset` has no such method"
+                ctx.report(self, func, name=name, message=message, severity=Severity.ERROR)
+            else:
+                ctx.report(self, func, name=name)
 
 
 class QueueRunnerRule(Rule):

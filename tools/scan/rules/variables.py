@@ -48,14 +48,22 @@ class VariableReuseRule(Rule):
     message = "variable reuse by scope (`{name}`)"
     replacement = "call the same layer object twice to share its weights"
     migrated = "tf2rec.migrated.layers.ItemTower"
-    VALID = ["import tensorflow as tf\nwith tf.name_scope('a'):\n    pass\n"]
+    VALID = [
+        "import tensorflow as tf\nwith tf.name_scope('a'):\n    pass\n",
+        "import tensorflow.compat.v1 as tf\nwith tf.variable_scope('a', reuse=None):\n    pass\n",
+    ]
     INVALID = [
         "import tensorflow.compat.v1 as tf\nwith tf.variable_scope('a', reuse=True):\n    pass\n"
     ]
 
     def on_call(self, ctx, node: cst.Call) -> None:
         arg = keyword_arg(node, "reuse")
-        if arg is not None:
+        no_reuse = (
+            isinstance(arg.value, cst.Name) and arg.value.value in ("None", "False")
+            if arg
+            else False
+        )
+        if arg is not None and not no_reuse:
             resolved = ctx.resolve(node.func)
             if resolved is not None and resolved[0] == "tf.variable_scope":
                 ctx.report(self, arg, name="reuse=")
