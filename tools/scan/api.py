@@ -26,6 +26,17 @@ def _namespace(namespace: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(table[namespace]), frozenset(table[f"{namespace}_modules"])
 
 
+def private_module_imports(module: str) -> bool:
+    """Whether `tf.python.<...>` (or the module holding that name) imports on TF 2.21."""
+    modules = _private_modules()
+    return module in modules or module.rpartition(".")[0] in modules
+
+
+@cache
+def _private_modules() -> frozenset[str]:
+    return frozenset(_table()["private_modules"])
+
+
 def tf2_name(name: str) -> str | None:
     """The TF2 name of the same object as the TF1-only `name` (`tf.gfile.GFile` ->
     `tf.io.gfile.GFile`), if TF2 has one."""

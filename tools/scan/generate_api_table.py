@@ -7,6 +7,7 @@ changed between the two:
   own signature confirms them;
 - `reorders`: TF1's positional parameters of functions whose TF2 positions mean something
   else (`softmax_cross_entropy_with_logits(labels, logits)`), likewise;
+- `private_modules`: the modules of `tensorflow.python` that still import;
 - `tf2_names`: TF1-only names whose object TF2 has under another name;
 - `changed_defaults`: parameters whose default differs between `tensorflow` and
   `tensorflow.compat.v1` in TF 2.21 (`random_normal_initializer`'s stddev 1.0 -> 0.05),
@@ -66,7 +67,33 @@ def build() -> dict:
         table[f"{namespace}_modules"] = sorted(modules)
     table.update(changes_of_meaning(tf, set(table["v1"]) & set(table["v2"])))
     table["tf2_names"] = tf2_names(tf, set(table["v1"]), set(table["v2"]))
+    table["private_modules"] = private_modules(tf)
     return table
+
+
+def private_modules(tf) -> list[str]:
+    """The modules of `tensorflow.python` that import on this TensorFlow (tests left out),
+    as `tf.python.ops.variable_scope`: TF1 code reached into them, and most still work."""
+    import importlib
+    import warnings
+
+    root = Path(tf.__file__).parent
+    found = []
+    for path in sorted((root / "python").rglob("*.py")):
+        if path.name.endswith("_test.py"):
+            continue
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        name = ".".join(parts)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importlib.import_module(name)
+        except BaseException:  # noqa: BLE001 - any failure means it does not import
+            continue
+        found.append("tf" + name[len("tensorflow") :])
+    return found
 
 
 def _get(root, name: str):

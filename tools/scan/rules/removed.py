@@ -113,7 +113,8 @@ class CompatKerasRule(Rule):
 
 class PrivateApiRule(Rule):
     """`tensorflow.python` is TensorFlow's private implementation: it changes without
-    notice between releases, and most TF1-era paths in it no longer exist."""
+    notice between releases. A private module that still imports on TF 2.21 is a warning
+    (it runs today); one that no longer exists is an error."""
 
     id = "TF506"
     name = "private-api"
@@ -122,18 +123,29 @@ class PrivateApiRule(Rule):
     message = "`{name}` imports TensorFlow's private implementation"
     replacement = "the public API (`tf.*`, `keras.*`)"
     prefixes = ("tf.python",)  # what it covers; it reports through its own hooks
+    VALID = ["import tensorflow as tf\nvs = tf.compat.v1.variable_scope\n"]
+    INVALID = [
+        "from tensorflow.python.ops import variable_scope as vs\n",
+        "from tensorflow.python.ops import rnn_cell_impl_gone\n",
+    ]
 
     def on_import(self, ctx, node, module: str) -> None:
         if module == "tf.python" or module.startswith("tf.python."):
-            ctx.report(self, node, name="tensorflow." + module[3:])
+            self._report(ctx, node, module)
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         # `tf.python.x` spelled out; names used through a private import were reported there
         if name.startswith("tf.python.") and dotted(node).split(".")[1:2] == ["python"]:
-            ctx.report(self, node, name="tensorflow." + name[3:])
+            self._report(ctx, node, name)
 
-    VALID = ["import tensorflow as tf\nvs = tf.compat.v1.variable_scope\n"]
-    INVALID = ["from tensorflow.python.ops import variable_scope as vs\n"]
+    def _report(self, ctx, node, name: str) -> None:
+        full = "tensorflow." + name[3:]
+        if api.private_module_imports(name):
+            message = f"`{full}` imports TensorFlow's private implementation (still there in 2.21)"
+            ctx.report(self, node, name=full, message=message, severity=Severity.WARNING)
+        else:
+            message = f"`{full}` imports TensorFlow's private implementation, gone in TF 2.21"
+            ctx.report(self, node, name=full, message=message)
 
 
 class GoneApiRule(Rule):
