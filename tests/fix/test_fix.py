@@ -24,10 +24,13 @@ def fixed(code: str) -> str:
 
 @pytest.mark.parametrize("rule", FIXABLE, ids=lambda r: r.id)
 def test_each_rule_fix_gives_the_expected_replacement(rule):
+    unsafe = not rule.safe_fix  # an opt-in fix is applied only when asked for
     for before, after in rule.FIXES:
-        result = fix_source("example.py", before, [rule()])
+        result = fix_source("example.py", before, [rule()], unsafe_fixes=unsafe)
         assert result.fixed == after
-        assert fix_source("example.py", after, [rule()]).fixed == after  # idempotent
+        assert fix_source("example.py", after, [rule()], unsafe_fixes=unsafe).fixed == after
+        if unsafe:
+            assert fix_source("example.py", before, [rule()]).fixed == before
 
 
 def test_compat_v1_fix_keeps_the_files_alias_and_moves_imported_names():
@@ -98,10 +101,11 @@ def test_the_summary_separates_blocking_from_compat_findings(tmp_path, capsys):
     )
     (tmp_path / "helpers.py").write_text("def show(x):\n    print x\n")
     assert main(["fix", str(tmp_path)]) == 2  # a file that does not parse
+    # left: the contrib layer (error), the placeholder and TF110 on it (warnings)
     err = capsys.readouterr().err.splitlines()[-1]
     assert err == (
-        "Would fix 2 finding(s) in 1 file(s); 2 finding(s) need a manual change "
-        "(`tf2rec scan` lists them): 1 blocking (errors), 1 for compat mode (warnings, info); "
+        "Would fix 2 finding(s) in 1 file(s); 3 finding(s) need a manual change "
+        "(`tf2rec scan` lists them): 1 blocking (errors), 2 for compat mode (warnings, info); "
         "1 file(s) do not parse. Run with --write to apply."
     )
 
@@ -180,7 +184,11 @@ def test_fixable_flag_in_the_json_report(tmp_path, capsys, monkeypatch):
     Path("s.py").write_text("import tensorflow as tf\ny = tf.log(x)\nsess = tf.Session()\n")
     main(["scan", "s.py", "--format", "json"])
     findings = json.loads(capsys.readouterr().out)["findings"]
-    assert [(f["rule"], f["fixable"]) for f in findings] == [("TF802", True), ("TF101", True)]
+    assert [(f["rule"], f["fixable"]) for f in findings] == [
+        ("TF802", True),
+        ("TF101", True),
+        ("TF110", False),  # its fix is opt-in (--unsafe-fixes), so not counted as fixable
+    ]
 
 
 def test_rename_table_agrees_with_tf_2_21():
@@ -212,3 +220,24 @@ def test_rule_page_shows_the_fix(capsys):
     assert main(["rules", "TF802"]) == 0
     page = capsys.readouterr().out
     assert "## Fix (`tf2rec fix`)" in page and "+y = tf.math.log(x) + tf.cast(" in page
+
+
+def test_unsafe_fixes_are_applied_only_when_asked_for(tmp_path, capsys):
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import tensorflow as tf\n"
+        "x = tf.placeholder(tf.float32)\n"
+        'if __name__ == "__main__":\n'
+        "    print(x)\n"
+    )
+    assert main(["fix", "--write", str(script)]) == 1
+    assert "disable_eager_execution" not in script.read_text()
+    assert main(["fix", "--write", "--unsafe-fixes", str(script)]) == 1
+    assert script.read_text() == (  # before any of its code runs
+        "import tensorflow as tf\n"
+        "tf.compat.v1.disable_eager_execution()\n"
+        "x = tf.compat.v1.placeholder(tf.float32)\n"
+        'if __name__ == "__main__":\n'
+        "    print(x)\n"
+    )
+    capsys.readouterr()

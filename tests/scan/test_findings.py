@@ -18,6 +18,7 @@ def test_names_are_resolved_through_every_kind_of_import():
         ("TF501", 3, 1, "error"),  # import tensorflow.contrib.slim as slim
         ("TF501", 6, 1, "error"),  # from tensorflow.contrib import rnn
         ("TF506", 7, 1, "warning"),  # private, but variable_scope still imports on TF 2.21
+        ("TF110", 9, 5, "warning"),  # needs graph mode: nothing turns eager execution off
         ("TF201", 9, 5, "error"),  # tflow.placeholder: gone from TF2's namespace
         ("TF302", 10, 6, "warning"),  # vs.variable_scope = compat.v1 variable_scope
         ("TF303", 10, 31, "warning"),  # reuse=tf1.AUTO_REUSE
@@ -39,6 +40,7 @@ def test_keras2_idioms():
         ("TF701", 13, 9, "error"),
         ("TF703", 17, 1, "error"),
         ("TF101", 17, 15, "warning"),  # tf.compat.v1.Session
+        ("TF110", 17, 15, "warning"),  # ... which needs graph mode
         ("TF702", 19, 25, "error"),
         ("TF704", 20, 19, "error"),
     ]
@@ -109,8 +111,10 @@ def test_star_imports_of_project_modules_bind_their_tensorflow_names(tmp_path):
     (package / "quiet.py").write_text("from config import *\ns = tf.Session()\n")
     assert sorted(_findings(package, "model.py", "nets/deep.py", "chain.py", "quiet.py")) == [
         ("chain.py", "TF101", 2),
+        ("chain.py", "TF110", 2),
         ("deep.py", "TF301", 3),
         ("deep.py", "TF501", 2),
+        ("model.py", "TF110", 2),
         ("model.py", "TF201", 2),
     ]
 
@@ -186,7 +190,13 @@ def test_parameters_spellings_and_datasets(tmp_path):
     )
     result = scan_paths([tmp_path / "layers.py"], RULES)
     found = {(f.rule_id, f.line): f for f in result.findings}
-    assert sorted(found) == [("TF201", 7), ("TF302", 10), ("TF501", 2), ("TF601", 9)]
+    assert sorted(found) == [
+        ("TF110", 7),
+        ("TF201", 7),
+        ("TF302", 10),
+        ("TF501", 2),
+        ("TF601", 9),
+    ]
     # after `tf2rec fix`, the message names the spelling in the file
     assert found["TF201", 7].message == "`tf.compat.v1.placeholder` declares a graph input"
     assert found["TF601", 9].severity.label == "error"  # TF2 datasets have no iterators

@@ -27,6 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--diff", action="store_true", help="print the changes as a unified diff (the default)"
     )
     mode.add_argument("--write", action="store_true", help="apply the changes to the files")
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="also apply fixes that change what the program does on purpose (`tf2rec rules` "
+        "says which rules have one)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         files = discover(args.paths, settings.exclude)
     except FileNotFoundError as err:
         raise UsageError(str(err)) from None
-    results = fix_paths(files, settings.rules, jobs=settings.jobs)
+    results = fix_paths(files, settings.rules, jobs=settings.jobs, unsafe_fixes=args.unsafe_fixes)
     if args.write:
         write_fixes(results)
     else:

@@ -214,12 +214,27 @@ def scan_source(path: str, source: str, rules: Iterable[Rule]) -> list[Finding]:
 
 
 def analyze(
-    path: str, source: str, tree: ast.AST, module: cst.Module, rules: Iterable[Rule]
+    path: str,
+    source: str,
+    tree: ast.AST,
+    module: cst.Module,
+    rules: Iterable[Rule],
+    *,
+    unsafe_fixes: bool = False,
 ) -> tuple[list[Finding], FileContext]:
-    """Findings of a parsed file, and the context holding their fixes."""
-    ctx = FileContext(path, Bindings(star=functools.partial(star_bindings, path)))
-    visitor = _Visitor(ctx, list(rules))
+    """Findings of a parsed file, and the context holding their fixes (with
+    `unsafe_fixes`, those of rules whose fix is not safe too)."""
+    ctx = FileContext(
+        path,
+        Bindings(star=functools.partial(star_bindings, path)),
+        module=module,
+        unsafe_fixes=unsafe_fixes,
+    )
+    rules = list(rules)
+    visitor = _Visitor(ctx, rules)
     visitor.walk(module)
+    for rule in rules:
+        rule.finish(ctx)
     if not ctx.reports:
         return [], ctx
     spans = ast_spans(tree, source.splitlines())

@@ -49,8 +49,11 @@ class FileFix:
         )
 
 
-def fix_source(path: str, source: str, rules: Iterable[Rule]) -> FileFix:
-    """The fixed text of one file (equal to `source` when nothing is safe to fix)."""
+def fix_source(
+    path: str, source: str, rules: Iterable[Rule], *, unsafe_fixes: bool = False
+) -> FileFix:
+    """The fixed text of one file (equal to `source` when nothing is safe to fix; with
+    `unsafe_fixes`, the fixes that change behaviour on purpose are applied too)."""
     rules = list(rules)
     try:
         tree = ast.parse(source, path)
@@ -62,7 +65,7 @@ def fix_source(path: str, source: str, rules: Iterable[Rule]) -> FileFix:
         return FileFix(
             path, source, source, error=f"not changed: {finding.message}", remaining=[finding]
         )
-    findings, ctx = analyze(path, source, tree, module, rules)
+    findings, ctx = analyze(path, source, tree, module, rules, unsafe_fixes=unsafe_fixes)
     if not ctx.edits and not ctx.import_moves:
         return FileFix(path, source, source, remaining=findings)
     fixed = module.visit(_Apply(ctx.edits, ctx.import_moves)).code
@@ -77,8 +80,9 @@ def fix_source(path: str, source: str, rules: Iterable[Rule]) -> FileFix:
             remaining=findings,
             error=f"not changed: the fixed text would not parse ({err})",
         )
-    remaining, _ = analyze(path, fixed, new_tree, new_module, rules)
-    applied = [f for f in findings if f.fixable]
+    # fresh rule objects: some keep state for the file they look at
+    remaining, _ = analyze(path, fixed, new_tree, new_module, [type(rule)() for rule in rules])
+    applied = [f for f in findings if f.fixable]  # fixable: its fix was recorded
     return FileFix(path, source, fixed, applied=applied, remaining=remaining)
 
 

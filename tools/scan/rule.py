@@ -72,7 +72,10 @@ class Rule:
     fixed_severity: ClassVar[bool] = False
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[str]] = []
-    FIXES: ClassVar[list[tuple[str, str]]] = []  # (before, after) for rules with a safe fix
+    FIXES: ClassVar[list[tuple[str, str]]] = []  # (before, after) for rules with a fix
+    # False: the fix changes what the program does on purpose (ruff's "unsafe" fixes);
+    # `tf2rec fix` applies it only with --unsafe-fixes
+    safe_fix: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -102,6 +105,9 @@ class Rule:
     def on_import(self, ctx: FileContext, node: cst.CSTNode, module: str) -> None:
         pass
 
+    def finish(self, ctx: FileContext) -> None:
+        """After the whole file was seen: for rules that judge the file as a whole."""
+
 
 SESSION_FACTORIES = frozenset(
     {
@@ -124,6 +130,8 @@ class FileContext:
 
     path: str
     bindings: Bindings = field(default_factory=Bindings)
+    module: cst.Module | None = None  # the file's tree, for fixes that add statements
+    unsafe_fixes: bool = False  # record the fixes of rules whose fix is not safe
     sessions: set[str] = field(default_factory=set)  # names / attributes holding one
     graphs: set[str] = field(default_factory=set)
     datasets: dict[str, str] = field(default_factory=dict)  # name -> namespace it was built in
@@ -186,10 +194,12 @@ class FileContext:
         message: str | None = None,
         fix: Callable | None = None,
         severity: Severity | None = None,
+        fix_node: cst.CSTNode | None = None,
     ) -> None:
         """Record a finding at `node`. `fix(updated_node)` returns the node's safe
         replacement; without one, a TF1-only name reached through `tensorflow` gets the
-        compat.v1 spelling as its fix. `severity` overrides the rule's for this finding.
+        compat.v1 spelling as its fix; `fix_node` is the node the fix replaces when it is not
+        `node`. `severity` overrides the rule's for this finding.
         A name reached through compat.v1 is shown as written (`tf.compat.v1.placeholder`),
         so that after a fix the message names what is in the file."""
         severity = severity or rule.severity
@@ -209,8 +219,11 @@ class FileContext:
             if fix is None and namespace == "v2" and api.exists(name, "v1"):
                 self.reports.append((rule, node, severity, text, self._compat_fix(node)))
                 return
+        if fix is not None and not (rule.safe_fix or self.unsafe_fixes):
+            fix = None
         if fix is not None:
-            self.edits[id(node)] = (node, fix)
+            target = fix_node or node
+            self.edits[id(target)] = (target, fix)
         self.reports.append((rule, node, severity, text, fix is not None))
 
     def _compat_fix(self, node: cst.CSTNode) -> bool:

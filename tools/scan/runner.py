@@ -146,17 +146,18 @@ def scan_paths(
     return result
 
 
-def _fix_file(args: tuple[str, tuple[str, ...]]):
+def _fix_file(args: tuple[str, tuple[str, ...], bool]):
     from tf2rec.tools.scan.fixer import FileFix, fix_source
 
-    path, rule_ids = args
+    path, rule_ids, unsafe_fixes = args
     try:
         source = Path(path).read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
         return FileFix(path, "", "", error=f"not UTF-8 text ({err.reason}); not changed")
     except OSError as err:
         return FileFix(path, "", "", error=f"cannot read ({err.strerror})")
-    result = fix_source(path, source, [RULES_BY_ID[i]() for i in rule_ids])
+    rules = [RULES_BY_ID[i]() for i in rule_ids]
+    result = fix_source(path, source, rules, unsafe_fixes=unsafe_fixes)
     lines = result.fixed.splitlines()
     result.remaining = [
         f for f in result.remaining if f.rule_id in rule_ids and not suppressed(f, lines)
@@ -164,9 +165,11 @@ def _fix_file(args: tuple[str, tuple[str, ...]]):
     return result
 
 
-def fix_paths(files: Sequence[Path], rules: Sequence[type[Rule]], jobs: int = 1) -> list:
+def fix_paths(
+    files: Sequence[Path], rules: Sequence[type[Rule]], jobs: int = 1, unsafe_fixes: bool = False
+) -> list:
     """A `FileFix` per file; nothing is written here."""
-    work = [(str(f), tuple(r.id for r in rules)) for f in files]
+    work = [(str(f), tuple(r.id for r in rules), unsafe_fixes) for f in files]
     if jobs > 1 and len(work) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(_fix_file, work, chunksize=max(1, len(work) // (jobs * 8))))

@@ -174,3 +174,132 @@ class ConfigProtoRule(Rule):
     names = frozenset({"tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions", "tf.RunMetadata"})
     VALID = ["import tensorflow as tf\ntf.config.threading.set_intra_op_parallelism_threads(2)\n"]
     INVALID = ["import tensorflow as tf\nconfig = tf.ConfigProto(allow_soft_placement=True)\n"]
+
+
+GRAPH_ONLY = frozenset(
+    {"tf.placeholder", "tf.sparse_placeholder", "tf.Session", "tf.InteractiveSession"}
+)
+# what makes graph-only APIs legal: eager execution off, or an explicit graph to build in
+GRAPH_MODE = frozenset({"tf.disable_eager_execution", "tf.disable_v2_behavior", "tf.Graph"})
+_MAIN = cst.parse_expression('__name__ == "__main__"')
+
+
+class GraphModeNeededRule(Rule):
+    """TF2 runs eagerly. A file that uses graph-only APIs (placeholders, sessions), even
+    spelled through `tf.compat.v1` as `tf2rec fix` leaves them, fails on TF 2.21 with
+    "tf.placeholder() is not compatible with eager execution", unless the program turns
+    eager execution off before. An error in a script (it has a `__main__` block), a warning
+    in a module (its importer may turn it off). The fix, opt-in because it puts the whole
+    process in graph mode (`tf2rec fix --unsafe-fixes`), calls
+    `tf.compat.v1.disable_eager_execution()` right after the file's imports, before any of
+    its code runs."""
+
+    id = "TF110"
+    name = "graph-mode-needed"
+    message = "`{name}` needs graph mode, and nothing in this file turns eager execution off"
+    replacement = (
+        "migrate to eager code; meanwhile `tf.compat.v1.disable_eager_execution()` first "
+        "(`tf2rec fix --unsafe-fixes` adds it)"
+    )
+    safe_fix = False
+    fixed_severity = True  # chosen per file: error in a script, warning in a module
+    VALID = [
+        "import tensorflow.compat.v1 as tf\ntf.disable_eager_execution()\n"
+        "x = tf.placeholder(tf.float32)\n",
+        "import tensorflow as tf\nwith tf.Graph().as_default():\n"
+        "    x = tf.compat.v1.placeholder(tf.float32)\n",
+    ]
+    INVALID = ["import tensorflow as tf\nx = tf.compat.v1.placeholder(tf.float32)\n"]
+    FIXES = [
+        (
+            "import tensorflow as tf\n\n\ndef main():\n"
+            "    x = tf.compat.v1.placeholder(tf.float32)\n\n\n"
+            'if __name__ == "__main__":\n    main()\n',
+            "import tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n\n\ndef main():\n"
+            "    x = tf.compat.v1.placeholder(tf.float32)\n\n\n"
+            'if __name__ == "__main__":\n    main()\n',
+        ),
+        (
+            "import numpy as np\nimport tensorflow.compat.v1 as tf\n\n"
+            "x = tf.placeholder(tf.float32)\n",
+            "import numpy as np\nimport tensorflow.compat.v1 as tf\ntf.disable_eager_execution()\n"
+            "\nx = tf.placeholder(tf.float32)\n",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        self.first: tuple[cst.CSTNode, str] | None = None
+        self.graph_mode = False
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        if namespace not in ("v1", "v2"):
+            return
+        if name in GRAPH_MODE:
+            self.graph_mode = True
+        elif name in GRAPH_ONLY and self.first is None:
+            self.first = (node, name)
+
+    def finish(self, ctx) -> None:
+        if self.first is None or self.graph_mode:
+            return
+        node, name = self.first
+        script = any(_is_main(statement) for statement in ctx.module.body)
+        call = _disable_eager_call(ctx)
+        fix = None
+        if call is not None:
+
+            def fix(module: cst.Module) -> cst.Module:
+                return _with_call_at_entry(module, call)
+
+        ctx.report(
+            self,
+            node,
+            name=name,
+            namespace=namespace_of(ctx, node),
+            severity=Severity.ERROR if script else Severity.WARNING,
+            fix=fix,
+            fix_node=ctx.module,
+        )
+
+
+def namespace_of(ctx, node) -> str | None:
+    resolved = ctx.resolve(node)
+    return resolved[1] if resolved else None
+
+
+def _is_main(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.If) and statement.test.deep_equals(_MAIN)
+
+
+def _disable_eager_call(ctx) -> cst.SimpleStatementLine | None:
+    """`<alias>.compat.v1.disable_eager_execution()` with the file's own alias."""
+    for local, full in ctx.bindings.names.items():
+        if full == "tensorflow.compat.v1":
+            return cst.parse_statement(f"{local}.disable_eager_execution()\n")
+    for local, full in ctx.bindings.names.items():
+        if full == "tensorflow":
+            return cst.parse_statement(f"{local}.compat.v1.disable_eager_execution()\n")
+    return None
+
+
+def _with_call_at_entry(module: cst.Module, call: cst.SimpleStatementLine) -> cst.Module:
+    """`call` after the last of the module's leading imports (a docstring stays first)."""
+    body = list(module.body)
+    at = 0
+    for index, statement in enumerate(body):
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body
+        ):
+            at = index + 1
+        elif (
+            index == 0
+            and isinstance(statement, cst.SimpleStatementLine)
+            and all(
+                isinstance(s, cst.Expr) and isinstance(s.value, cst.SimpleString)
+                for s in statement.body
+            )
+        ):
+            at = 1
+        else:
+            break
+    return module.with_changes(body=[*body[:at], call, *body[at:]])
