@@ -344,15 +344,16 @@ class ShapeValueRule(Rule):
 
 class RegularizationLossRule(Rule):
     """`tf.losses.get_regularization_loss()` and the `REGULARIZATION_LOSSES` collection sum
-    the penalties TF1 layers registered. Keras layers register none there: once the layers
-    are Keras layers, they return 0.0 and the model trains unregularised, without an error.
-    The penalties are in `model.losses`, which `fit` adds to the loss."""
+    the penalties that `get_variable(regularizer=...)` and TF1 layers registered. Keras
+    layers register none there: once the layers are Keras layers, they return 0.0 and the
+    model trains unregularised, without an error. While the variables still come from
+    `get_variable` the sum is right (a warning, and reached through `tensorflow` it gets
+    the compat.v1 spelling); the penalties of Keras layers are in `model.losses`."""
 
     id = "TF905"
     name = "regularization-losses"
-    severity = Severity.ERROR
-    fixed_severity = True
-    message = "`{name}` is 0.0 once the layers are Keras layers"
+    severity = Severity.WARNING
+    message = "`{name}` misses Keras layers' penalties (0.0 once the layers are Keras layers)"
     replacement = "`model.losses` (`fit` adds them; a custom loop sums them itself)"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
     names = frozenset(

@@ -179,8 +179,10 @@ class ConfigProtoRule(Rule):
 GRAPH_ONLY = frozenset(
     {"tf.placeholder", "tf.sparse_placeholder", "tf.Session", "tf.InteractiveSession"}
 )
-# what makes graph-only APIs legal: eager execution off, or an explicit graph to build in
-GRAPH_MODE = frozenset({"tf.disable_eager_execution", "tf.disable_v2_behavior", "tf.Graph"})
+# what makes graph-only APIs legal everywhere. An explicit graph (`with graph.as_default()`)
+# is not enough: TF1 code also built ops outside it (`sess.run(tf.sigmoid(self.logit))`),
+# which TF1 put in the inputs' graph and TF2 runs eagerly, and fails.
+GRAPH_MODE = frozenset({"tf.disable_eager_execution", "tf.disable_v2_behavior"})
 _MAIN = cst.parse_expression('__name__ == "__main__"')
 
 
@@ -206,8 +208,7 @@ class GraphModeNeededRule(Rule):
     VALID = [
         "import tensorflow.compat.v1 as tf\ntf.disable_eager_execution()\n"
         "x = tf.placeholder(tf.float32)\n",
-        "import tensorflow as tf\nwith tf.Graph().as_default():\n"
-        "    x = tf.compat.v1.placeholder(tf.float32)\n",
+        "import tensorflow as tf\ntf.compat.v1.disable_v2_behavior()\ns = tf.compat.v1.Session()\n",
     ]
     INVALID = ["import tensorflow as tf\nx = tf.compat.v1.placeholder(tf.float32)\n"]
     FIXES = [
