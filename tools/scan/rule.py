@@ -195,11 +195,13 @@ class FileContext:
         fix: Callable | None = None,
         severity: Severity | None = None,
         fix_node: cst.CSTNode | None = None,
+        import_moved: bool = False,
     ) -> None:
         """Record a finding at `node`. `fix(updated_node)` returns the node's safe
         replacement; without one, a TF1-only name reached through `tensorflow` gets the
         compat.v1 spelling as its fix; `fix_node` is the node the fix replaces when it is not
-        `node`. `severity` overrides the rule's for this finding.
+        `node`; `import_moved` says the fix is a `move_import` already recorded. `severity`
+        overrides the rule's for this finding.
         A name reached through compat.v1 is shown as written (`tf.compat.v1.placeholder`),
         so that after a fix the message names what is in the file."""
         severity = severity or rule.severity
@@ -224,7 +226,7 @@ class FileContext:
         if fix is not None:
             target = fix_node or node
             self.edits[id(target)] = (target, fix)
-        self.reports.append((rule, node, severity, text, fix is not None))
+        self.reports.append((rule, node, severity, text, fix is not None or import_moved))
 
     def _compat_fix(self, node: cst.CSTNode) -> bool:
         """Spell a TF1-only name through compat.v1, keeping the file's own alias."""
@@ -236,7 +238,11 @@ class FileContext:
             self.edits[id(node)] = (node, lambda _updated: new)
             return True
         origin = self.bindings.origins.get(node.value) if isinstance(node, cst.Name) else None
-        if origin is None or dotted(origin.module).startswith("tensorflow.compat"):
+        return origin is not None and self.move_import(origin, node.value)
+
+    def move_import(self, origin: cst.ImportFrom, local: str) -> bool:
+        """Fix `from tensorflow[.x] import <local>` to import it from compat.v1."""
+        if dotted(origin.module).startswith("tensorflow.compat"):
             return False
-        self.import_moves.setdefault(id(origin), (origin, set()))[1].add(node.value)
+        self.import_moves.setdefault(id(origin), (origin, set()))[1].add(local)
         return True

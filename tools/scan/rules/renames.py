@@ -146,10 +146,12 @@ class Tf1OnlyNameRule(Rule):
     VALID = [
         "import tensorflow as tf\nx = tf.compat.v1.sparse_to_dense(i, s, v)\n",
         "import tensorflow as tf\nf = tf.io.gfile.GFile(path)\n",
+        "from tensorflow.compat.v1 import gfile\nf = gfile.GFile(path)\n",
     ]
     INVALID = [
         "import tensorflow as tf\nx = tf.sparse_to_dense(i, s, v)\n",
         "import tensorflow as tf\nf = tf.gfile.GFile(path)\n",
+        "from tensorflow import gfile\n",
     ]
     FIXES = [
         (
@@ -164,13 +166,46 @@ class Tf1OnlyNameRule(Rule):
             "f = tf.io.gfile.GFile(path)\n"
             "spec = {'id': tf.io.FixedLenFeature([], tf.int64)}\n",
         ),
+        (
+            "from tensorflow import gfile\nf = gfile.GFile(path)\n",
+            "from tensorflow.compat.v1 import gfile\nf = gfile.GFile(path)\n",
+        ),
     ]
 
-    def on_reference(self, ctx, node, name, namespace) -> None:
-        if namespace != "v2" or api.exists(name, "v2") or not api.exists(name, "v1"):
+    def on_import(self, ctx, node, module: str) -> None:
+        """`from tensorflow import gfile`: an ImportError on TF 2.21; fixed to import it
+        from compat.v1 (names other rules cover are moved when those rules report them)."""
+        if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
             return
-        if any(rule is not type(self) and rule.matches(name) for rule in REGISTERED):
-            return  # that rule reports it (and the compat.v1 fix comes with it)
+        if dotted(node.module).startswith("tensorflow.compat") or not self._tf1_only(module, "v2"):
+            return
+        local = next(
+            (
+                alias.asname.name.value if alias.asname else alias.name.value
+                for alias in node.names
+                if isinstance(alias.name, cst.Name) and module.endswith("." + alias.name.value)
+            ),
+            None,
+        )
+        if local is None or ctx.resolve(cst.Name(local)) is None:
+            return
+        ctx.report(
+            self,
+            node,
+            name=module,
+            message=f"`{module}` exists only in tf.compat.v1: this import fails on TF 2.21",
+            import_moved=ctx.move_import(node, local),
+        )
+
+    def _tf1_only(self, name: str, namespace: str) -> bool:
+        if namespace != "v2" or api.exists(name, "v2") or not api.exists(name, "v1"):
+            return False
+        # another rule that covers the name reports it (and the compat.v1 fix comes with it)
+        return not any(rule is not type(self) and rule.matches(name) for rule in REGISTERED)
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        if not self._tf1_only(name, namespace):
+            return
         target = api.tf2_name(name)
         alias = _alias(ctx, node) if target else None
         if target is None or alias is None:
