@@ -16,13 +16,15 @@ from pathlib import Path
 
 def write_atomically(path: str | Path, data: str | bytes) -> None:
     """Replace (or create) `path` with `data`. Text is written as UTF-8 with its line endings
-    untouched. An existing file keeps its permission bits; a new one gets the usual
-    0666 & ~umask. Raises OSError when the folder is missing or not writable."""
+    untouched. An existing file keeps its permission bits (and, where the writer may set
+    them, its owner and group); a new one gets the usual 0666 & ~umask. Raises OSError when
+    the folder is missing or not writable."""
     path = Path(path)
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        status = path.stat()
+        mode, owner = stat.S_IMODE(status.st_mode), (status.st_uid, status.st_gid)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        mode, owner = 0o666 & ~_umask(), None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tf2rec", dir=path.parent)
     try:
         if isinstance(data, str):
@@ -32,6 +34,11 @@ def write_atomically(path: str | Path, data: str | bytes) -> None:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
         os.chmod(tmp, mode)
+        if owner is not None and owner != (os.getuid(), os.getgid()):
+            try:
+                os.chown(tmp, *owner)
+            except PermissionError:
+                pass  # only root may give a file away: it stays the writer's, as `cp` does
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """`tf2rec scan` / `tf2rec rules` as users run them: formats, exit codes, config, baseline."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -212,5 +213,19 @@ def test_unreadable_file_is_reported_and_the_others_still_scanned(project, capsy
     (project / "src" / "latin1.py").write_bytes(b"import tensorflow as tf\n# caf\xe9\n")
     code, out, _ = scan(capsys, "src")
     assert code == 2
-    assert "error: src/latin1.py: not UTF-8 text (invalid continuation byte at byte 29)" in out
+    assert (
+        "error: src/latin1.py: not utf-8 text (invalid continuation byte at byte 29); declare "
+        "its encoding in a coding line (`# -*- coding: latin-1 -*-`)"
+    ) in out
     assert "src/keras2_model.py:10:20: TF701" in out
+
+
+def test_a_file_with_a_coding_line_is_read_as_declared_and_a_fifo_is_skipped(project, capsys):
+    (project / "src" / "latin1.py").write_bytes(
+        b"# -*- coding: latin-1 -*-\nimport tensorflow as tf\ns = tf.Session()  # caf\xe9\n"
+    )
+    os.mkfifo(project / "src" / "pipe.py")  # reading it would wait forever
+    code, out, _ = scan(capsys, "src/latin1.py", "src/pipe.py")
+    assert code == 2
+    assert "src/latin1.py:3:5: TF101" in out
+    assert "error: src/pipe.py: not a regular file (a FIFO, socket or device); skipped" in out

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     results = fix_paths(files, settings.rules, jobs=settings.jobs, unsafe_fixes=args.unsafe_fixes)
     if args.write:
-        write_fixes(results)
+        write_fixes(results, roots=args.paths)
     else:
         for result in results:
             if result.changed:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,8 @@ class FileFix:
     applied: list[Finding] = field(default_factory=list)  # findings the fix removes
     remaining: list[Finding] = field(default_factory=list)  # findings left after it
     error: str | None = None  # why the file is left alone
+    encoding: str = "utf-8"  # written back as it was read
+    digest: str | None = None  # sha256 of the bytes read: unchanged when written?
 
     @property
     def changed(self) -> bool:
@@ -137,16 +141,56 @@ def _split_import(node: cst.ImportFrom, moved: set[str]) -> list[cst.ImportFrom]
     ]
 
 
-def write_fixes(fixes: Iterable[FileFix]) -> None:
-    """Write every changed file (atomically, its permission bits kept). A file that cannot be
-    written is left as it was, with `error` saying why (so it no longer counts as changed)."""
+def write_fixes(fixes: Iterable[FileFix], roots: Iterable[str | Path] = ()) -> None:
+    """Write every changed file; one that cannot be written safely is left as it was, with
+    `error` saying why (so it no longer counts as changed). `roots`: the paths the user
+    named; a symbolic link is followed only to a file under one of them."""
+    roots = [Path(root).resolve() for root in roots]
+    written: set[Path] = set()
     for fix in fixes:
         if not fix.changed:
             continue
-        if not os.access(fix.path, os.W_OK):
-            fix.error = "read-only; not changed (make it writable and run again)"
+        target = Path(fix.path).resolve()
+        if target in written:  # a second name (a link) of a file fixed already
+            fix.fixed = fix.source
             continue
-        try:
-            write_atomically(fix.path, fix.fixed)
-        except OSError as err:
-            fix.error = f"cannot write ({err.strerror}); not changed"
+        fix.error = _replace(fix, roots)
+        if fix.error is None:
+            written.add(target)
+
+
+def _replace(fix: FileFix, roots: list[Path]) -> str | None:
+    """Replace the file's contents with the fix, or say why not.
+
+    The file must be unchanged since it was read (an edit saved meanwhile is kept), have a
+    write bit (even for root), and a link must lead into the scanned tree; the link stays a
+    link (its target is written). A file with other hard links is written in place, so
+    that every name sees the new text; any other through a temporary file and a rename,
+    keeping its mode, owner and group.
+    """
+    path = Path(fix.path)
+    target = path.resolve()
+    if path.is_symlink() and roots and not any(target.is_relative_to(r) for r in roots):
+        return f"a link to {target}, outside the paths given; not changed"
+    try:
+        status = target.stat()
+        unchanged = hashlib.sha256(target.read_bytes()).hexdigest() == fix.digest
+    except OSError as err:
+        return f"cannot read it again ({err.strerror}); not changed"
+    if fix.digest is not None and not unchanged:
+        return "changed since it was read; not changed (run fix again)"
+    if not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
+        target, os.W_OK
+    ):
+        return "read-only; not changed (make it writable and run again)"
+    data = fix.fixed.encode(fix.encoding)
+    try:
+        if status.st_nlink > 1:
+            with open(target, "r+b") as handle:
+                handle.write(data)
+                handle.truncate()
+        else:
+            write_atomically(target, data)
+    except OSError as err:
+        return f"cannot write ({err.strerror}); not changed"
+    return None

@@ -7,8 +7,12 @@ that file's problem and do not stop the others.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import io
 import os
 import re
+import stat
+import tokenize
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -72,8 +76,8 @@ def discover(paths: Iterable[str | Path], exclude: Sequence[str] = ()) -> list[P
     for root in map(Path, paths):
         if not root.exists():
             raise FileNotFoundError(f"{root}: no such file or directory")
-        if root.is_file():
-            found.add(root)  # named explicitly: scanned whatever its name
+        if not root.is_dir():
+            found.add(root)  # named explicitly: read whatever its name (a FIFO is refused)
             continue
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
@@ -95,16 +99,47 @@ def suppressed(finding: Finding, lines: list[str]) -> bool:
     return ids is None or finding.rule_id in {i.strip() for i in ids.split(",")}
 
 
+class Unreadable(Exception):
+    """A file the scanner cannot read as Python source; the message says why."""
+
+
+@dataclass(frozen=True)
+class Source:
+    text: str
+    encoding: str  # what its coding line declares (PEP 263), else UTF-8
+    digest: str  # sha256 of its bytes, to tell later whether it changed
+
+
+def read_source(path: str) -> Source:
+    """A file's text, decoded as Python decodes it. A FIFO or a device is refused before
+    it is opened (reading one would wait forever)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise Unreadable("not a regular file (a FIFO, socket or device); skipped")
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise Unreadable(f"cannot read ({err.strerror})") from None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        text = raw.decode(encoding)
+    except SyntaxError as err:  # an unknown encoding in the coding line
+        raise Unreadable(f"{err.msg}; not read") from None
+    except UnicodeDecodeError as err:
+        raise Unreadable(
+            f"not {err.encoding} text ({err.reason} at byte {err.start}); declare its "
+            "encoding in a coding line (`# -*- coding: latin-1 -*-`)"
+        ) from None
+    return Source(text, encoding, hashlib.sha256(raw).hexdigest())
+
+
 def _scan_file(
     args: tuple[str, tuple[str, ...]],
 ) -> tuple[str, list[Finding], int, str | None, bool]:
     path, rule_ids = args
     try:
-        source = Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        return path, [], 0, f"{path}: not UTF-8 text ({err.reason} at byte {err.start})", True
-    except OSError as err:
-        return path, [], 0, f"{path}: cannot read ({err.strerror})", True
+        source = read_source(path).text
+    except Unreadable as err:
+        return path, [], 0, f"{path}: {err}", True
     rules = [RULES_BY_ID[i]() for i in rule_ids]
     findings = scan_source(path, source, rules)
     findings = [f for f in findings if f.rule_id in rule_ids]
@@ -141,7 +176,7 @@ def scan_paths(
         result.lines_scanned += n_lines
         result.findings.extend(findings)
         if findings:
-            result.sources[path] = Path(path).read_text(encoding="utf-8").splitlines()
+            result.sources[path] = read_source(path).text.splitlines()
     result.findings.sort()
     return result
 
@@ -151,13 +186,12 @@ def _fix_file(args: tuple[str, tuple[str, ...], bool]):
 
     path, rule_ids, unsafe_fixes = args
     try:
-        source = Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        return FileFix(path, "", "", error=f"not UTF-8 text ({err.reason}); not changed")
-    except OSError as err:
-        return FileFix(path, "", "", error=f"cannot read ({err.strerror})")
+        source = read_source(path)
+    except Unreadable as err:
+        return FileFix(path, "", "", error=str(err))
     rules = [RULES_BY_ID[i]() for i in rule_ids]
-    result = fix_source(path, source, rules, unsafe_fixes=unsafe_fixes)
+    result = fix_source(path, source.text, rules, unsafe_fixes=unsafe_fixes)
+    result.encoding, result.digest = source.encoding, source.digest
     lines = result.fixed.splitlines()
     result.remaining = [
         f for f in result.remaining if f.rule_id in rule_ids and not suppressed(f, lines)
