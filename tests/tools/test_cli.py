@@ -44,3 +44,23 @@ def test_data_summary_of_a_file(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "8 interactions, 2 users, 4 items" in out
     assert "validation 2 and test 2 users" in out
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(monkeypatch, capsys):
+    from tf2rec.tools.cli import rules
+
+    def broken(args):
+        raise RuntimeError("the harness lost its way\nsecond line")
+
+    monkeypatch.setattr(rules, "run", broken)
+    assert main(["rules"]) == 2
+    assert capsys.readouterr().err == (
+        "tf2rec rules: unexpected error: RuntimeError: the harness lost its way "
+        "(rerun with --debug for the traceback)\n"
+    )
+    try:
+        main(["rules", "--debug"])
+    except RuntimeError as err:
+        assert "lost its way" in str(err)
+    else:
+        raise AssertionError("--debug should let the traceback through")

@@ -1,7 +1,8 @@
 """`tf2rec`: the entry point. Each command is a module of this package, listed in COMMANDS.
 
 Exit codes: 0 success, 1 findings/failed checks (where a command defines them), 2 usage or
-input errors. User mistakes print one clear line on stderr, never a traceback.
+input errors. User mistakes print one clear line on stderr, never a traceback; so does an
+unexpected error, whose traceback `--debug` shows.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Move a TF1 recommender to TensorFlow 2 / Keras 3: scan, prove, train.",
     )
     parser.add_argument("--version", action="version", version=f"tf2rec {_version()}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -52,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # anywhere: `tf2rec --debug scan .` or `tf2rec scan . --debug`
+    argv = [arg for arg in argv if arg != "--debug"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
     parser = build_parser()
     if not argv or argv[0] not in COMMANDS:
@@ -77,3 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tf2rec {name}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, or a case nobody foresaw: still one line
+        if debug:
+            raise
+        detail = str(err).splitlines()[0] if str(err) else ""
+        print(
+            f"tf2rec {name}: unexpected error: {type(err).__name__}"
+            + (f": {detail}" if detail else "")
+            + " (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 2
