@@ -90,7 +90,8 @@ class LegacyTwoTower(object):
         tf.summary.scalar("mean_positive_score", tf.reduce_mean(self.prediction))
         self.summaries = tf.summary.merge_all()
         self.init_op = tf.global_variables_initializer()
-        self.saver = tf.train.Saver(max_to_keep=3)
+        # relative paths in the `checkpoint` file: the directory can be moved or copied
+        self.saver = tf.train.Saver(max_to_keep=3, save_relative_paths=True)
 
     def _user_tower(self, user, history, seed):
         user_vec = tf.nn.embedding_lookup(self.user_embedding, user)

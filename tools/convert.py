@@ -213,7 +213,7 @@ def migrated_to_legacy(
     variables = {
         name: tf.Variable(value, name=name.replace("/", "_")) for name, value in values.items()
     }
-    saver = tf.compat.v1.train.Saver(var_list=variables)
+    saver = tf.compat.v1.train.Saver(var_list=variables, save_relative_paths=True)
     return saver.save(None, str(prefix), global_step=int(values.get(STEP, 0)))
 
 

@@ -18,6 +18,7 @@ from tf2rec.interactions.model_files import (
     VOCAB_FILE,
     WEIGHTS_FILE,
 )
+from tf2rec.tools import model_dir
 from tf2rec.tools.cli.options import legacy_hparams
 from tf2rec.tools.errors import UsageError
 
@@ -26,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--legacy-dir", type=Path, help="a `tf2rec legacy-train` directory")
     parser.add_argument("--model", type=Path, help="with --reverse: the migrated .keras file")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace a model tf2rec wrote in --out"
+    )
     parser.add_argument("--map", type=Path, help='JSON {"keras path": "tf1 name"} overrides')
     parser.add_argument("--print-map", action="store_true", help="print the name map used")
     parser.add_argument(
@@ -36,6 +40,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.reverse and args.model is None:
+        raise UsageError("--reverse needs --model PATH.keras")
+    if not args.reverse and args.legacy_dir is None:
+        raise UsageError("give --legacy-dir (or --reverse --model)")
+    source = args.model if args.reverse else args.legacy_dir
+    settings = {"source": str(Path(source).resolve()), "reverse": args.reverse}
+    with model_dir.lock(args.out, "--out"):
+        partial, _ = model_dir.start(
+            args.out, args.overwrite, "converted", settings, "--out", resume=False
+        )
+        name_map, written = _convert(args, partial)
+        model_dir.finish(partial, args.out, "converted", settings)
+    if args.print_map:
+        print(name_map.describe())
+    print(f"converted {len(name_map.entries)} weights; wrote {args.out / written.name}")
+    return 0
+
+
+def _convert(args: argparse.Namespace, out: Path):
+    """Write the converted model into `out`; returns (the name map, the main file)."""
     from tf2rec.tools.convert import (
         derive_name_map,
         legacy_to_migrated,
@@ -45,16 +69,13 @@ def run(args: argparse.Namespace) -> int:
     )
 
     overrides = load_map_file(args.map)
-    args.out.mkdir(parents=True, exist_ok=True)
     if args.reverse:
-        if args.model is None:
-            raise UsageError("--reverse needs --model PATH.keras")
         from tf2rec.migrated.serving import load_keras_model
 
         model = load_keras_model(args.model)
         name_map = derive_name_map(model, None, overrides)
         optimizer = _optimizer_name(model)
-        prefix = migrated_to_legacy(model, name_map, args.out / CHECKPOINT_PREFIX, optimizer)
+        prefix = migrated_to_legacy(model, name_map, out / CHECKPOINT_PREFIX, optimizer)
         config = args.model.parent / CONFIG_FILE
         extra = json.loads(config.read_text()) if config.is_file() else {}
         spec = ModelSpec.from_dict({**model.get_config(), "negatives": extra.get("negatives", 8)})
@@ -64,27 +85,20 @@ def run(args: argparse.Namespace) -> int:
             lr=extra.get("lr", 0.01),
             seed=extra.get("seed", 0),
         )
-        write_atomically(args.out / HPARAMS_FILE, json.dumps(hparams, indent=2))
-        _copy_vocab(args.model.parent, args.out)
-        written = prefix
-    else:
-        if args.legacy_dir is None:
-            raise UsageError("give --legacy-dir (or --reverse --model)")
-        from tf2rec.migrated.train import compiled_model
+        write_atomically(out / HPARAMS_FILE, json.dumps(hparams, indent=2))
+        _copy_vocab(args.model.parent, out)
+        return name_map, Path(prefix)
+    from tf2rec.migrated.train import compiled_model
 
-        hparams = legacy_hparams(args.legacy_dir)
-        checkpoint = read_checkpoint(args.legacy_dir)
-        model = compiled_model(ModelSpec.from_dict(hparams), hparams["optimizer"], hparams["lr"])
-        name_map = derive_name_map(model, checkpoint, overrides)
-        legacy_to_migrated(checkpoint, model, name_map, hparams["optimizer"])
-        model.save_weights(args.out / WEIGHTS_FILE)
-        model.save(args.out / MODEL_FILE)
-        _copy_vocab(args.legacy_dir, args.out)
-        written = args.out / MODEL_FILE
-    if args.print_map:
-        print(name_map.describe())
-    print(f"converted {len(name_map.entries)} weights; wrote {written}")
-    return 0
+    hparams = legacy_hparams(args.legacy_dir)
+    checkpoint = read_checkpoint(args.legacy_dir)
+    model = compiled_model(ModelSpec.from_dict(hparams), hparams["optimizer"], hparams["lr"])
+    name_map = derive_name_map(model, checkpoint, overrides)
+    legacy_to_migrated(checkpoint, model, name_map, hparams["optimizer"])
+    model.save_weights(out / WEIGHTS_FILE)
+    model.save(out / MODEL_FILE)
+    _copy_vocab(args.legacy_dir, out)
+    return name_map, out / MODEL_FILE
 
 
 def _optimizer_name(model) -> str | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from tf2rec.interactions.model_files import HPARAMS_FILE
+from tf2rec.tools import model_dir
 from tf2rec.tools.cli.options import (
     add_training_arguments,
+    data_fingerprint,
     load_split,
-    prepare_model_dir,
     results_table,
     training_options,
 )
@@ -21,10 +21,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     interactions, split = load_split(args)
     print(interactions.describe())
-    prepare_model_dir(args.model_dir, args.overwrite, marker=HPARAMS_FILE)
-    from tf2rec.legacy.train import train  # imports TensorFlow in v1 mode: only when training
+    settings = {**training_options(args), "data": data_fingerprint(split)}
+    with model_dir.lock(args.model_dir):
+        partial, _ = model_dir.start(
+            args.model_dir, args.overwrite, "legacy", settings, resume=False
+        )
+        from tf2rec.legacy.train import train  # TensorFlow in v1 mode: only when training
 
-    result = train(split, str(args.model_dir), **training_options(args))
+        result = train(split, str(partial), **training_options(args))
+        model_dir.finish(partial, args.model_dir, "legacy", settings)
     print(results_table({"legacy two-tower": result["test"], "popularity": result["popularity"]}))
     print(f"model written to {args.model_dir}")
     return 0

@@ -1,6 +1,6 @@
 """What several commands share: argument types, the data options (every command that reads
 interactions), the training options (`train`, `legacy-train`), the scanner's settings (`scan`,
-`fix`), the model directory a trainer writes and the metrics table it prints.
+`fix`), what a trainer records of its data and the metrics table it prints.
 
 The data and training parts import `tf2rec.interactions` (and with it pandas) when called, so
 that `scan` and `fix`, which share this module, start as fast as the scanner alone.
@@ -9,9 +9,8 @@ that `scan` and `fix`, which share this module, start as fast as the scanner alo
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -226,36 +225,14 @@ def training_options(args: argparse.Namespace) -> dict:
     return {name: getattr(args, name) for name in names}
 
 
-def prepare_model_dir(
-    path: Path, overwrite: bool, marker: str, resumable: str | None = None
-) -> bool:
-    """Create the model dir; refuse to mix a new model into an old one unless asked to.
-
-    Returns True when `path` holds an interrupted run (its `resumable` folder) to resume.
-    """
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--model-dir {path} is a file; pass a directory")
-    if resumable and (path / resumable).is_dir() and not overwrite:
-        return True
-    if path.is_dir() and any(path.iterdir()):
-        if not overwrite:
-            raise UsageError(
-                f"--model-dir {path} is not empty; pass --overwrite to replace what is "
-                "there, or choose another directory"
-            )
-        if not (path / marker).exists():
-            raise UsageError(
-                f"--model-dir {path} holds files that are not a tf2rec model "
-                f"(no {marker}); refusing to delete them"
-            )
-        shutil.rmtree(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UsageError(f"cannot create --model-dir {path}: {err.strerror}") from None
-    if not os.access(path, os.W_OK):
-        raise UsageError(f"--model-dir {path} is not writable")
-    return False
+def data_fingerprint(split: Split) -> str:
+    """A short hash of the training interactions, so a resumed run can tell it is fed the
+    same data."""
+    digest = hashlib.sha256()
+    for array in (split.train.indptr, split.train.items, split.users.ids, split.items.ids):
+        digest.update(array.tobytes())
+    digest.update(f"{split.n_users},{split.n_items}".encode())
+    return digest.hexdigest()[:16]
 
 
 def legacy_hparams(legacy_dir: Path) -> dict:

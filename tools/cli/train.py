@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tf2rec.interactions.model_files import BACKUP_DIR, CONFIG_FILE
+from tf2rec.tools import model_dir
 from tf2rec.tools.cli.options import (
     add_training_arguments,
+    data_fingerprint,
     load_split,
     positive_int,
-    prepare_model_dir,
     results_table,
     training_options,
 )
@@ -37,22 +37,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     interactions, split = load_split(args)
     print(interactions.describe())
-    resuming = prepare_model_dir(
-        args.model_dir, args.overwrite, marker=CONFIG_FILE, resumable=BACKUP_DIR
-    )
-    if resuming:
-        print(f"resuming the interrupted run in {args.model_dir}")
-    from tf2rec.migrated.train import train  # imports TensorFlow: only when training
+    options = {**training_options(args), "loss": args.loss, "patience": args.patience}
+    settings = {**options, "data": data_fingerprint(split)}
+    with model_dir.lock(args.model_dir):
+        partial, resuming = model_dir.start(args.model_dir, args.overwrite, "migrated", settings)
+        if resuming:
+            print(f"resuming the interrupted run into {args.model_dir}")
+        from tf2rec.migrated.train import train  # imports TensorFlow: only when training
 
-    result = train(
-        split,
-        args.model_dir,
-        **training_options(args),
-        loss=args.loss,
-        patience=args.patience,
-        # the progress bar on a terminal, one line per epoch in a log file
-        verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
-    )
+        result = train(
+            split,
+            partial,
+            **options,
+            # the progress bar on a terminal, one line per epoch in a log file
+            verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
+        )
+        model_dir.finish(partial, args.model_dir, "migrated", settings)
     print(
         results_table({"two-tower (Keras 3)": result["test"], "popularity": result["popularity"]})
     )

@@ -1,0 +1,110 @@
+"""A model directory is owned: tf2rec replaces only what it wrote, keeps the old model
+until the new one is complete, runs one run per directory, and resumes only the same run."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tf2rec.tools import model_dir
+from tf2rec.tools.cli import main
+from tf2rec.tools.errors import UsageError
+
+SETTINGS = {"lr": 0.01, "optimizer": "adam", "data": "abc"}
+DATA = ["--synthetic-users", "60", "--synthetic-items", "40", "--synthetic-interactions", "900"]
+
+
+def train_fake(monkeypatch, fail: bool = False):
+    """`tf2rec train` with a trainer that writes a file (or fails) instead of training."""
+    import tf2rec.migrated.train
+
+    def fake(split, folder, **kwargs):
+        if fail:
+            raise FloatingPointError("training diverged (loss is NaN); lower --lr")
+        (folder / "model.keras").write_text("new model")
+        return {"test": {}, "popularity": {}, "seconds": 0.0}
+
+    monkeypatch.setattr(tf2rec.migrated.train, "train", fake)
+    monkeypatch.setattr("tf2rec.tools.cli.train.results_table", lambda rows: "")
+
+
+def test_overwrite_replaces_only_a_directory_tf2rec_wrote(tmp_path, monkeypatch, capsys):
+    train_fake(monkeypatch)
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / "config.json").write_text("{}")  # looks like a model; is not one of ours
+    (sources / "notes.txt").write_text("keep me")
+    assert main(["train", "--model-dir", str(sources), "--overwrite", *DATA]) == 2
+    assert "holds files tf2rec did not write" in capsys.readouterr().err
+    assert sorted(p.name for p in sources.iterdir()) == ["config.json", "notes.txt"]
+
+    monkeypatch.chdir(sources)
+    assert main(["train", "--model-dir", ".", "--overwrite", *DATA]) == 2
+    assert "is the current, home or root directory" in capsys.readouterr().err
+    assert (sources / "notes.txt").read_text() == "keep me"
+
+
+def test_a_backup_folder_is_not_taken_for_an_interrupted_run(tmp_path, monkeypatch, capsys):
+    train_fake(monkeypatch)
+    folder = tmp_path / "work"
+    (folder / "backup").mkdir(parents=True)
+    (folder / "backup" / "notes.txt").write_text("mine")
+    assert main(["train", "--model-dir", str(folder), *DATA]) == 2
+    assert "is not empty; pass --overwrite" in capsys.readouterr().err
+    assert (folder / "backup" / "notes.txt").read_text() == "mine"
+
+
+def test_a_failed_run_leaves_the_old_model(tmp_path, monkeypatch, capsys):
+    train_fake(monkeypatch)
+    folder = tmp_path / "model"
+    assert main(["train", "--model-dir", str(folder), *DATA]) == 0
+    marker = json.loads((folder / model_dir.MARKER).read_text())
+    assert marker["format"] == model_dir.FORMAT and marker["complete"] is True
+    (folder / "model.keras").write_text("old model")
+    train_fake(monkeypatch, fail=True)
+    assert main(["train", "--model-dir", str(folder), "--overwrite", *DATA]) == 2
+    assert "training diverged" in capsys.readouterr().err
+    assert (folder / "model.keras").read_text() == "old model"
+    train_fake(monkeypatch)  # and a run that completes replaces it
+    assert main(["train", "--model-dir", str(folder), "--overwrite", *DATA]) == 0
+    assert (folder / "model.keras").read_text() == "new model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # nothing left beside it
+
+
+def test_an_interrupted_run_resumes_only_with_the_same_settings(tmp_path):
+    folder = tmp_path / "model"
+    with model_dir.lock(folder):
+        partial, resuming = model_dir.start(folder, False, "migrated", SETTINGS)
+    assert not resuming and partial.name == ".model.tf2rec-partial"  # then the run crashed
+    with model_dir.lock(folder):
+        assert model_dir.start(folder, False, "migrated", SETTINGS) == (partial, True)
+    with pytest.raises(UsageError, match=r"\(lr was 0.01, now 0.1\); rerun with its settings"):
+        model_dir.start(folder, False, "migrated", {**SETTINGS, "lr": 0.1})
+    # --overwrite starts over
+    assert model_dir.start(folder, True, "migrated", {**SETTINGS, "lr": 0.1}) == (partial, False)
+
+
+def test_one_run_per_directory_and_a_dead_holders_lock_is_taken_over(tmp_path):
+    folder = tmp_path / "model"
+    with model_dir.lock(folder):
+        with pytest.raises(
+            UsageError, match=rf"in use by another tf2rec run \(process {os.getpid()}\)"
+        ):
+            with model_dir.lock(folder):
+                pass
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    (tmp_path / ".model.tf2rec-lock").write_text(dead)
+    with model_dir.lock(folder):
+        assert (tmp_path / ".model.tf2rec-lock").read_text() == str(os.getpid())
+    assert not (tmp_path / ".model.tf2rec-lock").exists()
+
+
+def test_a_git_work_tree_is_never_replaced(tmp_path):
+    tree = tmp_path / "repo"
+    (tree / ".git").mkdir(parents=True)
+    with pytest.raises(UsageError, match="is a git work tree"):
+        model_dir.start(tree, True, "migrated", SETTINGS)
+    assert (tree / ".git").is_dir()
