@@ -7,6 +7,7 @@ With `skip_bad_rows=True` malformed rows are dropped and counted instead.
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +180,11 @@ class _Table:
         values = pd.to_numeric(raw, errors="coerce")
         bad = values.isna().to_numpy() | (values.to_numpy(dtype=float) % 1 != 0)
         self._flag(bad, lambda i: f"{what} {raw.iat[i]!r} is not an integer", skip)
+        huge = ~bad & (np.abs(values.to_numpy(dtype=float)) >= 2.0**62)
+        for i in np.flatnonzero(huge):  # near the limit: decide exactly
+            huge[i] = not -(2**63) <= int(Decimal(raw.iat[i])) < 2**63
+        self._flag(huge, lambda i: f"{what} {raw.iat[i]} does not fit in 64 bits", skip)
+        bad |= huge
         result = np.zeros(len(raw), dtype=np.int64)
         # Parse the good rows again on their own: a bad row makes the column float64,
         # which would round ids above 2**53.
@@ -209,6 +215,9 @@ class _Table:
             lambda i: f"timestamp {raw.iat[i]!r} is neither Unix seconds nor an ISO-8601 date",
             skip,
         )
+        huge = ~bad & (np.abs(np.nan_to_num(seconds)) >= 2.0**62)
+        self._flag(huge, lambda i: f"timestamp {raw.iat[i]} is out of range", skip)
+        bad |= huge
         return np.where(bad, 0, np.floor(np.nan_to_num(seconds))).astype(np.int64)
 
     def _flag(self, bad: np.ndarray, describe, skip: bool) -> None:

@@ -12,7 +12,6 @@ TF1-named Saver checkpoint that the legacy code restores (for rollbacks).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf2rec.interactions import DataError
+from tf2rec.tools.user_json import read_json
 
 # legacy slot suffix -> Keras optimizer slot name, per optimizer
 SLOTS = {
@@ -220,10 +220,7 @@ def migrated_to_legacy(
 def load_map_file(path: str | Path | None) -> dict[str, str]:
     if path is None:
         return {}
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise DataError(f"{path}: cannot read the map file ({err})") from None
+    data = read_json(path, "map file")
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):

@@ -64,7 +64,7 @@ def _refuse_to_replace(path: Path, shown: Path, option: str) -> None:
 @contextlib.contextmanager
 def lock(path: Path, option: str = "--model-dir"):
     """Hold `path`'s lock while the block runs; refuse while a live process holds it."""
-    path = Path(os.path.abspath(path))
+    path = Path(os.path.realpath(path))
     lock_file = path.with_name(f".{path.name}.tf2rec-lock")
     try:
         lock_file.parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +123,7 @@ def start(
     """Where a run of `settings` writes (the partial directory), and whether it resumes an
     interrupted run of the same settings (never, with `resume=False`: it starts over).
     Call with the lock held."""
-    shown, path = path, Path(os.path.abspath(path))
+    shown, path = path, Path(os.path.realpath(path))
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option} {shown} is a file; pass a directory")
     if path.is_dir() and any(path.iterdir()):
@@ -164,7 +164,7 @@ def start(
 
 def finish(partial: Path, path: Path, kind: str, settings: dict) -> None:
     """Mark the run complete and swap it in for the old model (deleted only afterwards)."""
-    path = Path(os.path.abspath(path))
+    path = Path(os.path.realpath(path))
     write_atomically(partial / MARKER, _marker_text(kind, settings, complete=True))
     old = path.with_name(f".{path.name}.tf2rec-old")
     if old.exists():

@@ -156,8 +156,12 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
         ),
         (["recommend", "--model-dir", "{tmp}", "--user", "1"], "model.keras: missing"),
         (
+            ["recommend", "--model-dir", "{tmp}/m", "--user", str(2**70)],
+            "argument --user: ids fit in 64 bits; 1180591620717411303424 does not",
+        ),
+        (
             ["recommend", "--model-dir", "{tmp}/m", "--user", "x"],
-            "argument --user: invalid int value: 'x'",
+            "argument --user: 'x' is not an integer id",
         ),
     ],
 )

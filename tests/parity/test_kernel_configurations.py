@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # the checks of both pairs; the wrong migrations and the plugin test messages, not kernels
 SUITE = [
     "tests/parity/test_parity.py",
-    "tests/parity/test_convert.py",
     "tests/parity/test_pairs.py::test_the_deepfm_pair_is_bitwise",
 ]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,17 @@ def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def raw_id(text: str) -> int:
+    """A raw user or item id as the data holds them: an integer that fits in 64 bits."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer id") from None
+    if not -(2**63) <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"ids fit in 64 bits; {text} does not")
     return value
 
 
@@ -130,9 +140,9 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="drop malformed rows and report how many, instead of stopping",
     )
-    group.add_argument("--synthetic-users", type=int, default=5_000, metavar="N")
-    group.add_argument("--synthetic-items", type=int, default=2_000, metavar="N")
-    group.add_argument("--synthetic-interactions", type=int, default=200_000, metavar="N")
+    group.add_argument("--synthetic-users", type=positive_int, default=5_000, metavar="N")
+    group.add_argument("--synthetic-items", type=positive_int, default=2_000, metavar="N")
+    group.add_argument("--synthetic-interactions", type=positive_int, default=200_000, metavar="N")
     group.add_argument(
         "--data-seed",
         type=int,
@@ -146,12 +156,15 @@ def load_interactions(args: argparse.Namespace) -> Interactions:
     from tf2rec.interactions import load, synthetic
 
     if args.data is None:
-        return synthetic(
-            args.synthetic_users,
-            args.synthetic_items,
-            args.synthetic_interactions,
-            seed=args.data_seed,
-        )
+        try:
+            return synthetic(
+                args.synthetic_users,
+                args.synthetic_items,
+                args.synthetic_interactions,
+                seed=args.data_seed,
+            )
+        except ValueError as err:  # sizes that do not fit together
+            raise UsageError(f"--synthetic-*: {err}") from None
     return load(
         args.data,
         format=args.format,
@@ -169,7 +182,14 @@ def load_split(args: argparse.Namespace) -> tuple[Interactions, Split]:
     from tf2rec.interactions import leave_last_out
 
     interactions = load_interactions(args)
-    return interactions, leave_last_out(interactions)
+    split = leave_last_out(interactions)
+    if not len(split.test):
+        raise UsageError(
+            f"{interactions.source}: no user has 3 interactions, and leave-last-out needs 3 "
+            "(train, validation, test) to evaluate a user; use more data, or a lower "
+            "--min-rating"
+        )
+    return interactions, split
 
 
 def add_training_arguments(
@@ -239,17 +259,20 @@ def legacy_hparams(legacy_dir: Path) -> dict:
     """The settings `tf2rec legacy-train` recorded in a legacy model directory."""
     from tf2rec.interactions import DataError
     from tf2rec.interactions.model_files import HPARAMS_FILE
+    from tf2rec.tools.user_json import read_json
 
     path = legacy_dir / HPARAMS_FILE
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
+    if not path.is_file():
         raise DataError(
             f"{legacy_dir}: not a legacy model directory (no {HPARAMS_FILE}); "
             "train one with `tf2rec legacy-train`"
-        ) from None
-    except (OSError, ValueError) as err:
-        raise DataError(f"{path}: cannot read it ({err})") from None
+        )
+    hparams = read_json(path, "legacy model's settings file")
+    needed = ("n_users", "n_items", "optimizer", "lr")
+    missing = [key for key in needed if not isinstance(hparams, dict) or key not in hparams]
+    if missing:
+        raise DataError(f"{path}: no {', '.join(missing)} in it; is it a legacy-train file?")
+    return hparams
 
 
 def results_table(rows: dict[str, dict[str, float]], k: int = 10) -> str:

@@ -21,6 +21,7 @@ from tf2rec.tools.cli.options import (
     positive_int,
 )
 from tf2rec.tools.errors import UsageError
+from tf2rec.tools.user_json import read_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -111,12 +112,13 @@ def _hparams(text: str | None) -> dict:
     """--hparams: a JSON file, or a JSON object written inline."""
     if text is None:
         return {}
-    try:
-        value = json.loads(text if text.lstrip().startswith("{") else Path(text).read_text())
-    except OSError as err:
-        raise DataError(f"--hparams {text}: cannot read it ({err.strerror})") from None
-    except ValueError as err:
-        raise DataError(f"--hparams {text}: not JSON ({err})") from None
+    if not text.lstrip().startswith("{"):
+        value = read_json(text, "--hparams file")
+    else:
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError) as err:
+            raise DataError(f"--hparams {text}: not JSON ({err})") from None
     if not isinstance(value, dict):
         raise DataError(f'--hparams {text}: must be a JSON object {{"name": value}}')
     return value

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tf2rec.tools.cli.options import positive_int
+from tf2rec.tools.cli.options import positive_int, raw_id
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-dir", required=True, help="a directory `tf2rec train` wrote")
-    parser.add_argument("--user", required=True, type=int, help="raw user id")
+    parser.add_argument("--user", required=True, type=raw_id, help="raw user id")
     parser.add_argument("--k", type=positive_int, default=10, help="how many items")
     parser.add_argument(
         "--include-seen",
