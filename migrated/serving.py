@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -43,8 +44,10 @@ class Recommender:
         path = model_dir / MODEL_FILE
         if not path.is_file():
             raise DataError(f"{path}: missing; is {model_dir} a directory `tf2rec train` wrote?")
-        model = load_keras_model(path)
         users, items = load_vocabs(model_dir)
+        # the sizes the model's config asks for, checked before anything is built from it
+        expected = {"n_users": len(users), "n_items": len(items)}
+        model = load_keras_model(path, expected)
         try:
             with np.load(model_dir / HISTORY_FILE) as saved:
                 sequences = UserSequences(indptr=saved["indptr"], items=saved["items"])
@@ -80,8 +83,13 @@ class Recommender:
         return self.items.decode(_top_k(scores, k)).tolist(), None
 
 
-def load_keras_model(path: Path) -> TwoTowerRecommender:
-    """Load a `.keras` file in Keras safe mode, with a clear error when it is not one."""
+def load_keras_model(path: Path, expected: dict[str, int] | None = None) -> TwoTowerRecommender:
+    """Load a `.keras` file in Keras safe mode, with a clear error when it is not one.
+
+    `expected`: sizes its config must ask for (from the vocabularies beside it), checked
+    in the archive's config before Keras builds anything: a crafted config cannot make it
+    allocate tables of any size.
+    """
     if not Path(path).is_file():
         raise DataError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):
@@ -89,6 +97,14 @@ def load_keras_model(path: Path) -> TwoTowerRecommender:
             f"{path}: not a .keras archive (corrupt or truncated); retrain "
             "the model or restore the file"
         )
+    if expected:
+        config = _archived_config(path)
+        for key, size in expected.items():
+            if config.get(key) != size:
+                raise DataError(
+                    f"{path}: the model's {key} is {config.get(key)!r}, its vocabulary beside "
+                    f"it has {size}; the files are from different models: retrain it"
+                )
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except (ValueError, TypeError, OSError, KeyError, zipfile.BadZipFile) as err:
@@ -99,6 +115,20 @@ def load_keras_model(path: Path) -> TwoTowerRecommender:
     if not isinstance(model, TwoTowerRecommender):
         raise DataError(f"{path}: holds a {type(model).__name__}, not a TwoTowerRecommender")
     return model
+
+
+def _archived_config(path: Path) -> dict:
+    """The model's own settings in a `.keras` archive's config.json, read without Keras."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > 2**20:
+                raise DataError(f"{path}: its config.json is {info.file_size:,} bytes; not ours")
+            config = json.loads(archive.read(info).decode("utf-8"))
+    except (KeyError, ValueError, RecursionError, zipfile.BadZipFile) as err:
+        raise DataError(f"{path}: cannot read its config ({type(err).__name__})") from None
+    inner = config.get("config") if isinstance(config, dict) else None
+    return inner if isinstance(inner, dict) else {}
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:

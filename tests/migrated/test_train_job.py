@@ -173,6 +173,9 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys, argv, message):
 
 
 def test_corrupt_model_file(tmp_path, capsys):
+    from tf2rec.interactions import Vocab, save_vocabs
+
+    save_vocabs(tmp_path, Vocab([1, 2]), Vocab([3, 4]))
     (tmp_path / "model.keras").write_bytes(b"\x00not a zip")
     assert exit_code(["recommend", "--model-dir", str(tmp_path), "--user", "1"]) == 2
     assert "model.keras: not a .keras archive (corrupt or truncated)" in capsys.readouterr().err
@@ -242,3 +245,32 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
         "patience": 2,
         "verbose": 0,
     }
+
+
+def test_a_model_that_does_not_match_its_vocabulary_is_refused_before_it_is_built(tmp_path, capsys):
+    import zipfile
+
+    from tf2rec.interactions import Vocab, save_vocabs
+    from tf2rec.migrated.train import make
+
+    hparams = {"n_users": 6, "n_items": 8, "embedding_dim": 4, "hidden_units": 4}
+    make({**hparams, "history_length": 3, "optimizer": "sgd", "lr": 0.1}).save(
+        tmp_path / "model.keras"
+    )
+    save_vocabs(tmp_path, Vocab(range(5)), Vocab(range(4)))  # 8 items in the model, 5 here
+    assert exit_code(["recommend", "--model-dir", str(tmp_path), "--user", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "the model's n_items is 8, its vocabulary beside it has 5" in err
+
+    # a crafted config asking for a table of 10**12 rows is read, not built
+    save_vocabs(tmp_path, Vocab(range(5)), Vocab(range(7)))
+    with zipfile.ZipFile(tmp_path / "model.keras") as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    files["config.json"] = files["config.json"].replace(
+        b'"n_items": 8', b'"n_items": 1000000000000'
+    )
+    with zipfile.ZipFile(tmp_path / "model.keras", "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    assert exit_code(["recommend", "--model-dir", str(tmp_path), "--user", "1"]) == 2
+    assert "n_items is 1000000000000, its vocabulary beside it has 8" in capsys.readouterr().err
