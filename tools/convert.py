@@ -104,11 +104,12 @@ def read_checkpoint(path: str | Path) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: no checkpoint in this directory")
     try:
         reader = tf.train.load_checkpoint(prefix)
-    except (tf.errors.NotFoundError, tf.errors.DataLossError, ValueError) as err:
+        return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()}
+    except (tf.errors.OpError, ValueError, IndexError) as err:  # IndexError: a short shard
         raise DataError(
-            f"{prefix}: cannot read the checkpoint ({str(err).splitlines()[0]})"
+            f"{prefix}: cannot read the checkpoint ({str(err).splitlines()[0]}); is it "
+            "complete? Restore it, or retrain the legacy model"
         ) from None
-    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()}
 
 
 def slot_variable(optimizer, weight, slot: str):

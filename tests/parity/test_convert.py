@@ -254,3 +254,14 @@ def test_a_failing_legacy_process_is_one_line(legacy_dir, tmp_path, capsys):
     assert code == 1
     assert len(err.splitlines()) == 1, err
     assert err.startswith("tf2rec parity: error: the legacy model's process failed (exit 1): ")
+
+
+def test_a_truncated_checkpoint_is_one_line(legacy_dir, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(legacy_dir, broken)
+    for data in broken.glob("*.data-*"):
+        data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
+    assert main(["convert", "--legacy-dir", str(broken), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot read the checkpoint" in err, err
+    assert not (tmp_path / "out").exists()

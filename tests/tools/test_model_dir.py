@@ -108,3 +108,15 @@ def test_a_git_work_tree_is_never_replaced(tmp_path):
     with pytest.raises(UsageError, match="is a git work tree"):
         model_dir.start(tree, True, "migrated", SETTINGS)
     assert (tree / ".git").is_dir()
+
+
+def test_a_symlinked_model_directory_keeps_its_link(tmp_path, monkeypatch, capsys):
+    train_fake(monkeypatch)
+    real = tmp_path / "disk" / "model"
+    real.mkdir(parents=True)
+    link = tmp_path / "model"
+    link.symlink_to(real)
+    assert main(["train", "--model-dir", str(link), *DATA]) == 0
+    assert link.is_symlink() and (real / "model.keras").read_text() == "new model"
+    assert main(["train", "--model-dir", str(link), "--overwrite", *DATA]) == 0
+    assert link.is_symlink() and model_dir.is_owned(real)
