@@ -43,9 +43,26 @@ def load(
     path = _resolve(Path(path))
     if format not in FORMATS:
         raise DataError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
-    lines = _read_lines(path)
     if format == "auto":
-        format = _detect_format(path, lines[0], user_col is not None)
+        format = _detect_format(path, _first_line(path), user_col is not None)
+    names = {"user": user_col, "item": item_col, "timestamp": time_col, "rating": rating_col}
+    fast = _fast_columns(path, format, names, sep)
+    if fast is not None:  # a well-formed file: parsed in C, straight into arrays
+        user, item, timestamp, rating = fast
+        if min_rating is not None and rating is None:
+            raise DataError(
+                f"{path}: min_rating={min_rating} needs a rating column; name it with "
+                "rating_col (CLI: --rating-col)"
+            )
+        if min_rating is not None:
+            keep = rating >= min_rating
+            user, item, timestamp = user[keep], item[keep], timestamp[keep]
+        if not len(user):
+            why = f"with rating >= {min_rating}" if min_rating is not None else "that are valid"
+            raise DataError(f"{path}: no interaction rows {why}")
+        return Interactions(user=user, item=item, timestamp=timestamp, source=str(path))
+    # otherwise line by line, to name the first bad row (or skip the bad ones)
+    lines = _read_lines(path)
     if format == "ml-100k":
         table = _Table(path, lines, sep or "\t", header=False)
         columns = {"user": 0, "item": 1, "rating": 2, "timestamp": 3}
@@ -95,6 +112,72 @@ def load(
         timestamp=timestamp[keep],
         source=str(path),
         skipped_rows=int((~table.good).sum()),
+    )
+
+
+def _first_line(path: Path) -> str:
+    """The file's first non-empty line (enough to tell its format)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            for line in handle:
+                if line.strip():
+                    return line.rstrip("\r\n")
+    except OSError as err:
+        raise DataError(f"{path}: cannot read the file ({err.strerror})") from None
+    raise DataError(f"{path}: the file is empty; expected one interaction per line")
+
+
+def _fast_columns(path: Path, format: str, names: dict, sep: str | None):
+    """(user, item, timestamp, rating or None) parsed by pandas' C reader, or None when the
+    file is not simply well-formed (a bad row, an ISO date, an id beyond 64 bits): the
+    line-by-line reader then says which row and why."""
+    if format == "ml-100k":
+        columns, header, sep = (
+            dict(zip(("user", "item", "rating", "timestamp"), range(4), strict=True)),
+            None,
+            sep or "\t",
+        )
+    elif format == "ratings-csv":
+        columns, header, sep = (
+            dict(zip(("user", "item", "rating", "timestamp"), _RATINGS_CSV_COLUMNS, strict=True)),
+            0,
+            sep or ",",
+        )
+    else:
+        if not (names["user"] and names["item"] and names["timestamp"]):
+            return None
+        columns = {key: value for key, value in names.items() if value}
+        header = 0
+        sep = sep or ("\t" if path.suffix.lower() in (".tsv", ".data", ".tab") else ",")
+    dtypes = {"user": "int64", "item": "int64", "timestamp": "float64", "rating": "float64"}
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            header=header,
+            usecols=list(columns.values()),
+            dtype={columns[key]: dtypes[key] for key in columns},
+            engine="c",
+            encoding="utf-8-sig",
+            skip_blank_lines=True,
+        )
+    except (ValueError, OverflowError, pd.errors.ParserError, UnicodeDecodeError):
+        return None
+    if header is None:
+        widths = pd.read_csv(path, sep=sep, header=None, nrows=1).shape[1]
+        if widths != 4:
+            return None
+    timestamp = frame[columns["timestamp"]].to_numpy()
+    if not len(frame) or not (np.isfinite(timestamp).all() and (np.abs(timestamp) < 2.0**62).all()):
+        return None
+    rating = frame[columns["rating"]].to_numpy() if "rating" in columns else None
+    if rating is not None and not np.isfinite(rating).all():
+        return None
+    return (
+        frame[columns["user"]].to_numpy(),
+        frame[columns["item"]].to_numpy(),
+        np.floor(timestamp).astype(np.int64),
+        rating,
     )
 
 

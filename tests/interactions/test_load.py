@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tf2rec.interactions import DataError, load
@@ -157,3 +158,39 @@ def test_large_ids_keep_precision(tmp_path):
 def test_large_ids_keep_precision_beside_a_skipped_row(tmp_path):
     path = write(tmp_path, "u.data", f"{2**53 + 1}\t5\t3\t100\nx\t5\t3\t100\n")
     assert load(path, skip_bad_rows=True).user.tolist() == [2**53 + 1]
+
+
+@pytest.mark.slow
+def test_a_200_mb_ratings_file_loads_in_at_most_twice_the_memory_of_its_columns(tmp_path):
+    import subprocess
+    import sys
+
+    rows = 8_000_000  # about 216 MB of ratings.csv
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "userId": rng.integers(1, 200_000, rows),
+            "movieId": rng.integers(1, 60_000, rows),
+            "rating": rng.integers(1, 11, rows) / 2,
+            "timestamp": rng.integers(800_000_000, 1_600_000_000, rows),
+        }
+    )
+    frame.to_csv(tmp_path / "ratings.csv", index=False)
+    del frame
+    probe = (
+        "import resource, sys\n"
+        "from tf2rec.interactions import load\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "loaded = load(sys.argv[1])\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(len(loaded), (peak - base) * 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "ratings.csv")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    columns = 4 * 8 * rows  # user, item, rating, timestamp as 64-bit numbers
+    assert int(out[0]) == rows
+    assert int(out[1]) <= 2 * columns, f"{int(out[1]) / 1e6:.0f} MB above the base"
