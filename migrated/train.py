@@ -84,6 +84,73 @@ def make_loss(name: str, sampler: BatchSampler) -> keras.losses.Loss:
     raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
 
 
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """`EarlyStopping` whose state (epochs without improvement, the best score, its epoch and
+    weights) is saved in the run's backup after every epoch, so that a run killed anywhere
+    and resumed by `BackupAndRestore` stops, and restores, as the uninterrupted run does
+    (Keras' own starts counting afresh, and forgets the best weights of before the kill).
+
+    The state after each epoch is its own file, and the first epoch after a resume loads
+    the one of the epoch before it: correct whichever of the two backups a kill fell
+    between.
+    """
+
+    def __init__(self, folder: str | Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.folder = Path(folder)
+        self._resumed = False
+
+    def on_train_begin(self, logs=None) -> None:
+        super().on_train_begin(logs)
+        self._resumed = False
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        if self._resumed:
+            return
+        self._resumed = True
+        state = self.folder / f"state-{epoch - 1}.json"
+        if epoch == 0 or not state.is_file():
+            return
+        saved = json.loads(state.read_text())
+        self.wait, self.best, self.best_epoch = saved["wait"], saved["best"], saved["best_epoch"]
+        if saved["best_weights"]:
+            with np.load(self.folder / saved["best_weights"]) as weights:
+                self.best_weights = [weights[f"w{i}"] for i in range(len(weights.files))]
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        super().on_epoch_end(epoch, logs)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        weights = None
+        if self.best_weights is not None:
+            weights = f"best-{self.best_epoch}.npz"
+            if not (self.folder / weights).exists():
+                tmp = self.folder / f".{weights}"
+                with open(tmp, "wb") as handle:
+                    np.savez(handle, **{f"w{i}": w for i, w in enumerate(self.best_weights)})
+                tmp.replace(self.folder / weights)
+        state = {
+            "wait": self.wait,
+            "best": None if self.best is None else float(self.best),
+            "best_epoch": self.best_epoch,
+            "best_weights": weights,
+        }
+        write_atomically(self.folder / f"state-{epoch}.json", json.dumps(state))
+        self._forget_before(epoch)
+
+    def _forget_before(self, epoch: int) -> None:
+        """Keep the states of this epoch and the one before, and the weights they name."""
+        kept = {f"state-{e}.json" for e in (epoch - 1, epoch)}
+        named = set()
+        for name in kept:
+            if (self.folder / name).is_file():
+                named.add(json.loads((self.folder / name).read_text())["best_weights"])
+        for path in self.folder.iterdir():
+            if path.name.startswith("state-") and path.name not in kept:
+                path.unlink()
+            elif path.name.startswith("best-") and path.name not in named:
+                path.unlink()
+
+
 @dataclass
 class Fitted:
     """A trained model with what `tf2rec train` reports and writes about it."""
@@ -141,11 +208,17 @@ def fit(
     tracker = EpochTracker()
     fit_callbacks = [
         tracker,
+        # before BackupAndRestore: its state for an epoch is saved before the backup says the
+        # epoch is done, so a resume always finds the state of the epoch before it
+        ResumableEarlyStopping(
+            model_dir / BACKUP_DIR / "early_stopping",
+            monitor=MONITOR,
+            mode="max",
+            patience=patience,
+            restore_best_weights=True,
+        ),
         keras.callbacks.BackupAndRestore(str(model_dir / BACKUP_DIR)),
         keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.EarlyStopping(
-            monitor=MONITOR, mode="max", patience=patience, restore_best_weights=True
-        ),
         keras.callbacks.TensorBoard(str(model_dir / LOGS_DIR)),
         *callbacks,
     ]

@@ -105,18 +105,23 @@ RUN = """
                 os._exit(17)  # as if the machine went away
 
     split = leave_last_out(synthetic(300, 200, 9_000, seed=3))
-    result = train(split, sys.argv[1], epochs=4, batch_size=256, negatives=4,
-                   history_length=5, embedding_dim=8, hidden_units=8, patience=10,
-                   verbose=0, callbacks=[Crash()])
-    print(json.dumps({"loss": result["history"]["loss"],
+    result = train(split, sys.argv[1], epochs=int(os.environ.get("EPOCHS", 4)), batch_size=256,
+                   negatives=4, history_length=5, embedding_dim=8, hidden_units=8,
+                   patience=int(os.environ.get("PATIENCE", 10)),
+                   lr=float(os.environ.get("LR", 0.01)), verbose=0, callbacks=[Crash()])
+    print(json.dumps({"loss": result["history"]["loss"], "test": result["test"],
                       "resumed_from": result["resumed_from_epoch"]}))
 """
 
 
-def run_job(model_dir, crash_at=None):
+def run_job(model_dir, crash_at=None, **settings):
     import os
 
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **{k.upper(): str(v) for k, v in settings.items()},
+    }
     if crash_at is not None:
         env["CRASH_AT_EPOCH"] = str(crash_at)
     return subprocess.run(
@@ -143,6 +148,28 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     # epochs 3 and 4 see the same weights, optimizer state and batches as without the crash
     assert resumed["loss"] == uninterrupted["loss"][2:]
     assert not (tmp_path / "resumed" / "backup").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("crash_at", [0, 1])
+def test_a_run_killed_after_its_best_epoch_stops_and_restores_as_without_the_kill(
+    tmp_path, crash_at
+):
+    # at this learning rate validation Recall@10 peaks at epoch 0; with patience 2 the run
+    # stops after epoch 2 and restores epoch 0's weights. Killed at epoch 0 or 1 and
+    # resumed, early stopping must remember that (Keras' own would start counting afresh).
+    settings = {"epochs": 8, "patience": 2, "lr": 0.2}
+    whole = run_job(tmp_path / "whole", **settings)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    uninterrupted = json.loads(whole.stdout.splitlines()[-1])
+    assert len(uninterrupted["loss"]) == 3  # stopped early
+
+    assert run_job(tmp_path / "resumed", crash_at=crash_at, **settings).returncode == 17
+    again = run_job(tmp_path / "resumed", **settings)
+    assert again.returncode == 0, again.stderr[-2000:]
+    resumed = json.loads(again.stdout.splitlines()[-1])
+    assert resumed["loss"] == uninterrupted["loss"][crash_at + 1 :]
+    assert resumed["test"] == uninterrupted["test"]  # the same best weights restored
 
 
 @pytest.mark.parametrize(
