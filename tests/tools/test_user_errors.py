@@ -87,3 +87,20 @@ def test_a_report_to_a_place_that_cannot_be_written(tmp_path, capsys):
     target = model / "sub" / "report.txt"  # below a file: no one can write there, root neither
     err = one_line_error(capsys, ["scan", str(model), "-o", str(target)])
     assert f"cannot write {target}: Not a directory" in err
+
+
+def test_scan_jobs_must_be_positive(tmp_path, capsys):
+    (tmp_path / "m.py").write_text("import tensorflow as tf\n")
+    err = one_line_error(capsys, ["scan", str(tmp_path), "--jobs", "0"])
+    assert "argument --jobs/-j: must be at least 1, got 0" in err
+
+
+def test_convert_never_replaces_an_output_without_overwrite(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "model.keras").write_text("a model someone keeps")
+    argv = ["convert", "--legacy-dir", str(tmp_path / "legacy"), "--out", str(out)]
+    assert "is not empty; pass --overwrite" in one_line_error(capsys, argv)
+    # and --overwrite does not delete what tf2rec did not write
+    assert "holds files tf2rec did not write" in one_line_error(capsys, [*argv, "--overwrite"])
+    assert (out / "model.keras").read_text() == "a model someone keeps"
