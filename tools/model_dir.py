@@ -19,9 +19,17 @@ import shutil
 from pathlib import Path
 
 from tf2rec.atomic import write_atomically
+from tf2rec.interactions import model_files
+from tf2rec.interactions.model_files import CHECKPOINT_PREFIX
 from tf2rec.tools.errors import UsageError
 
 MARKER = "tf2rec-model.json"
+# every file or folder name tf2rec writes into a model directory
+OURS = {
+    MARKER,
+    "checkpoint",  # the TF1 Saver's index of its checkpoints
+    *(value for name, value in vars(model_files).items() if name.isupper()),
+}
 FORMAT = "tf2rec model directory"
 VERSION = 1
 
@@ -59,6 +67,21 @@ def _refuse_to_replace(path: Path, shown: Path, option: str) -> None:
             f"{option} {shown} holds files tf2rec did not write (no {MARKER}); refusing to "
             "delete them: choose another directory"
         )
+    foreign = sorted(p.name for p in resolved.iterdir() if not _ours(p.name))
+    if foreign:
+        raise UsageError(
+            f"{option} {shown} also holds {', '.join(foreign[:3])}, which tf2rec did not "
+            "write; move them out first, or choose another directory"
+        )
+
+
+def _ours(name: str) -> bool:
+    """A name tf2rec writes into a model directory (model_files, the marker, checkpoints)."""
+    return (
+        name in OURS
+        or name.startswith(CHECKPOINT_PREFIX + ".")
+        or name.startswith(CHECKPOINT_PREFIX + "-")
+    )
 
 
 @contextlib.contextmanager

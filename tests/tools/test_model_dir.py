@@ -120,3 +120,15 @@ def test_a_symlinked_model_directory_keeps_its_link(tmp_path, monkeypatch, capsy
     assert link.is_symlink() and (real / "model.keras").read_text() == "new model"
     assert main(["train", "--model-dir", str(link), "--overwrite", *DATA]) == 0
     assert link.is_symlink() and model_dir.is_owned(real)
+
+
+def test_overwrite_keeps_a_model_directory_that_also_holds_the_users_files(tmp_path):
+    folder = tmp_path / "model"
+    with model_dir.lock(folder):
+        partial, _ = model_dir.start(folder, False, "migrated", SETTINGS)
+        (partial / "model.keras").write_text("model")
+        model_dir.finish(partial, folder, "migrated", SETTINGS)
+    (folder / "notes.txt").write_text("the user's")
+    with pytest.raises(UsageError, match="also holds notes.txt, which tf2rec did not write"):
+        model_dir.start(folder, True, "migrated", SETTINGS)
+    assert (folder / "notes.txt").read_text() == "the user's"
