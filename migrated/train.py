@@ -249,14 +249,17 @@ def write_model_dir(model_dir: str | Path, fitted: Fitted, split: Split, setting
     """Write the servable model directory (the files the module docstring lists).
     `settings` are the training settings recorded in `config.json`."""
     model_dir = Path(model_dir)
+    popularity = split.train.item_counts(split.n_items)
     fitted.model.save(model_dir / MODEL_FILE)
-    export_saved_model(fitted.model, model_dir / SAVED_MODEL_DIR)
+    export_saved_model(
+        fitted.model, model_dir / SAVED_MODEL_DIR, split.users, split.items, popularity
+    )
     save_vocabs(model_dir, split.users, split.items)
     np.savez(
         model_dir / HISTORY_FILE,
         indptr=split.sequences.indptr,
         items=split.sequences.items,
-        popularity=split.train.item_counts(split.n_items),
+        popularity=popularity,
     )
     config = {
         "model": fitted.model.get_config(),

@@ -6,6 +6,7 @@ import sys
 import textwrap
 
 import numpy as np
+import tensorflow as tf
 
 
 def run_python(code: str, cwd, env_extra=None) -> dict:
@@ -63,33 +64,42 @@ def test_loss_reduces_correctly_under_a_two_replica_strategy(tmp_path):
     assert result["max_weight_diff"] < 1e-6
 
 
-def test_saved_model_serves_in_a_process_without_keras_or_this_project(tmp_path):
+def test_saved_model_serves_raw_ids_in_a_process_without_keras_or_this_project(tmp_path):
     from keras import ops
 
+    from tf2rec.interactions import Vocab
     from tf2rec.migrated import TwoTowerRecommender
     from tf2rec.migrated.export import export_saved_model
 
+    users = Vocab(range(100, 109))  # 9 users: indices 1..9
+    items = Vocab(range(1000, 1058, 2))  # 29 items: indices 1..29
+    popularity = np.arange(30)[::-1].astype(np.int64)  # index 1 the most popular
     model = TwoTowerRecommender(10, 30, 4, 8, history_length=3)
     model.build()
-    export_saved_model(model, tmp_path / "saved", k=5)
-    user = np.array([1, 2], np.int32)
-    history = np.array([[4, 5, 0], [6, 0, 0]], np.int32)
-    item = np.array([7, 8], np.int32)
-    want_items, want_scores = model.recommend(user, history, k=5)
-    want_score = model.score(user, history, item)
+    export_saved_model(model, tmp_path / "saved", users, items, popularity, k=5)
+    raw_user = [101, 102, 999]  # 999: unknown
+    raw_history = [[1006, 1008, 7], [1010, 7, 7], [1006, 7, 7]]  # 7: an unknown item
+    raw_item = [1012, 1014, 1016]
+    user, history = users.encode(raw_user), items.encode(raw_history)
+    # traced, as the SavedModel runs it (eager kernels may round the last bit otherwise)
+    traced = tf.function(lambda u, h: model.recommend(u, h, k=5))
+    want_items, want_scores = traced(user[:2], history[:2])
+    want_items = items.decode(ops.convert_to_numpy(want_items)).tolist()
+    want_items.append(items.decode([1, 2, 3, 4, 5]).tolist())  # the unknown user: popular
+    want_score = tf.function(model.score)(user, history, items.encode(raw_item)).numpy()
 
     result = run_python(
         f"""
         import json, sys
-        for name in ("keras", "migrated", "interactions", "tools", "legacy"):
+        for name in ("keras", "tf2rec"):
             sys.modules[name] = None  # any import of these now fails
         import tensorflow as tf
         loaded = tf.saved_model.load({str(tmp_path / "saved")!r})
-        rec = loaded.signatures["recommend"](user=tf.constant([1, 2]),
-                                             history=tf.constant([[4, 5, 0], [6, 0, 0]]))
-        sc = loaded.signatures["score"](user=tf.constant([1, 2]),
-                                        history=tf.constant([[4, 5, 0], [6, 0, 0]]),
-                                        item=tf.constant([7, 8]))
+        user = tf.constant({raw_user}, tf.int64)
+        history = tf.constant({raw_history}, tf.int64)
+        rec = loaded.signatures["recommend"](user=user, history=history)
+        sc = loaded.signatures["score"](user=user, history=history,
+                                        item=tf.constant({raw_item}, tf.int64))
         print(json.dumps({{"signatures": sorted(loaded.signatures),
                           "items": rec["items"].numpy().tolist(),
                           "scores": rec["scores"].numpy().tolist(),
@@ -98,6 +108,7 @@ def test_saved_model_serves_in_a_process_without_keras_or_this_project(tmp_path)
         cwd=tmp_path,
     )
     assert {"score", "recommend"} <= set(result["signatures"])
-    assert result["items"] == ops.convert_to_numpy(want_items).tolist()
-    np.testing.assert_allclose(result["scores"], ops.convert_to_numpy(want_scores), rtol=1e-6)
-    np.testing.assert_allclose(result["score"], ops.convert_to_numpy(want_score), rtol=1e-6)
+    assert result["items"] == want_items
+    np.testing.assert_array_equal(result["scores"][:2], ops.convert_to_numpy(want_scores))
+    assert result["scores"][2] == [28.0, 27.0, 26.0, 25.0, 24.0]  # training counts
+    np.testing.assert_array_equal(result["score"], want_score)
