@@ -164,16 +164,14 @@ class DeepFM(object):
 
 def build(hparams):
     """The graph for the parity harness: what to feed, what to compare, what trains."""
+    shape = ("embedding_size", "deep_layers", "dropout_deep", "batch_norm_decay")
     model = DeepFM(
         feature_size=hparams["n_features"],
         field_size=hparams["n_fields"],
-        embedding_size=hparams.get("embedding_size", 8),
-        deep_layers=hparams.get("deep_layers", (32, 32)),
-        dropout_deep=hparams.get("dropout_deep", (0.5, 0.5)),
-        batch_norm_decay=hparams.get("batch_norm_decay", 0.995),
         optimizer=hparams.get("optimizer", "adam"),
         learning_rate=hparams.get("lr", 0.001),
         random_seed=hparams.get("seed", 2018),
+        **{key: hparams[key] for key in shape if key in hparams},  # else DeepFM's defaults
     )
     return {
         "inputs": {"features": model.feat_index, "label": model.label},

@@ -147,13 +147,11 @@ def make(hparams: dict) -> DeepFM:
     """The parity harness's factory: a built DeepFM compiled with a TF1-compatible optimizer."""
     from tf2rec.migrated.train import make_optimizer
 
+    shape = ("embedding_size", "deep_layers", "dropout_deep", "batch_norm_decay")
     model = DeepFM(
         n_features=hparams["n_features"],
         n_fields=hparams["n_fields"],
-        embedding_size=hparams.get("embedding_size", 8),
-        deep_layers=hparams.get("deep_layers", (32, 32)),
-        dropout_deep=hparams.get("dropout_deep", (0.5, 0.5)),
-        batch_norm_decay=hparams.get("batch_norm_decay", 0.995),
+        **{key: hparams[key] for key in shape if key in hparams},  # else DeepFM's defaults
     )
     model({"features": np.zeros((1, hparams["n_fields"]), np.int32)})
     model.compile(

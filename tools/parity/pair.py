@@ -75,20 +75,13 @@ def check_description(description, reference: str) -> dict:
             f"{reference} returned {type(description).__name__}; it must return a dict with "
             f"{', '.join(sorted(REQUIRED_KEYS))} and a train_op or an optimizer"
         )
-    unknown = set(description) - DESCRIPTION_KEYS
-    missing = REQUIRED_KEYS - set(description)
-    if unknown or missing:
+    unknown = sorted(set(description) - DESCRIPTION_KEYS)
+    missing = sorted(REQUIRED_KEYS - set(description))
+    problems = [f"unknown key(s) {', '.join(unknown)}"] if unknown else []
+    problems += [f"missing {', '.join(missing)}"] if missing else []
+    if problems:
         raise DataError(
-            f"{reference}: "
-            + "; ".join(
-                part
-                for part in (
-                    f"unknown key(s) {', '.join(sorted(unknown))}" if unknown else "",
-                    f"missing {', '.join(sorted(missing))}" if missing else "",
-                )
-                if part
-            )
-            + f" (keys: {', '.join(sorted(DESCRIPTION_KEYS))})"
+            f"{reference}: {'; '.join(problems)} (keys: {', '.join(sorted(DESCRIPTION_KEYS))})"
         )
     if description.get("train_op") is None and description.get("optimizer") is None:
         raise DataError(f"{reference}: give a train_op, or an optimizer to build one with")

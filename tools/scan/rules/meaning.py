@@ -14,14 +14,17 @@ from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import keyword_arg
 from tf2rec.tools.scan.rule import Rule, Severity
 
-NO_SPACE = cst.SimpleWhitespace("")
+# `name=value`, spelled without spaces as keyword arguments are
+TIGHT_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
 
 
 def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(
         keyword=cst.Name(name),
         value=value,
-        equal=cst.AssignEqual(whitespace_before=NO_SPACE, whitespace_after=NO_SPACE),
+        equal=TIGHT_EQUAL,
     )
 
 
@@ -117,9 +120,7 @@ class DropoutKeepProbRule(Rule):
                 arg = updated.args[index]
                 new = arg.with_changes(
                     keyword=cst.Name("rate"),
-                    equal=arg.equal
-                    if arg.keyword is not None
-                    else cst.AssignEqual(whitespace_before=NO_SPACE, whitespace_after=NO_SPACE),
+                    equal=arg.equal if arg.keyword is not None else TIGHT_EQUAL,
                     value=_one_minus(arg.value),
                 )
                 args = list(updated.args)
@@ -197,13 +198,7 @@ class CallSignatureRule(Rule):
                 for position, arg in enumerate(updated.args):
                     new_name = plan.get(position)
                     if new_name is not None:
-                        equal = (
-                            arg.equal
-                            if arg.keyword is not None
-                            else cst.AssignEqual(
-                                whitespace_before=NO_SPACE, whitespace_after=NO_SPACE
-                            )
-                        )
+                        equal = arg.equal if arg.keyword is not None else TIGHT_EQUAL
                         arg = arg.with_changes(keyword=cst.Name(new_name), equal=equal)
                     args.append(arg)
                 return updated.with_changes(args=args)

@@ -256,14 +256,14 @@ class GraphModeNeededRule(Rule):
             self,
             node,
             name=name,
-            namespace=namespace_of(ctx, node),
+            namespace=_namespace_of(ctx, node),
             severity=Severity.ERROR if script else Severity.WARNING,
             fix=fix,
             fix_node=ctx.module,
         )
 
 
-def namespace_of(ctx, node) -> str | None:
+def _namespace_of(ctx, node) -> str | None:
     resolved = ctx.resolve(node)
     return resolved[1] if resolved else None
 
