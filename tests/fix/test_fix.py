@@ -49,6 +49,45 @@ def test_compat_v1_fix_keeps_the_files_alias_and_moves_imported_names():
     )
 
 
+def test_graph_mode_call_comes_after_the_import_it_needs():
+    """`tf` is bound on line 1 only after `numpy`: the call goes after that whole line, and
+    after an import of the alias that comes later than the leading ones."""
+    unsafe = [rule() for rule in RULES]
+    code = "import numpy as np; import tensorflow as tf; x = 1\ns = tf.Session()\n"
+    assert fix_source("a.py", code, unsafe, unsafe_fixes=True).fixed == (
+        "import numpy as np; import tensorflow as tf; x = 1\n"
+        "tf.compat.v1.disable_eager_execution()\n"
+        "s = tf.compat.v1.Session()\n"
+    )
+    code = '"""Doc."""\nX = 1\nimport tensorflow as tf\n\ns = tf.compat.v1.Session()\n'
+    assert fix_source("a.py", code, unsafe, unsafe_fixes=True).fixed == (
+        '"""Doc."""\nX = 1\nimport tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n'
+        "\ns = tf.compat.v1.Session()\n"
+    )
+    inside = "def main():\n    import tensorflow as tf\n    s = tf.compat.v1.Session()\n"
+    assert fix_source("a.py", inside, unsafe, unsafe_fixes=True).fixed == inside  # no module alias
+
+
+def test_a_main_block_in_single_quotes_makes_a_script():
+    code = (
+        "import tensorflow as tf\nx = tf.compat.v1.placeholder(tf.float32)\n"
+        "if __name__ == '__main__':\n    pass\n"
+    )
+    (finding,) = [
+        f for f in fix_source("a.py", code, [r() for r in RULES]).remaining if f.rule_id == "TF110"
+    ]
+    assert finding.severity.label == "error"
+
+
+def test_a_fix_keeps_the_bytes_around_its_node_and_never_drops_a_comment():
+    code = "import tensorflow as tf\nd = (x.shape[1]\n     .value)\nv = f'{tf.log(x)}'\n"
+    assert fixed(code) == "import tensorflow as tf\nd = (x.shape[1])\nv = f'{tf.math.log(x)}'\n"
+    commented = "import tensorflow as tf\nd = (x.shape[1]  # width\n     .value)\n"
+    result = fix_source("a.py", commented, [r() for r in RULES])
+    assert result.fixed == commented  # dropping `.value` would drop the comment too
+    assert [f.rule_id for f in result.remaining] == ["TF904"] and not result.applied
+
+
 def test_names_that_already_work_or_change_meaning_are_left_alone():
     code = (
         "import tensorflow.compat.v1 as tf\n"

@@ -1,7 +1,10 @@
-"""Scan one file: parse with libcst, resolve names through imports, let every rule look.
+"""Scan one file: parse it with CPython's `ast`, resolve names through imports, let every
+rule look.
 
 Files that mention neither `tensorflow` nor `keras` are only checked to parse. A file that
-does not parse is one finding (TF001), never a crash, and is never written.
+does not parse is one finding (TF001); one nested too deeply for CPython's parser is one
+finding too (TF002); neither stops a run, and neither is ever written. The walk keeps its
+own stack, so any depth CPython parses is scanned.
 """
 
 from __future__ import annotations
@@ -11,14 +14,12 @@ import functools
 import re
 from collections.abc import Iterable
 
-import libcst as cst
-
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
-from tf2rec.tools.scan.positions import ast_spans, cst_key
+from tf2rec.tools.scan.parse import parse_pieces
+from tf2rec.tools.scan.positions import Positions
 from tf2rec.tools.scan.rule import FileContext, Finding, Rule, Severity
-from tf2rec.tools.scan.rules.syntax import SyntaxErrorRule
+from tf2rec.tools.scan.rules.syntax import SyntaxErrorRule, TooDeepRule
 from tf2rec.tools.scan.star_imports import star_bindings
-from tf2rec.tools.scan.walk import children
 
 # a file that names TensorFlow or Keras, or star-imports a module that may bind them
 _MENTIONS = re.compile(r"\b(tensorflow|keras)\b|^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*", re.M)
@@ -33,159 +34,241 @@ _PYTHON2 = [
     (re.compile(r"\b\d+[lL]\b"), "a Python 2 long literal"),
     (re.compile(r"(?<![\w.])0\d+\b"), "a Python 2 octal literal"),
 ]
+# fields that hold no node a rule looks at (contexts, operators) or that are handled apart
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_ignores", "type_comment"})
+
+
+@functools.cache
+def _child_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
+
+
+class _Mark:
+    """A step on the walk's stack that is not a node: run `action` when reached."""
+
+    __slots__ = ("action",)
+
+    def __init__(self, action) -> None:
+        self.action = action
 
 
 class _Visitor:
-    """Walks the tree once, calling the rules' hooks, and numbers every node that can be
-    reported by its key so that `positions` can place it.
+    """Walks the trees once, in source order, calling the rules' hooks.
 
-    `visit_<Node>` methods run before a node's children; returning False skips them.
+    `visit_<Node>` methods run before a node's children; they return the children to walk
+    (None: all of them).
     """
 
     def __init__(self, ctx: FileContext, rules: list[Rule]) -> None:
         self.handlers = {
-            getattr(cst, name[6:]): getattr(self, name)
+            getattr(ast, name[6:]): getattr(self, name)
             for name in dir(self)
             if name.startswith("visit_")
         }
         self.ctx = ctx
-        self.rules = rules
-        self.counts: dict[tuple, int] = {}
-        self.keyed: dict[int, tuple[tuple, int]] = {}
-        self.not_references: set[int] = set()  # def / class / except names
+        self.on_reference = [rule.on_reference for rule in rules]
+        self.on_call, self.on_attribute, self.on_import = (
+            [getattr(r, hook) for r in rules if getattr(type(r), hook) is not getattr(Rule, hook)]
+            for hook in ("on_call", "on_attribute", "on_import")
+        )
+        self.statements = 0  # top-level statements seen
+        self.leading = True  # still in the leading docstring and imports
+        self.previous_end = self.line_start = 0
+        self.top: ast.stmt | None = None  # the top-level statement being walked
+        self.depth = 0  # functions and classes the walk is in
 
-    def walk(self, node: cst.CSTNode) -> None:
-        handler = self.handlers.get(type(node))
-        if handler is not None and handler(node) is False:
-            return
-        for child in children(node):
-            self.walk(child)
+    def walk(self, tree: ast.AST) -> None:
+        stack: list = [tree]
+        handlers = self.handlers
+        while stack:
+            node = stack.pop()
+            if type(node) is _Mark:
+                node.action()
+                continue
+            handler = handlers.get(type(node))
+            children = handler(node) if handler is not None else None
+            if children is None:
+                children = []
+                for name in _child_fields(type(node)):
+                    value = getattr(node, name)
+                    if isinstance(value, list):
+                        children.extend(v for v in value if isinstance(v, ast.AST))
+                    elif isinstance(value, ast.AST):
+                        children.append(value)
+            stack.extend(reversed(children))
 
-    def _number(self, node: cst.CSTNode, *aliases: cst.CSTNode) -> None:
-        key = cst_key(node)
-        if key is None:
-            return
-        ordinal = self.counts.get(key, 0)
-        self.counts[key] = ordinal + 1
-        for item in (node, *aliases):
-            self.keyed[id(item)] = (key, ordinal)
+    def visit_Module(self, node: ast.Module) -> list:
+        steps = []
+        for statement in node.body:
+            steps.append(_Mark(functools.partial(self._top_level, statement)))
+            steps.append(statement)
+        return steps
 
-    def visit_Import(self, node: cst.Import) -> bool:
-        self._number(node)
+    def _top_level(self, statement: ast.stmt) -> None:
+        """Note what fixes at module level need: the end of the leading imports (and
+        docstring), and whether the file is a script."""
+        ctx = self.ctx
+        self.top = statement
+        if self.leading:
+            docstring = (
+                self.statements == 0
+                and isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str)
+            )
+            if docstring or isinstance(statement, ast.Import | ast.ImportFrom):
+                if statement.lineno > self.previous_end:
+                    self.line_start = statement.lineno  # first line of `import a; import b`
+                ctx.entry_line = statement.end_lineno
+            else:
+                self.leading = False
+                if statement.lineno == ctx.entry_line:  # `import x; y = 1`: not all imports
+                    ctx.entry_line = self.line_start - 1
+            self.previous_end = statement.end_lineno
+        self.statements += 1
+        if _is_main(statement):
+            ctx.script = True
+
+    def visit_Import(self, node: ast.Import) -> tuple:
         for module in self.ctx.bindings.add_import(node):
             self._imported(node, module)
-        return False
+        self._bound()
+        return ()
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        self._number(node)
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> tuple:
         for module in self.ctx.bindings.add_import_from(node):
             self._imported(node, module)
-        return False
+        self._bound()
+        return ()
 
-    def _imported(self, node: cst.CSTNode, full: str) -> None:
+    def _bound(self) -> None:
+        """Note where module-level imports (those of a star import too) bind names."""
+        if self.depth == 0:  # an import inside a module-level `if` / `try` counts
+            for local in self.ctx.bindings.names:
+                self.ctx.bound_at.setdefault(local, self.top.end_lineno)
+
+    def _imported(self, node: ast.Import | ast.ImportFrom, full: str) -> None:
         resolved = canonical(full)
         if resolved is None:
             return
-        for rule in self.rules:
-            rule.on_import(self.ctx, node, resolved[0])
+        for hook in self.on_import:
+            hook(self.ctx, node, resolved[0])
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
+    def visit_Attribute(self, node: ast.Attribute) -> tuple:
         chain = [node]
-        while isinstance(chain[-1].value, cst.Attribute):
+        while isinstance(chain[-1].value, ast.Attribute):
             chain.append(chain[-1].value)
-        pure = isinstance(chain[-1].value, cst.Name)
-        # A pure chain a.b.c is one reference; its parts are placed where it starts.
-        self._number(node, *chain[1:]) if pure else self._number(node)
+        pure = isinstance(chain[-1].value, ast.Name)
         for part in chain if pure else [node]:
-            for rule in self.rules:
-                rule.on_attribute(self.ctx, part)
-        if pure:
+            for hook in self.on_attribute:
+                hook(self.ctx, part)
+        if pure:  # a pure chain a.b.c is one reference, not three
             self._reference(node)
-        else:  # e.g. tf.Graph().as_default: look inside the call, not at the `.attr` names
-            self.walk(node.value)
-        return False
+            return ()
+        return (node.value,)  # e.g. tf.Graph().as_default: look inside the call
 
-    def visit_Name(self, node: cst.Name) -> None:
-        if id(node) not in self.not_references:
-            self._number(node)
-            self._reference(node)
+    def visit_Name(self, node: ast.Name) -> tuple:
+        self._reference(node)
+        return ()
 
-    def _reference(self, node: cst.BaseExpression) -> None:
+    def _reference(self, node: ast.expr) -> None:
         resolved = self.ctx.resolve(node)
         if resolved is None:
             return
         name, namespace = resolved
-        for rule in self.rules:
-            rule.on_reference(self.ctx, node, name, namespace)
+        for hook in self.on_reference:
+            hook(self.ctx, node, name, namespace)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        self._number(node)
-        for rule in self.rules:
-            rule.on_call(self.ctx, node)
+    def visit_Call(self, node: ast.Call) -> None:
+        for hook in self.on_call:
+            hook(self.ctx, node)
 
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        self._number(node)
-        self.walk(node.value)  # the keyword is a Name too, but not a reference
-        return False
+    def visit_Dict(self, node: ast.Dict) -> list:
+        return [
+            item
+            for key, value in zip(node.keys, node.values, strict=True)
+            for item in (key, value)
+            if item is not None
+        ]
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> list:
         """A parameter named like an imported API (`def layer(x, batch_norm=True)`) is a
         local name inside its function: not a reference to the API."""
-        self.not_references.add(id(node.name))
-        for child in (*node.decorators, node.params, *([node.returns] if node.returns else [])):
-            self.walk(child)
-        params = node.params
-        names = {
-            p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
-        }
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                names.add(star.name.value)
-        shadowed = {
-            n: self.ctx.bindings.names.pop(n) for n in names if n in self.ctx.bindings.names
-        }
-        self.walk(node.body)
-        self.ctx.bindings.names.update(shadowed)
-        return False
+        params = node.args
+        names = {a.arg for a in (*params.posonlyargs, *params.args, *params.kwonlyargs)}
+        names.update(a.arg for a in (params.vararg, params.kwarg) if a is not None)
+        bound = self.ctx.bindings.names
+        shadowed: dict[str, str] = {}
 
-    def visit_Param(self, node: cst.Param) -> bool:
-        if node.default is not None:
-            self.walk(node.default)
-        if node.annotation is not None:
-            self.walk(node.annotation)
-        return False
+        def enter() -> None:
+            shadowed.update((n, bound.pop(n)) for n in names if n in bound)
+            self.depth += 1
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.not_references.add(id(node.name))
+        def leave() -> None:
+            bound.update(shadowed)
+            self.depth -= 1
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None and isinstance(node.name.name, cst.Name):
-            self.not_references.add(id(node.name.name))
+        returns = [node.returns] if node.returns else []
+        return [
+            *node.decorator_list,
+            params,
+            *returns,
+            _Mark(enter),
+            *node.body,
+            _Mark(leave),
+        ]
 
-    def visit_Global(self, node: cst.Global) -> None:
-        self.not_references.update(id(item.name) for item in node.names)
+    visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.not_references.update(id(item.name) for item in node.names)
+    def visit_ClassDef(self, node: ast.ClassDef) -> list:
+        return [
+            *node.decorator_list,
+            *node.bases,
+            *node.keywords,
+            _Mark(functools.partial(self._nest, 1)),
+            *node.body,
+            _Mark(functools.partial(self._nest, -1)),
+        ]
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def _nest(self, step: int) -> None:
+        self.depth += step
+
+    def visit_Assign(self, node: ast.Assign) -> None:
         """`sess = tf.Session()`, `self.graph = tf.Graph()`: remember who holds one."""
-        for held, test in (
-            (self.ctx.sessions, self.ctx.is_session),
-            (self.ctx.graphs, self.ctx.is_graph),
-        ):
-            if isinstance(node.value, cst.Call) and test(node.value):
-                held.update(filter(None, (dotted(t.target) for t in node.targets)))
-        namespace = self.ctx.dataset_namespace(node.value)
+        ctx = self.ctx
+        targets = [t for t in map(dotted, node.targets) if t is not None]
+        if not targets:
+            return
+        if isinstance(node.value, ast.Call):
+            if ctx.is_session(node.value):
+                ctx.sessions.update(targets)
+            if ctx.is_graph(node.value):
+                ctx.graphs.update(targets)
+        namespace = ctx.dataset_namespace(node.value)
         if namespace is not None:
-            for target in filter(None, (dotted(t.target) for t in node.targets)):
-                self.ctx.datasets[target] = namespace
+            for target in targets:
+                ctx.datasets[target] = namespace
 
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None and self.ctx.is_session(node.item):
-            name = dotted(node.asname.name)
+    def visit_withitem(self, node: ast.withitem) -> None:
+        if node.optional_vars is not None and self.ctx.is_session(node.context_expr):
+            name = dotted(node.optional_vars)
             if name is not None:
                 self.ctx.sessions.add(name)
+
+
+def _is_main(statement: ast.stmt) -> bool:
+    """`if __name__ == "__main__":`"""
+    if not isinstance(statement, ast.If) or not isinstance(statement.test, ast.Compare):
+        return False
+    test = statement.test
+    return (
+        isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
 
 
 def mentions_tensorflow(source: str) -> bool:
@@ -200,69 +283,70 @@ def scan_source(path: str, source: str, rules: Iterable[Rule]) -> list[Finding]:
     mentions TensorFlow (a Python 2 helper module breaks the migrated project too); the
     rules look only at files that mention `tensorflow` or `keras`.
     """
-    try:
-        tree = ast.parse(source, path)
-    except (SyntaxError, ValueError) as err:  # ValueError: NUL bytes
-        return syntax_findings(path, source, err)
-    if not mentions_tensorflow(source):
-        return []
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as err:
-        return syntax_findings(path, source, err)
-    return analyze(path, source, tree, module, rules)[0]
+    return analyze(path, source, rules)[0]
 
 
 def analyze(
-    path: str,
-    source: str,
-    tree: ast.AST,
-    module: cst.Module,
-    rules: Iterable[Rule],
-    *,
-    unsafe_fixes: bool = False,
-) -> tuple[list[Finding], FileContext]:
-    """Findings of a parsed file, and the context holding their fixes (with
-    `unsafe_fixes`, those of rules whose fix is not safe too)."""
+    path: str, source: str, rules: Iterable[Rule], *, unsafe_fixes: bool = False
+) -> tuple[list[Finding], FileContext | None]:
+    """Findings of a file, and the context holding their fixes (with `unsafe_fixes`, those
+    of rules whose fix is not safe too); no context when the file could not be analysed."""
+    if not mentions_tensorflow(source):
+        try:
+            for _ in parse_pieces(source, path):
+                pass
+        except (SyntaxError, ValueError) as err:  # ValueError: NUL bytes
+            return syntax_findings(path, source, err), None
+        except (RecursionError, MemoryError) as err:
+            return too_deep_findings(path, err), None
+        return [], None
     ctx = FileContext(
         path,
+        Positions(source),
         Bindings(star=functools.partial(star_bindings, path)),
-        module=module,
         unsafe_fixes=unsafe_fixes,
     )
     rules = list(rules)
     visitor = _Visitor(ctx, rules)
-    visitor.walk(module)
-    for rule in rules:
-        rule.finish(ctx)
-    if not ctx.reports:
-        return [], ctx
-    spans = ast_spans(tree, source.splitlines())
-    findings = set()
-    for rule, node, severity, text, fixable in ctx.reports:
-        key, ordinal = visitor.keyed[id(node)]
-        line, column, end_line, end_column = spans[key][ordinal]
-        findings.add(
-            Finding(path, line, column, rule.id, severity, text, end_line, end_column, fixable)
+    try:
+        for tree in parse_pieces(source, path):
+            visitor.walk(tree)
+        for rule in rules:
+            rule.finish(ctx)
+    except (SyntaxError, ValueError) as err:
+        return syntax_findings(path, source, err), None
+    except (RecursionError, MemoryError) as err:
+        return too_deep_findings(path, err), None
+    return sorted({report.finding for report in ctx.reports}), ctx
+
+
+def too_deep_findings(path: str, error: RecursionError | MemoryError) -> list[Finding]:
+    """The TF002 finding for a file nested too deeply to parse or analyse."""
+    reason = (
+        "nesting too deep for CPython's parser"
+        if isinstance(error, RecursionError)
+        else ("not enough memory to analyse it")
+    )
+    return [
+        Finding(
+            path,
+            1,
+            1,
+            TooDeepRule.id,
+            Severity.ERROR,
+            TooDeepRule.message.format(name=reason),
+            1,
+            1,
         )
-    return sorted(findings), ctx
+    ]
 
 
-def syntax_findings(
-    path: str, source: str, error: SyntaxError | ValueError | cst.ParserSyntaxError
-) -> list[Finding]:
-    """The TF001 finding for a file that CPython's parser (or, rarely, libcst's) rejects.
-
-    CPython's parser runs first: it is fast, words the error best, and rejects Python 2
-    constructs (`except X, e:`) that libcst would accept.
-    """
-    if isinstance(error, cst.ParserSyntaxError):
-        line, column = error.raw_line, error.raw_column + 1
-        reason = error.message.splitlines()[0]
-    else:
-        line = getattr(error, "lineno", None) or 1
-        column = max(getattr(error, "offset", None) or 1, 1)
-        reason = getattr(error, "msg", str(error))
+def syntax_findings(path: str, source: str, error: SyntaxError | ValueError) -> list[Finding]:
+    """The TF001 finding for a file that CPython's parser rejects, with a hint when the
+    line looks like Python 2."""
+    line = getattr(error, "lineno", None) or 1
+    column = max(getattr(error, "offset", None) or 1, 1)
+    reason = getattr(error, "msg", str(error))
     lines = source.splitlines()
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = next((why for pattern, why in _PYTHON2 if pattern.search(text)), None)

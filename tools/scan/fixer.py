@@ -1,29 +1,29 @@
 """Apply the safe fixes that rules attach to their findings, without ever losing code.
 
-Only the nodes a fix names are replaced; everything else keeps its exact bytes (libcst
-regenerates untouched code verbatim). A file is written only when the new text parses
-(CPython and libcst), atomically (a temporary file in the same folder, then a rename) and
-with its permissions kept; a file that does not parse or cannot be written is reported
-and left as it was.
+A fix replaces the text of the node it names, and nothing else: that text (with the fixes
+of nodes inside it applied first) is parsed with libcst, rewritten, and printed back, so
+comments and spacing inside it are kept and every byte outside it stays as it was. libcst
+never sees the rest of the file. A file is written only when the new text parses, and
+atomically (a temporary file in the same folder, then a rename) with its permissions kept;
+a file that does not parse or cannot be written is reported and left as it was.
 """
 
 from __future__ import annotations
 
-import ast
 import difflib
+import functools
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-
 from tf2rec.atomic import write_atomically
-from tf2rec.tools.scan.engine import analyze, mentions_tensorflow, syntax_findings
-from tf2rec.tools.scan.names import dotted
-from tf2rec.tools.scan.rule import Finding, Rule
+from tf2rec.tools.scan.engine import analyze
+from tf2rec.tools.scan.positions import Positions
+from tf2rec.tools.scan.rule import Edit, FileContext, Finding, Rule
 
 
 @dataclass
@@ -59,72 +59,153 @@ def fix_source(
     """The fixed text of one file (equal to `source` when nothing is safe to fix; with
     `unsafe_fixes`, the fixes that change behaviour on purpose are applied too)."""
     rules = list(rules)
-    try:
-        tree = ast.parse(source, path)
-        if not mentions_tensorflow(source):
-            return FileFix(path, source, source)
-        module = cst.parse_module(source)
-    except (SyntaxError, ValueError, cst.ParserSyntaxError) as err:
-        (finding,) = syntax_findings(path, source, err)
-        return FileFix(
-            path, source, source, error=f"not changed: {finding.message}", remaining=[finding]
-        )
-    findings, ctx = analyze(path, source, tree, module, rules, unsafe_fixes=unsafe_fixes)
-    if not ctx.edits and not ctx.import_moves:
+    findings, ctx = analyze(path, source, rules, unsafe_fixes=unsafe_fixes)
+    if ctx is None:
+        unreadable = [f for f in findings if f.rule_id in ("TF001", "TF002")]
+        error = f"not changed: {unreadable[0].message}" if unreadable else None
+        return FileFix(path, source, source, remaining=findings, error=error)
+    if not (ctx.edits or ctx.import_moves or ctx.insertions):
         return FileFix(path, source, source, remaining=findings)
-    fixed = module.visit(_Apply(ctx.edits, ctx.import_moves)).code
     try:
-        new_tree = ast.parse(fixed, path)
-        new_module = cst.parse_module(fixed)
-    except (SyntaxError, ValueError, cst.ParserSyntaxError) as err:  # a bug in a fix
+        fixed, failed = apply_fixes(source, ctx)
+    except (RecursionError, MemoryError):
+        return FileFix(
+            path, source, source, remaining=findings, error="not changed: fixes nested too deeply"
+        )
+    # fresh rule objects: some keep state for the file they look at
+    remaining, new_ctx = analyze(path, fixed, [type(rule)() for rule in rules])
+    if new_ctx is None and fixed != source:  # a bug in a fix
         return FileFix(
             path,
             source,
             source,
             remaining=findings,
-            error=f"not changed: the fixed text would not parse ({err})",
+            error=f"not changed: the fixed text would not parse ({remaining[0].message})",
         )
-    # fresh rule objects: some keep state for the file they look at
-    remaining, _ = analyze(path, fixed, new_tree, new_module, [type(rule)() for rule in rules])
-    applied = [f for f in findings if f.fixable]  # fixable: its fix was recorded
-    return FileFix(path, source, fixed, applied=applied, remaining=remaining)
+    applied = {r.finding for r in ctx.reports if r.fix is not None and r.fix not in failed}
+    return FileFix(path, source, fixed, applied=sorted(applied), remaining=remaining)
 
 
-class _Apply(cst.CSTTransformer):
-    def __init__(self, edits: dict, import_moves: dict) -> None:
-        super().__init__()
-        self.edits = edits
-        self.import_moves = import_moves
-
-    def on_leave(self, original_node, updated_node):
-        updated_node = super().on_leave(original_node, updated_node)
-        edit = self.edits.get(id(original_node))
-        return edit[1](updated_node) if edit is not None else updated_node
-
-    def leave_SimpleStatementLine(self, original_node, updated_node):
-        if not any(id(small) in self.import_moves for small in original_node.body):
-            return updated_node
-        body, extra_lines = [], []
-        for original, updated in zip(original_node.body, updated_node.body, strict=True):
-            move = self.import_moves.get(id(original))
-            if move is None:
-                body.append(updated)
-                continue
-            first, *rest = _split_import(updated, move[1])
-            body.append(first)
-            extra_lines += rest
-        line = updated_node.with_changes(body=body)
-        if not extra_lines:
-            return line
-        return cst.FlattenSentinel(
-            [line, *(cst.SimpleStatementLine(body=[statement]) for statement in extra_lines)]
-        )
+def apply_fixes(source: str, ctx: FileContext) -> tuple[str, set[tuple]]:
+    """The source with every recorded fix applied, and the keys of the fixes that could not
+    be (their text did not parse as the node they name: they are left as they were)."""
+    positions = Positions(source)
+    # (start, end, key, rewrite of the text there), outermost first where spans nest
+    spans = [
+        (*positions.offsets(edit.span), key, functools.partial(_rewrite, edit))
+        for key, edit in ctx.edits.items()
+    ]
+    spans += [
+        _import_move(source, *positions.offsets(span), moved, ("import", span))
+        for span, moved in ctx.import_moves.items()
+    ]
+    spans.sort(key=lambda item: (item[0], -item[1]))
+    failed: set[tuple] = set()
+    fixed = _apply_within(source, 0, len(source), spans, failed)
+    return _insert_statements(fixed, ctx.insertions), failed
 
 
-def _split_import(node: cst.ImportFrom, moved: set[str]) -> list[cst.ImportFrom]:
-    """`from tensorflow[.x] import a, b` with `b` TF1-only -> the same line for `a` and
-    `from tensorflow.compat.v1[.x] import b` after it."""
-    module = dotted(node.module)
+def _apply_within(source: str, start: int, end: int, spans: list, failed: set) -> str:
+    """The text from `start` to `end` with the edits in `spans` (all inside it, sorted)
+    applied, each edit's own inner edits first."""
+    pieces, done, index = [], start, 0
+    while index < len(spans):
+        edit_start, edit_end, key, rewrite = spans[index]
+        inside = index + 1
+        while inside < len(spans) and spans[inside][1] <= edit_end:
+            inside += 1
+        text = _apply_within(source, edit_start, edit_end, spans[index + 1 : inside], failed)
+        new = rewrite(text)
+        if new is None:
+            failed.add(key)
+        pieces += [source[done:edit_start], text if new is None else new]
+        done, index = edit_end, inside
+    pieces.append(source[done:end])
+    return "".join(pieces)
+
+
+def _rewrite(edit: Edit, text: str) -> str | None:
+    """`text` rewritten by the edit through libcst; None when it does not parse as the
+    kind of node the edit names."""
+    import libcst as cst
+
+    try:
+        if edit.kind == "keyword":
+            node = cst.parse_expression(f"f({text})").args[0]
+        else:
+            parsed = cst.parse_expression(f"({text})")
+            node = parsed.with_changes(lpar=parsed.lpar[1:], rpar=parsed.rpar[:-1])
+    except (cst.ParserSyntaxError, IndexError, AttributeError):
+        return None
+    new = edit.rewrite(node)
+    if not _comments(node) <= _comments(new):
+        return None  # the rewrite would drop a comment the user wrote: left to them
+    return code_of(new)
+
+
+def _comments(node) -> set[str]:
+    import libcst as cst
+
+    found = set()
+
+    class Comments(cst.CSTVisitor):
+        def visit_Comment(self, comment: cst.Comment) -> None:
+            found.add(comment.value)
+
+    node.visit(Comments())
+    return found
+
+
+def _import_move(source: str, start: int, end: int, moved: set[str], key: tuple) -> tuple:
+    """The edit of a `from tensorflow import ...` statement whose names `moved` go to
+    compat.v1: a second statement on a line of its own after the first (after its comment),
+    where the first had its line to itself, else after a `; `."""
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = len(re.match(r"[^\r\n]*", source[end:]).group()) + end
+    rest = source[end:line_end]
+    alone = not source[line_start:start].strip() and rest.strip()[:1] in ("", "#")
+    separator = _newline(source) + source[line_start:start] if alone else "; "
+
+    def rewrite(text: str) -> str | None:
+        import libcst as cst
+
+        try:
+            line = cst.parse_statement(text + "\n")
+        except cst.ParserSyntaxError:
+            return None
+        first, *others = _split_import(line.body[0], moved)
+        head = code_of(first) + (rest if alone else "")
+        return separator.join([head, *map(code_of, others)])
+
+    return (start, line_end if alone else end, key, rewrite)
+
+
+def _newline(source: str) -> str:
+    match = re.search(r"\r\n|\r|\n", source)
+    return match.group() if match else "\n"
+
+
+def _insert_statements(source: str, insertions: dict[int, str]) -> str:
+    """Module-level statements added after the lines they name (0: before the first)."""
+    if not insertions:
+        return source
+    newline = _newline(source)
+    starts = Positions(source).line_starts
+    for after_line, statement in sorted(insertions.items(), reverse=True):
+        if after_line < len(starts):
+            at = starts[after_line]
+            source = source[:at] + statement + newline + source[at:]
+        else:  # after the last line, which has no line end
+            source = source + newline + statement + newline
+    return source
+
+
+def _split_import(node, moved: set[str]) -> list:
+    """`from tensorflow[.x] import a, b` with `b` TF1-only -> the same statement for `a`
+    and `from tensorflow.compat.v1[.x] import b` after it."""
+    import libcst as cst
+
+    module = code_of(node.module)
     compat = cst.parse_expression("tensorflow.compat.v1" + module[len("tensorflow") :])
 
     def local(alias: cst.ImportAlias) -> str:
@@ -139,6 +220,13 @@ def _split_import(node: cst.ImportFrom, moved: set[str]) -> list[cst.ImportFrom]
         node.with_changes(names=[*stay[:-1], stay[-1].with_changes(comma=last)]),
         cst.ImportFrom(module=compat, names=[*go[:-1], go[-1].with_changes(comma=last)]),
     ]
+
+
+def code_of(node) -> str:
+    """The source text of a libcst node."""
+    import libcst as cst
+
+    return cst.Module(body=[]).code_for_node(node)
 
 
 def write_fixes(fixes: Iterable[FileFix], roots: Iterable[str | Path] = ()) -> None:

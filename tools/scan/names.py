@@ -1,13 +1,12 @@
 """Import tracking: which local name means which TensorFlow / Keras name.
 
-Tracked by our own visitor instead of libcst's QualifiedNameProvider, which is several
-times slower. Bindings are per file and flow-insensitive (an import anywhere binds the name
-everywhere), which is how TF1 scripts use them.
+Bindings are per file and follow the walk: an import binds its names for everything seen
+after it, which is how TF1 scripts use them (imports at the top).
 """
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 ROOTS = ("tensorflow", "keras")
 
@@ -28,15 +27,15 @@ PRIVATE_MODULES = {
 }
 
 
-def dotted(node: cst.BaseExpression) -> str | None:
+def dotted(node: ast.AST) -> str | None:
     """`a.b.c` for a pure Name/Attribute chain, else None."""
     parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if not isinstance(node, ast.Name):
         return None
-    parts.append(node.value)
+    parts.append(node.id)
     return ".".join(reversed(parts))
 
 
@@ -62,49 +61,49 @@ def canonical(full: str) -> tuple[str, str] | None:
     return ("tf." + rest if rest else "tf"), "v2"
 
 
+def is_star(node: ast.ImportFrom) -> bool:
+    return node.names[0].name == "*"
+
+
 class Bindings:
     """Local name -> full dotted name it was imported as."""
 
     def __init__(self, star=None) -> None:
         self.names: dict[str, str] = {}
-        self.origins: dict[str, cst.ImportFrom] = {}  # names bound by `from ... import`
+        self.origins: dict[str, ast.ImportFrom] = {}  # names bound by `from ... import`
         # star(module, level) -> the TF bindings `from <module> import *` brings from a
         # file of the project (star_imports.star_bindings for the file being scanned)
         self.star = star
 
-    def add_import(self, node: cst.Import) -> list[str]:
+    def add_import(self, node: ast.Import) -> list[str]:
         """Record `import a.b [as c]`; returns the full module names imported."""
         modules = []
         for alias in node.names:
-            full = dotted(alias.name)
-            if full is None or full.partition(".")[0] not in ROOTS:
+            root = alias.name.partition(".")[0]
+            if root not in ROOTS:
                 continue
-            modules.append(full)
+            modules.append(alias.name)
             if alias.asname is not None:
-                self.names[alias.asname.name.value] = full
+                self.names[alias.asname] = alias.name
             else:
-                root = full.partition(".")[0]
                 self.names[root] = root
         return modules
 
-    def add_import_from(self, node: cst.ImportFrom) -> list[str]:
+    def add_import_from(self, node: ast.ImportFrom) -> list[str]:
         """Record `from a.b import c [as d]`; returns the full names imported."""
-        module = dotted(node.module) if node.module is not None else None
-        local_module = node.relative or module is None or module.partition(".")[0] not in ROOTS
-        if isinstance(node.names, cst.ImportStar) and local_module and self.star is not None:
-            self.names.update(self.star(module, len(node.relative)))
+        module = node.module
+        local_module = node.level or module is None or module.partition(".")[0] not in ROOTS
+        if is_star(node) and local_module and self.star is not None:
+            self.names.update(self.star(module, node.level))
             return []
-        if node.relative or node.module is None:
+        if local_module:
             return []
-        if module is None or module.partition(".")[0] not in ROOTS:
-            return []
-        if isinstance(node.names, cst.ImportStar):
+        if is_star(node):
             return [module]
         imported = []
         for alias in node.names:
-            name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name)
-            full = f"{module}.{name}"
-            local = alias.asname.name.value if alias.asname is not None else name
+            full = f"{module}.{alias.name}"
+            local = alias.asname or alias.name
             self.names[local] = full
             self.origins[local] = node
             imported.append(full)
@@ -119,9 +118,30 @@ class Bindings:
         return full + dot + rest
 
 
-def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+def keyword_arg(call: ast.Call, name: str) -> ast.keyword | None:
     """The `name=` argument of a call, if it has one."""
-    return next(
-        (arg for arg in call.args if arg.keyword is not None and arg.keyword.value == name),
-        None,
+    return next((k for k in call.keywords if k.arg == name), None)
+
+
+def positional(call: ast.Call) -> list[ast.expr]:
+    """The call's positional arguments, `*args` left out."""
+    return [a for a in call.args if not isinstance(a, ast.Starred)]
+
+
+def has_star(call: ast.Call) -> bool:
+    """Whether the call passes `*args` or `**kwargs`."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
     )
+
+
+def arguments(call: ast.Call) -> list[ast.expr | ast.keyword]:
+    """Every argument in source order, as libcst's `Call.args` holds them."""
+    items = [*call.args, *call.keywords]
+    if call.keywords and call.args and _before(call.keywords[0], call.args[-1]):
+        items.sort(key=lambda a: (a.lineno, a.col_offset))  # `f(a=1, *rest)`
+    return items
+
+
+def _before(a: ast.AST, b: ast.AST) -> bool:
+    return (a.lineno, a.col_offset) < (b.lineno, b.col_offset)

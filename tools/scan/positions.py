@@ -1,95 +1,54 @@
-"""Line/column of reported libcst nodes, taken from CPython's `ast` of the same source.
+"""Where a node is: 1-based line and character columns for findings, and character
+offsets into the source for the fixes that replace its text.
 
-libcst's PositionProvider regenerates the whole file to compute positions and was the
-largest single cost of a scan. CPython's parser (which the scanner runs anyway to report
-syntax errors exactly) records positions for free. The two trees are matched by node kind,
-a key (the dotted name, the keyword, ...) and the occurrence number of that key in source
-order, which both parsers agree on.
+CPython's `ast` gives columns in UTF-8 bytes; editors, SARIF and people count characters.
+The conversion reads the node's line only when the file is not plain ASCII.
 """
 
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
+import re
+from functools import cached_property
 
-import libcst as cst
-
-from tf2rec.tools.scan.names import dotted
-
-Key = tuple
 Span = tuple[int, int, int, int]  # line, column (1-based characters), end line, end column
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # what Python's tokenizer counts as a line end
 
 
-def cst_key(node: cst.CSTNode) -> Key | None:
-    if isinstance(node, cst.Attribute):
-        return ("Attribute", node.attr.value, dotted(node) or "")
-    if isinstance(node, cst.Name):
-        return ("Name", node.value)
-    if isinstance(node, cst.Call):
-        return ("Call", dotted(node.func) or "")
-    if isinstance(node, cst.Arg):
-        return ("keyword", node.keyword.value) if node.keyword is not None else None
-    if isinstance(node, cst.Import):
-        return ("Import",)
-    if isinstance(node, cst.ImportFrom):
-        return ("ImportFrom",)
-    return None
+class Positions:
+    """Positions in one file's text."""
 
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.ascii = source.isascii()
 
-def _ast_dotted(node: ast.expr) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    @cached_property
+    def line_starts(self) -> list[int]:
+        """Offset of the first character of each line (index 0 is line 1)."""
+        return [0, *(m.end() for m in _NEWLINE.finditer(self.source))]
 
+    def column(self, line: int, byte_offset: int) -> int:
+        """0-based character column of a byte offset within a line."""
+        if self.ascii:
+            return byte_offset
+        starts = self.line_starts
+        if not 0 < line <= len(starts):
+            return byte_offset
+        text = self.source[starts[line - 1] : starts[line] if line < len(starts) else None]
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
 
-def ast_spans(tree: ast.AST, lines: list[str]) -> dict[Key, list[Span]]:
-    """Spans of every keyed node, per key, in source order."""
-    found: dict[Key, list[tuple[int, int, ast.AST]]] = defaultdict(list)
+    def span(self, node: ast.AST) -> Span:
+        end_line = node.end_lineno or node.lineno
+        end = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+        return (
+            node.lineno,
+            self.column(node.lineno, node.col_offset) + 1,
+            end_line,
+            self.column(end_line, end) + 1,
+        )
 
-    def add(key: Key, node: ast.AST) -> None:
-        found[key].append((node.lineno, node.col_offset, node))
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.Attribute):
-            text = _ast_dotted(node)
-            add(("Attribute", node.attr, text or ""), node)
-            if text is not None:
-                return  # a pure chain is one reference: not its inner parts
-        elif isinstance(node, ast.Name):
-            add(("Name", node.id), node)
-        elif isinstance(node, ast.Call):
-            add(("Call", _ast_dotted(node.func) or ""), node)
-        elif isinstance(node, ast.keyword) and node.arg is not None:
-            add(("keyword", node.arg), node)
-        elif isinstance(node, ast.Import):
-            add(("Import",), node)
-        elif isinstance(node, ast.ImportFrom):
-            add(("ImportFrom",), node)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    spans: dict[Key, list[Span]] = {}
-    for key, nodes in found.items():
-        nodes.sort(key=lambda item: (item[0], item[1]))
-        spans[key] = [_span(node, lines) for _, _, node in nodes]
-    return spans
-
-
-def _span(node: ast.AST, lines: list[str]) -> Span:
-    def column(line: int, byte_offset: int) -> int:
-        text = lines[line - 1] if 0 < line <= len(lines) else ""
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
-
-    end_line = node.end_lineno or node.lineno
-    return (
-        node.lineno,
-        column(node.lineno, node.col_offset),
-        end_line,
-        column(end_line, node.end_col_offset or node.col_offset),
-    )
+    def offsets(self, span: Span) -> tuple[int, int]:
+        """Character offsets of a span's start and end in the source."""
+        line, column, end_line, end_column = span
+        starts = self.line_starts
+        return starts[line - 1] + column - 1, starts[end_line - 1] + end_column - 1

@@ -299,6 +299,17 @@ def _sarif_rule(rule: type[Rule]) -> dict:
     }
 
 
+def shown(example: str, width: int = 100) -> str:
+    """An example as the rule page prints it: a line longer than `width` is cut in the
+    middle (a generated expression is thousands of characters)."""
+    lines = []
+    for line in example.rstrip("\n").split("\n"):
+        if len(line) > width:
+            line = f"{line[: width - 30]} ... {line[-20:]}  # {len(line):,} characters"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def rule_page(rule: type[Rule]) -> str:
     """What it does / Why / Example / Use instead, as `tf2rec rules ID` prints it."""
     parts = [
@@ -312,12 +323,12 @@ def rule_page(rule: type[Rule]) -> str:
         "",
     ]
     for example in rule.INVALID:
-        parts += ["## Example", "```python", example.rstrip("\n"), "```", ""]
+        parts += ["## Example", "```python", shown(example), "```", ""]
     parts += ["## Use instead", rule.replacement + "."]
     if rule.migrated:
         parts.append(f"In this project: `{rule.migrated}`.")
     for example in rule.VALID:
-        parts += ["", "```python", example.rstrip("\n"), "```"]
+        parts += ["", "```python", shown(example), "```"]
     for before, after in rule.FIXES:
         parts += ["", "## Fix (`tf2rec fix`)", "```diff"]
         parts += [

@@ -4,20 +4,23 @@ A rule is a small class: an id, a severity, a one-line message, the TF2 / Keras 
 replacement, and VALID / INVALID code examples that the tests run and `tf2rec rules ID`
 prints. Most rules only list the TensorFlow names they are about (`names`, `prefixes`);
 the others override one of the hooks the scanner calls (`on_call`, `on_attribute`,
-`on_import`).
+`on_import`), which receive CPython `ast` nodes.
+
+A fix is a function of the libcst node parsed from the reported node's text, returning its
+replacement; it imports libcst itself, so that a scan never loads it.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import ClassVar
 
-import libcst as cst
-
 from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
+from tf2rec.tools.scan.positions import Positions, Span
 
 
 class Severity(IntEnum):
@@ -92,17 +95,17 @@ class Rule:
         return " ".join((cls.__doc__ or "").split())
 
     # hooks; `ctx.report(...)` records a finding
-    def on_reference(self, ctx: FileContext, node: cst.CSTNode, name: str, namespace: str) -> None:
+    def on_reference(self, ctx: FileContext, node: ast.expr, name: str, namespace: str) -> None:
         if self.matches(name):
             ctx.report(self, node, name=name, namespace=namespace)
 
-    def on_call(self, ctx: FileContext, node: cst.Call) -> None:
+    def on_call(self, ctx: FileContext, node: ast.Call) -> None:
         pass
 
-    def on_attribute(self, ctx: FileContext, node: cst.Attribute) -> None:
+    def on_attribute(self, ctx: FileContext, node: ast.Attribute) -> None:
         pass
 
-    def on_import(self, ctx: FileContext, node: cst.CSTNode, module: str) -> None:
+    def on_import(self, ctx: FileContext, node: ast.Import | ast.ImportFrom, module: str) -> None:
         pass
 
     def finish(self, ctx: FileContext) -> None:
@@ -124,59 +127,92 @@ SESSION_FACTORIES = frozenset(
 GRAPH_FACTORIES = frozenset({"tf.Graph", "tf.get_default_graph"})
 
 
+def spelled(text: str) -> Callable:
+    """A fix that replaces the node with the expression `text`."""
+
+    def fix(_node):
+        import libcst as cst
+
+        return cst.parse_expression(text)
+
+    return fix
+
+
+@dataclass
+class Edit:
+    """A fix: replace the text at `span` (an expression, a keyword argument or an import
+    statement, as `kind` says) with what `rewrite` makes of its libcst node."""
+
+    span: Span
+    kind: str  # "expression", "keyword" or "import"
+    rewrite: Callable
+
+
+@dataclass
+class Report:
+    finding: Finding
+    fix: tuple | None  # the key of the fix recorded for it (`FileContext.add_edit`, ...)
+
+
 @dataclass
 class FileContext:
     """What rules see of the file being scanned, and where they report."""
 
     path: str
+    positions: Positions
     bindings: Bindings = field(default_factory=Bindings)
-    module: cst.Module | None = None  # the file's tree, for fixes that add statements
     unsafe_fixes: bool = False  # record the fixes of rules whose fix is not safe
     sessions: set[str] = field(default_factory=set)  # names / attributes holding one
     graphs: set[str] = field(default_factory=set)
     datasets: dict[str, str] = field(default_factory=dict)  # name -> namespace it was built in
-    reports: list[tuple[Rule, cst.CSTNode, Severity, str, bool]] = field(default_factory=list)
-    # fixes: id(original node) -> (node, function of the updated node returning its new form)
-    edits: dict[int, tuple[cst.CSTNode, Callable]] = field(default_factory=dict)
-    # `from tensorflow import x` statements whose TF1-only names move to compat.v1
-    import_moves: dict[int, tuple[cst.ImportFrom, set[str]]] = field(default_factory=dict)
+    # the module level, as the engine saw it go by
+    script: bool = False  # has an `if __name__ == "__main__":` block
+    entry_line: int = 0  # last line of the leading imports (and docstring)
+    bound_at: dict[str, int] = field(default_factory=dict)  # name -> line its import ends
+    reports: list[Report] = field(default_factory=list)
+    edits: dict[tuple, Edit] = field(default_factory=dict)
+    # `from tensorflow import x` statements whose TF1-only names move to compat.v1:
+    # span of the statement -> local names moved
+    import_moves: dict[Span, set[str]] = field(default_factory=dict)
+    insertions: dict[int, str] = field(default_factory=dict)  # after line -> statement
 
-    def resolve(self, node: cst.BaseExpression) -> tuple[str, str] | None:
+    def resolve(self, node: ast.expr) -> tuple[str, str] | None:
         """(canonical name, namespace) of a Name/Attribute chain bound through imports."""
         text = dotted(node)
-        if text is None:
-            return None
+        return self.resolve_text(text) if text is not None else None
+
+    def resolve_text(self, text: str) -> tuple[str, str] | None:
         full = self.bindings.resolve(text)
         return canonical(full) if full else None
 
-    def is_session(self, node: cst.BaseExpression) -> bool:
+    def is_session(self, node: ast.expr) -> bool:
         """A session: made by a session factory, or a name or attribute (`self.sess`) one
         was assigned to, or whose last part says "sess"."""
         return self._holds(node, SESSION_FACTORIES, self.sessions, "sess")
 
-    def is_graph(self, node: cst.BaseExpression) -> bool:
+    def is_graph(self, node: ast.expr) -> bool:
         """A graph, as `is_session` tells a session (`self.graph = tf.Graph()`)."""
         return self._holds(node, GRAPH_FACTORIES, self.graphs, "graph")
 
-    def dataset_namespace(self, node: cst.BaseExpression) -> str | None:
+    def dataset_namespace(self, node: ast.expr) -> str | None:
         """ "v1" / "v2" when `node` is a `tf.data` dataset built through that namespace: a
         chain such as `tf.data.Dataset.range(9).batch(3)`, or a name assigned one."""
         while True:
-            if isinstance(node, cst.Call):
+            if isinstance(node, ast.Call):
                 node = node.func
                 continue
-            resolved = self.resolve(node) if isinstance(node, cst.Attribute | cst.Name) else None
+            resolved = self.resolve(node) if isinstance(node, ast.Attribute | ast.Name) else None
             if resolved is not None and resolved[0].startswith("tf.data."):
                 return resolved[1]
             text = dotted(node)
             if text is not None and text in self.datasets:
                 return self.datasets[text]
-            if not isinstance(node, cst.Attribute):
+            if not isinstance(node, ast.Attribute):
                 return None
             node = node.value
 
     def _holds(self, node, factories: frozenset[str], assigned: set[str], word: str) -> bool:
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             resolved = self.resolve(node.func)
             return resolved is not None and resolved[0] in factories
         text = dotted(node)
@@ -187,24 +223,25 @@ class FileContext:
     def report(
         self,
         rule: Rule,
-        node: cst.CSTNode,
+        node: ast.AST,
         *,
         name: str | None = None,
         namespace: str | None = None,
         message: str | None = None,
         fix: Callable | None = None,
         severity: Severity | None = None,
-        fix_node: cst.CSTNode | None = None,
-        import_moved: bool = False,
+        fix_node: ast.AST | None = None,
+        fixed_by: tuple | None = None,
     ) -> None:
-        """Record a finding at `node`. `fix(updated_node)` returns the node's safe
-        replacement; without one, a TF1-only name reached through `tensorflow` gets the
-        compat.v1 spelling as its fix; `fix_node` is the node the fix replaces when it is not
-        `node`; `import_moved` says the fix is a `move_import` already recorded. `severity`
-        overrides the rule's for this finding.
+        """Record a finding at `node`. `fix(node)` returns the safe replacement of the
+        libcst node parsed from `node`'s text (or `fix_node`'s, when the fix replaces
+        another node); without one, a TF1-only name reached through `tensorflow` gets the
+        compat.v1 spelling as its fix; `fixed_by` is the key of a fix already recorded
+        (`move_import`, `insert_statement`). `severity` overrides the rule's.
         A name reached through compat.v1 is shown as written (`tf.compat.v1.placeholder`),
         so that after a fix the message names what is in the file."""
         severity = severity or rule.severity
+        span = self.positions.span(node)
         shown = name
         if name and namespace == "v1" and "compat" in (dotted(node) or ""):
             shown = "tf.compat.v1" + name[2:]
@@ -218,31 +255,42 @@ class FileContext:
             severity = Severity.ERROR
             where = "tensorflow.compat.v1" if namespace == "v1" else "tensorflow"
             text += f" (`{name}` no longer exists in TF 2.21's `{where}`)"
-            if fix is None and namespace == "v2" and api.exists(name, "v1"):
-                self.reports.append((rule, node, severity, text, self._compat_fix(node)))
-                return
-        if fix is not None and not (rule.safe_fix or self.unsafe_fixes):
-            fix = None
-        if fix is not None:
-            target = fix_node or node
-            self.edits[id(target)] = (target, fix)
-        self.reports.append((rule, node, severity, text, fix is not None or import_moved))
+            if fix is None and fixed_by is None and namespace == "v2" and api.exists(name, "v1"):
+                fixed_by = self._compat_fix(node)
+        if fix is not None and (rule.safe_fix or self.unsafe_fixes):
+            fixed_by = self.add_edit(fix_node or node, fix)
+        line, column, end_line, end_column = span
+        finding = Finding(
+            self.path, line, column, rule.id, severity, text, end_line, end_column, bool(fixed_by)
+        )
+        self.reports.append(Report(finding, fixed_by))
 
-    def _compat_fix(self, node: cst.CSTNode) -> bool:
+    def add_edit(self, node: ast.AST, rewrite: Callable) -> tuple:
+        """Record the fix of `node`'s text; returns its key."""
+        span = self.positions.span(node)
+        kind = "keyword" if isinstance(node, ast.keyword) else "expression"
+        self.edits[("edit", span)] = Edit(span, kind, rewrite)
+        return ("edit", span)
+
+    def _compat_fix(self, node: ast.AST) -> tuple | None:
         """Spell a TF1-only name through compat.v1, keeping the file's own alias."""
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Attribute):
             head, _, rest = dotted(node).partition(".")
             if self.bindings.names.get(head) != "tensorflow":
-                return False  # reached through a submodule alias: left to the user
-            new = cst.parse_expression(f"{head}.compat.v1.{rest}")
-            self.edits[id(node)] = (node, lambda _updated: new)
-            return True
-        origin = self.bindings.origins.get(node.value) if isinstance(node, cst.Name) else None
-        return origin is not None and self.move_import(origin, node.value)
+                return None  # reached through a submodule alias: left to the user
+            return self.add_edit(node, spelled(f"{head}.compat.v1.{rest}"))
+        origin = self.bindings.origins.get(node.id) if isinstance(node, ast.Name) else None
+        return self.move_import(origin, node.id) if origin is not None else None
 
-    def move_import(self, origin: cst.ImportFrom, local: str) -> bool:
+    def move_import(self, origin: ast.ImportFrom, local: str) -> tuple | None:
         """Fix `from tensorflow[.x] import <local>` to import it from compat.v1."""
-        if dotted(origin.module).startswith("tensorflow.compat"):
-            return False
-        self.import_moves.setdefault(id(origin), (origin, set()))[1].add(local)
-        return True
+        if origin.module.startswith("tensorflow.compat"):
+            return None
+        span = self.positions.span(origin)
+        self.import_moves.setdefault(span, set()).add(local)
+        return ("import", span)
+
+    def insert_statement(self, after_line: int, statement: str) -> tuple:
+        """Fix by adding a module-level statement after a line (0: at the top)."""
+        self.insertions[after_line] = statement
+        return ("insert", after_line)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from tf2rec.tools.scan.rule import Rule, Severity
 from tf2rec.tools.scan.rules.renames import RenamedApiRule
@@ -35,13 +35,13 @@ class V1IteratorRule(Rule):
         "it = ds.make_one_shot_iterator()\n",
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in (
+        if isinstance(func, ast.Attribute) and func.attr in (
             "make_one_shot_iterator",
             "make_initializable_iterator",
         ):
-            name = f".{func.attr.value}()"
+            name = f".{func.attr}()"
             if ctx.dataset_namespace(func.value) == "v2":  # a TF2 dataset has no such method
                 message = f"`{name}`: a TF2 `tf.data.Dataset` has no such method"
                 ctx.report(self, func, name=name, message=message, severity=Severity.ERROR)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from tf2rec.tools.scan.names import keyword_arg
 from tf2rec.tools.scan.rule import Rule, Severity
@@ -28,9 +28,9 @@ class CompiledLossMetricsRule(Rule):
         "        loss = self.compiled_loss(y, y_pred)\n"
     ]
 
-    def on_attribute(self, ctx, node: cst.Attribute) -> None:
-        if node.attr.value in ("compiled_loss", "compiled_metrics"):
-            ctx.report(self, node, name=f".{node.attr.value}")
+    def on_attribute(self, ctx, node: ast.Attribute) -> None:
+        if node.attr in ("compiled_loss", "compiled_metrics"):
+            ctx.report(self, node, name=f".{node.attr}")
 
 
 class LegacyOptimizersRule(Rule):
@@ -83,13 +83,9 @@ class SaveFormatTfRule(Rule):
     VALID = ["import keras\nmodel.save('model.keras')\n"]
     INVALID = ["import keras\nmodel.save('out', save_format='tf')\n"]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         arg = keyword_arg(node, "save_format")
-        if (
-            arg is not None
-            and isinstance(arg.value, cst.SimpleString)
-            and arg.value.evaluated_value == "tf"
-        ):
+        if arg is not None and isinstance(arg.value, ast.Constant) and arg.value.value == "tf":
             ctx.report(self, arg)
 
 
@@ -120,15 +116,11 @@ class GeneratorMethodsRule(Rule):
         )
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _GENERATOR_METHODS:
-            new = _GENERATOR_METHODS[func.attr.value]
+        if isinstance(func, ast.Attribute) and func.attr in _GENERATOR_METHODS:
             ctx.report(
-                self,
-                func,
-                name=f".{func.attr.value}()",
-                fix=lambda updated: updated.with_changes(attr=cst.Name(new)),
+                self, func, name=f".{func.attr}()", fix=_renamed(_GENERATOR_METHODS[func.attr])
             )
 
 
@@ -152,7 +144,7 @@ class OptimizerLrArgumentRule(Rule):
         )
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         resolved = ctx.resolve(node.func)
         if resolved is None or not resolved[0].startswith(
             ("keras.optimizers.", "tf.keras.optimizers.")
@@ -160,8 +152,17 @@ class OptimizerLrArgumentRule(Rule):
             return
         arg = keyword_arg(node, "lr")
         if arg is not None:
-            ctx.report(
-                self,
-                arg,
-                fix=lambda updated: updated.with_changes(keyword=cst.Name("learning_rate")),
-            )
+            ctx.report(self, arg, fix=_renamed("learning_rate"))
+
+
+def _renamed(name: str):
+    """A fix renaming an attribute (`.attr`) or a keyword argument (`name=`)."""
+
+    def fix(node):
+        import libcst as cst
+
+        if isinstance(node, cst.Attribute):
+            return node.with_changes(attr=cst.Name(name))
+        return node.with_changes(keyword=cst.Name(name))
+
+    return fix

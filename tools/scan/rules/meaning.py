@@ -8,28 +8,36 @@ parameters and changed defaults are derived from the installed TensorFlow
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
+from typing import TYPE_CHECKING
 
 from tf2rec.tools.scan import api
-from tf2rec.tools.scan.names import keyword_arg
+from tf2rec.tools.scan.names import arguments, has_star, keyword_arg, positional
 from tf2rec.tools.scan.rule import Rule, Severity
 
-# `name=value`, spelled without spaces as keyword arguments are
-TIGHT_EQUAL = cst.AssignEqual(
-    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-)
+if TYPE_CHECKING:
+    import libcst as cst
+
+
+def tight_equal():
+    """The `=` of a keyword argument, spelled without spaces as keyword arguments are."""
+    import libcst as cst
+
+    return cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    )
 
 
 def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(
-        keyword=cst.Name(name),
-        value=value,
-        equal=TIGHT_EQUAL,
-    )
+    import libcst as cst
+
+    return cst.Arg(keyword=cst.Name(name), value=value, equal=tight_equal())
 
 
 def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
     """`args` with a ", " after each but the last (a comma already there is kept)."""
+    import libcst as cst
+
     comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     return [
         arg.with_changes(comma=comma)
@@ -41,6 +49,8 @@ def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
 
 def _one_minus(value: cst.BaseExpression) -> cst.BaseExpression:
     """`1 - value`, parenthesized where the value would otherwise bind wrongly."""
+    import libcst as cst
+
     atoms = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)
     if not isinstance(value, atoms) and not value.lpar:
         value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
@@ -54,15 +64,7 @@ def _one_minus(value: cst.BaseExpression) -> cst.BaseExpression:
     )
 
 
-def _positional(call: cst.Call) -> list[cst.Arg]:
-    return [a for a in call.args if a.keyword is None and not a.star]
-
-
-def _has_star(call: cst.Call) -> bool:
-    return any(a.star for a in call.args)
-
-
-def _tf2_call(ctx, call: cst.Call) -> str | None:
+def _tf2_call(ctx, call: ast.Call) -> str | None:
     """The TF name `call` calls when it reaches it through `tensorflow` (TF2), else None."""
     resolved = ctx.resolve(call.func)
     return resolved[0] if resolved is not None and resolved[1] == "v2" else None
@@ -103,24 +105,26 @@ class DropoutKeepProbRule(Rule):
         )
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         if _tf2_call(ctx, node) != "tf.nn.dropout":
             return
-        positional = _positional(node)
+        given = positional(node)
         keep = keyword_arg(node, "keep_prob")
-        if keep is None and len(positional) >= 2:
-            keep = positional[1]
+        if keep is None and len(given) >= 2:
+            keep = given[1]
         if keep is None:
             return
         fix = None
-        if not _has_star(node) and (keep.keyword is not None or positional[-1] is keep):
-            index = node.args.index(keep)
+        if not has_star(node) and (isinstance(keep, ast.keyword) or given[-1] is keep):
+            index = arguments(node).index(keep)
 
             def fix(updated: cst.Call) -> cst.Call:
+                import libcst as cst
+
                 arg = updated.args[index]
                 new = arg.with_changes(
                     keyword=cst.Name("rate"),
-                    equal=arg.equal if arg.keyword is not None else TIGHT_EQUAL,
+                    equal=arg.equal if arg.keyword is not None else tight_equal(),
                     value=_one_minus(arg.value),
                 )
                 args = list(updated.args)
@@ -166,18 +170,16 @@ class CallSignatureRule(Rule):
         )
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         name = _tf2_call(ctx, node)
         if name is None:
             return
         renames = api.keyword_renames(name)
         order = api.reorder(name)
-        keywords = [a.keyword.value for a in node.args if a.keyword is not None]
-        renamed = [k for k in keywords if k in renames]
-        positional = _positional(node)
+        renamed = [k.arg for k in node.keywords if k.arg in renames]
         moved = []
         if order is not None:
-            moved = [i for i, tf1 in enumerate(order["tf1"][: len(positional)]) if tf1]
+            moved = [i for i, tf1 in enumerate(order["tf1"][: len(positional(node))]) if tf1]
         if not renamed and not moved:
             return
         problems = [
@@ -194,11 +196,13 @@ class CallSignatureRule(Rule):
         if plan is not None:
 
             def fix(updated: cst.Call) -> cst.Call:
+                import libcst as cst
+
                 args = []
                 for position, arg in enumerate(updated.args):
                     new_name = plan.get(position)
                     if new_name is not None:
-                        equal = arg.equal if arg.keyword is not None else TIGHT_EQUAL
+                        equal = arg.equal if arg.keyword is not None else tight_equal()
                         arg = arg.with_changes(keyword=cst.Name(new_name), equal=equal)
                     args.append(arg)
                 return updated.with_changes(args=args)
@@ -212,19 +216,21 @@ class CallSignatureRule(Rule):
         )
 
     @staticmethod
-    def _plan(node: cst.Call, renames: dict, order: dict | None, moved: list[int]):
-        """Argument index -> its TF2 keyword, or None when no exact rewrite exists."""
-        if _has_star(node):
+    def _plan(node: ast.Call, renames: dict, order: dict | None, moved: list[int]):
+        """Argument index (in source order) -> its TF2 keyword, or None when no exact
+        rewrite exists."""
+        if has_star(node):
             return None
         plan = {}
-        for index, arg in enumerate(node.args):
-            if arg.keyword is not None and arg.keyword.value in renames:
-                if renames[arg.keyword.value] is None:
+        given = arguments(node)
+        for index, arg in enumerate(given):
+            if isinstance(arg, ast.keyword) and arg.arg in renames:
+                if renames[arg.arg] is None:
                     return None  # a removed keyword: what it did has no TF2 spelling
-                plan[index] = renames[arg.keyword.value]
+                plan[index] = renames[arg.arg]
         if moved:
             first = moved[0]
-            for position in range(first, len(_positional(node))):
+            for position in range(first, len(node.args)):
                 tf1 = order["tf1"][position] if position < len(order["tf1"]) else None
                 tf1 = tf1 or (order["tf2"][position] if position < len(order["tf2"]) else None)
                 new = renames.get(tf1, tf1)
@@ -232,8 +238,8 @@ class CallSignatureRule(Rule):
                     return None  # TF1's parameter has no TF2 keyword
                 plan[position] = new  # positional arguments come first in node.args
         named = [
-            plan.get(i, arg.keyword.value if arg.keyword is not None else None)
-            for i, arg in enumerate(node.args)
+            plan.get(i, arg.arg if isinstance(arg, ast.keyword) else None)
+            for i, arg in enumerate(given)
         ]
         named = [name for name in named if name]
         if len(named) != len(set(named)):
@@ -274,21 +280,21 @@ class ChangedDefaultRule(Rule):
         )
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         name = _tf2_call(ctx, node)
         info = api.changed_defaults(name) if name else None
-        if info is None or any(a.star == "**" for a in node.args):
-            return
-        if any(a.star == "*" for a in node.args):
-            return  # the positions it fills are unknown
-        given = set(info["positional"][: len(_positional(node))])
-        given |= {a.keyword.value for a in node.args if a.keyword is not None}
+        if info is None or has_star(node):
+            return  # the parameters it fills are unknown
+        given = set(info["positional"][: len(node.args)])
+        given |= {k.arg for k in node.keywords}
         missing = {p: d for p, d in info["params"].items() if p not in given}
         if not missing:
             return
         changes = ", ".join(f"{p} {d['tf1']} -> {d['tf2']}" for p, d in missing.items())
 
         def fix(updated: cst.Call) -> cst.Call:
+            import libcst as cst
+
             added = [_keyword(p, cst.parse_expression(d["tf1"])) for p, d in missing.items()]
             return updated.with_changes(args=_with_commas([*updated.args, *added]))
 
@@ -324,14 +330,14 @@ class ShapeValueRule(Rule):
         )
     ]
 
-    def on_attribute(self, ctx, node: cst.Attribute) -> None:
-        if node.attr.value != "value" or not isinstance(node.value, cst.Subscript):
+    def on_attribute(self, ctx, node: ast.Attribute) -> None:
+        if node.attr != "value" or not isinstance(node.value, ast.Subscript):
             return
         shape = node.value.value
-        is_shape = (isinstance(shape, cst.Attribute) and shape.attr.value in ("shape", "dims")) or (
-            isinstance(shape, cst.Call)
-            and isinstance(shape.func, cst.Attribute)
-            and shape.func.attr.value == "get_shape"
+        is_shape = (isinstance(shape, ast.Attribute) and shape.attr in ("shape", "dims")) or (
+            isinstance(shape, ast.Call)
+            and isinstance(shape.func, ast.Attribute)
+            and shape.func.attr == "get_shape"
         )
         if is_shape:
             ctx.report(self, node, fix=lambda updated: updated.value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import dotted
@@ -13,7 +13,7 @@ from tf2rec.tools.scan.rules.meaning import contrib_equivalent
 class _ImportedModuleRule(Rule):
     """Reports the import of a removed module as well as every use of it."""
 
-    def on_import(self, ctx, node: cst.CSTNode, module: str) -> None:
+    def on_import(self, ctx, node: ast.Import | ast.ImportFrom, module: str) -> None:
         if self.matches(module):
             ctx.report(self, node, name=module)
 
@@ -167,11 +167,12 @@ class GoneApiRule(Rule):
     ]
 
     def __init__(self) -> None:
-        self._reported: set[int] = set()  # one finding per import statement
+        self._reported: set[tuple[int, int]] = set()  # one finding per import statement
 
     def on_import(self, ctx, node, module: str) -> None:
-        if id(node) not in self._reported and self._gone(module):
-            self._reported.add(id(node))
+        where = (node.lineno, node.col_offset)
+        if where not in self._reported and self._gone(module):
+            self._reported.add(where)
             ctx.report(self, node, name=module)
 
     def on_reference(self, ctx, node, name, namespace) -> None:

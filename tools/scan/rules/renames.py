@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
+from typing import TYPE_CHECKING
 
 from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import dotted
-from tf2rec.tools.scan.rule import REGISTERED, Rule, Severity
+from tf2rec.tools.scan.rule import REGISTERED, Rule, Severity, spelled
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 # TF1 name -> TF2 name with the same behaviour and signature.
 RENAMES = {
@@ -36,7 +40,7 @@ CASTS = {
 }
 
 
-def _alias(ctx, node: cst.CSTNode) -> str | None:
+def _alias(ctx, node: ast.expr) -> str | None:
     """The local name bound to `tensorflow` that `node`'s chain starts with, if any."""
     text = dotted(node)
     head = text.partition(".")[0] if text else None
@@ -74,38 +78,32 @@ class RenamedApiRule(Rule):
             return
         target = self.RENAMES[name]
         alias = _alias(ctx, node)
-        fix = None
-        if alias is not None:
-            new = cst.parse_expression(alias + target[2:])
-            fix = lambda _updated: new  # noqa: E731
         ctx.report(
             self,
             node,
             name=name,
-            fix=fix,
+            fix=spelled(alias + target[2:]) if alias is not None else None,
             message=self.message.format(name=name) + f"; use `{target}`",
         )
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         resolved = ctx.resolve(node.func)
         if resolved is None or resolved[1] != "v2" or resolved[0] not in self.CASTS:
             return
         name = resolved[0]
         alias = _alias(ctx, node.func)
-        positional = [a for a in node.args if a.keyword is None and not a.star]
         fix = None
         if (
             alias is not None
-            and len(positional) == 1
-            and all(
-                a.keyword is not None and a.keyword.value == "name"
-                for a in node.args
-                if a is not positional[0]
-            )
+            and len(node.args) == 1
+            and not isinstance(node.args[0], ast.Starred)
+            and all(k.arg == "name" for k in node.keywords)
         ):
             dtype = CASTS[name]
 
             def fix(updated: cst.Call) -> cst.Call:
+                import libcst as cst
+
                 value, *rest = updated.args
                 dtype_arg = cst.Arg(cst.parse_expression(f"{alias}.{dtype}"))
                 args = [value.with_changes(comma=cst.MaybeSentinel.DEFAULT), dtype_arg, *rest]
@@ -123,6 +121,8 @@ class RenamedApiRule(Rule):
 
 
 def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    import libcst as cst
+
     return [
         a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         if i < len(args) - 1
@@ -175,26 +175,26 @@ class Tf1OnlyNameRule(Rule):
     def on_import(self, ctx, node, module: str) -> None:
         """`from tensorflow import gfile`: an ImportError on TF 2.21; fixed to import it
         from compat.v1 (names other rules cover are moved when those rules report them)."""
-        if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
+        if not isinstance(node, ast.ImportFrom) or node.level or node.module is None:
             return
-        if dotted(node.module).startswith("tensorflow.compat") or not self._tf1_only(module, "v2"):
+        if node.module.startswith("tensorflow.compat") or not self._tf1_only(module, "v2"):
             return
         local = next(
             (
-                alias.asname.name.value if alias.asname else alias.name.value
+                alias.asname or alias.name
                 for alias in node.names
-                if isinstance(alias.name, cst.Name) and module.endswith("." + alias.name.value)
+                if "." not in alias.name and module.endswith("." + alias.name)
             ),
             None,
         )
-        if local is None or ctx.resolve(cst.Name(local)) is None:
+        if local is None or ctx.resolve_text(local) is None:
             return
         ctx.report(
             self,
             node,
             name=module,
             message=f"`{module}` exists only in tf.compat.v1: this import fails on TF 2.21",
-            import_moved=ctx.move_import(node, local),
+            fixed_by=ctx.move_import(node, local),
         )
 
     def _tf1_only(self, name: str, namespace: str) -> bool:
@@ -211,11 +211,10 @@ class Tf1OnlyNameRule(Rule):
         if target is None or alias is None:
             ctx.report(self, node, name=name, namespace=namespace)
             return
-        new = cst.parse_expression(alias + target[2:])
         ctx.report(
             self,
             node,
             name=name,
             message=f"`{name}` is `{target}` in TF2 (the same object)",
-            fix=lambda _updated: new,
+            fix=spelled(alias + target[2:]),
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
-from tf2rec.tools.scan.names import keyword_arg
+from tf2rec.tools.scan.names import keyword_arg, positional
 from tf2rec.tools.scan.rule import Rule, Severity
 
 
@@ -51,13 +51,9 @@ class SessionRunRule(Rule):
         "        self.s = tf.Session()\n        self.s.run(self.init)\n",
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "run"
-            and ctx.is_session(func.value)
-        ):
+        if isinstance(func, ast.Attribute) and func.attr == "run" and ctx.is_session(func.value):
             ctx.report(self, func)
 
 
@@ -76,18 +72,17 @@ class FeedDictRule(Rule):
         "import tensorflow as tf\nself.sess.run([loss, train_op], {self.x: batch})\n",
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         arg = keyword_arg(node, "feed_dict")
         func = node.func
         if (
             arg is None
-            and isinstance(func, cst.Attribute)
-            and func.attr.value == "run"
+            and isinstance(func, ast.Attribute)
+            and func.attr == "run"
             and ctx.is_session(func.value)
+            and len(positional(node)) >= 2  # run(fetches, feed_dict): reported at the call
         ):
-            positional = [a for a in node.args if a.keyword is None and not a.star]
-            if len(positional) >= 2:  # run(fetches, feed_dict): reported at the call
-                ctx.report(self, node)
+            ctx.report(self, node)
         if arg is not None:
             ctx.report(self, arg)
 
@@ -106,9 +101,9 @@ class GraphAsDefaultRule(Rule):
         "import tensorflow as tf\nself.g = tf.Graph()\nwith self.g.as_default():\n    pass\n",
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "as_default"):
+        if not (isinstance(func, ast.Attribute) and func.attr == "as_default"):
             return
         if ctx.is_graph(func.value):
             ctx.report(self, func)
@@ -183,7 +178,6 @@ GRAPH_ONLY = frozenset(
 # is not enough: TF1 code also built ops outside it (`sess.run(tf.sigmoid(self.logit))`),
 # which TF1 put in the inputs' graph and TF2 runs eagerly, and fails.
 GRAPH_MODE = frozenset({"tf.disable_eager_execution", "tf.disable_v2_behavior"})
-_MAIN = cst.parse_expression('__name__ == "__main__"')
 
 
 class GraphModeNeededRule(Rule):
@@ -229,7 +223,7 @@ class GraphModeNeededRule(Rule):
     ]
 
     def __init__(self) -> None:
-        self.first: tuple[cst.CSTNode, str] | None = None
+        self.first: tuple[ast.expr, str] | None = None
         self.graph_mode = False
 
     def on_reference(self, ctx, node, name, namespace) -> None:
@@ -244,22 +238,13 @@ class GraphModeNeededRule(Rule):
         if self.first is None or self.graph_mode:
             return
         node, name = self.first
-        script = any(_is_main(statement) for statement in ctx.module.body)
-        call = _disable_eager_call(ctx)
-        fix = None
-        if call is not None:
-
-            def fix(module: cst.Module) -> cst.Module:
-                return _with_call_at_entry(module, call)
-
         ctx.report(
             self,
             node,
             name=name,
             namespace=_namespace_of(ctx, node),
-            severity=Severity.ERROR if script else Severity.WARNING,
-            fix=fix,
-            fix_node=ctx.module,
+            severity=Severity.ERROR if ctx.script else Severity.WARNING,
+            fixed_by=_disable_eager_execution(ctx) if ctx.unsafe_fixes else None,
         )
 
 
@@ -268,39 +253,18 @@ def _namespace_of(ctx, node) -> str | None:
     return resolved[1] if resolved else None
 
 
-def _is_main(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.If) and statement.test.deep_equals(_MAIN)
-
-
-def _disable_eager_call(ctx) -> cst.SimpleStatementLine | None:
-    """`<alias>.compat.v1.disable_eager_execution()` with the file's own alias."""
-    for local, full in ctx.bindings.names.items():
-        if full == "tensorflow.compat.v1":
-            return cst.parse_statement(f"{local}.disable_eager_execution()\n")
-    for local, full in ctx.bindings.names.items():
-        if full == "tensorflow":
-            return cst.parse_statement(f"{local}.compat.v1.disable_eager_execution()\n")
-    return None
-
-
-def _with_call_at_entry(module: cst.Module, call: cst.SimpleStatementLine) -> cst.Module:
-    """`call` after the last of the module's leading imports (a docstring stays first)."""
-    body = list(module.body)
-    at = 0
-    for index, statement in enumerate(body):
-        if isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body
-        ):
-            at = index + 1
-        elif (
-            index == 0
-            and isinstance(statement, cst.SimpleStatementLine)
-            and all(
-                isinstance(s, cst.Expr) and isinstance(s.value, cst.SimpleString)
-                for s in statement.body
+def _disable_eager_execution(ctx) -> tuple | None:
+    """Add `<alias>.compat.v1.disable_eager_execution()`, with the file's own alias, after
+    the leading imports (and after the import of that alias, where it comes later)."""
+    for compat in (True, False):
+        for local, full in ctx.bindings.names.items():
+            line = ctx.bound_at.get(local)
+            if line is None or full != ("tensorflow.compat.v1" if compat else "tensorflow"):
+                continue
+            call = (
+                f"{local}.disable_eager_execution()"
+                if compat
+                else (f"{local}.compat.v1.disable_eager_execution()")
             )
-        ):
-            at = 1
-        else:
-            break
-    return module.with_changes(body=[*body[:at], call, *body[at:]])
+            return ctx.insert_statement(max(ctx.entry_line, line), call)
+    return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
-from tf2rec.tools.scan.names import keyword_arg
+from tf2rec.tools.scan.names import arguments, keyword_arg
 from tf2rec.tools.scan.rule import Rule, Severity
 
 _V1_OPTIMIZERS = (
@@ -54,11 +54,11 @@ class MinimizeGlobalStepRule(Rule):
         "import tensorflow as tf\ntrain_op = optimizer.minimize(loss, global_step=global_step)\n"
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         func = node.func
         if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "minimize"
+            isinstance(func, ast.Attribute)
+            and func.attr == "minimize"
             and keyword_arg(node, "global_step") is not None
         ):
             ctx.report(self, node)
@@ -100,23 +100,23 @@ class UpdateOpsDependencyRule(Rule):
         "    pass\n"
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         resolved = ctx.resolve(node.func)
-        if resolved is None or resolved[0] != "tf.control_dependencies" or not node.args:
+        if resolved is None or resolved[0] != "tf.control_dependencies" or not arguments(node):
             return
         # tf.GraphKeys.UPDATE_OPS inline, or a variable named update_ops holding it
-        if any(name.lower() == "update_ops" for name in _names_in(node.args[0].value)):
+        if any(name.lower() == "update_ops" for name in _names_in(arguments(node)[0])):
             ctx.report(self, node)
 
 
-def _names_in(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
-
-    node.visit(Collect())
+def _names_in(node: ast.AST) -> set[str]:
+    """Every name and attribute name in the expression."""
+    found = set()
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Name):
+            found.add(inner.id)
+        elif isinstance(inner, ast.Attribute):
+            found.add(inner.attr)
     return found
 
 

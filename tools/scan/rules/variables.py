@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from tf2rec.tools.scan.names import keyword_arg
 from tf2rec.tools.scan.rule import Rule
@@ -56,17 +56,16 @@ class VariableReuseRule(Rule):
         "import tensorflow.compat.v1 as tf\nwith tf.variable_scope('a', reuse=True):\n    pass\n"
     ]
 
-    def on_call(self, ctx, node: cst.Call) -> None:
+    def on_call(self, ctx, node: ast.Call) -> None:
         arg = keyword_arg(node, "reuse")
-        no_reuse = (
-            isinstance(arg.value, cst.Name) and arg.value.value in ("None", "False")
-            if arg
-            else False
-        )
-        if arg is not None and not no_reuse:
-            resolved = ctx.resolve(node.func)
-            if resolved is not None and resolved[0] == "tf.variable_scope":
-                ctx.report(self, arg, name="reuse=")
+        if arg is None:
+            return
+        value = arg.value.value if isinstance(arg.value, ast.Constant) else ...
+        if value is None or value is False:  # `reuse=None` / `False`: no reuse
+            return
+        resolved = ctx.resolve(node.func)
+        if resolved is not None and resolved[0] == "tf.variable_scope":
+            ctx.report(self, arg, name="reuse=")
 
 
 class InitializerOpRule(Rule):

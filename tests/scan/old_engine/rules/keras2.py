@@ -1,0 +1,167 @@
+"""Keras 2 idioms that break on Keras 3."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tests.scan.old_engine.names import keyword_arg
+from tests.scan.old_engine.rule import Rule, Severity
+
+
+class CompiledLossMetricsRule(Rule):
+    """`self.compiled_loss` and `self.compiled_metrics` are gone in Keras 3. A custom
+    `train_step` calls `self.compute_loss(...)` and updates metric objects."""
+
+    id = "TF701"
+    name = "compiled-loss-metrics"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` does not exist in Keras 3"
+    replacement = "`self.compute_loss(x=x, y=y, y_pred=y_pred)`; update `self.metrics` objects"
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
+    VALID = [
+        "import keras\nclass M(keras.Model):\n    def train_step(self, data):\n"
+        "        loss = self.compute_loss(x=data, y=None, y_pred=self(data))\n"
+    ]
+    INVALID = [
+        "import keras\nclass M(keras.Model):\n    def train_step(self, data):\n"
+        "        loss = self.compiled_loss(y, y_pred)\n"
+    ]
+
+    def on_attribute(self, ctx, node: cst.Attribute) -> None:
+        if node.attr.value in ("compiled_loss", "compiled_metrics"):
+            ctx.report(self, node, name=f".{node.attr.value}")
+
+
+class LegacyOptimizersRule(Rule):
+    """`keras.optimizers.legacy` held the Keras 2 optimizers; in Keras 3 they only raise."""
+
+    id = "TF702"
+    name = "keras-legacy-optimizers"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}`: Keras 3 has no legacy optimizers"
+    replacement = "`keras.optimizers.Adam` & co."
+    prefixes = ("tf.keras.optimizers.legacy", "keras.optimizers.legacy")
+    VALID = ["import keras\nopt = keras.optimizers.Adam()\n"]
+    INVALID = ["import tensorflow as tf\nopt = tf.keras.optimizers.legacy.Adam()\n"]
+
+    def on_import(self, ctx, node, module) -> None:
+        if self.matches(module):
+            ctx.report(self, node, name=module)
+
+
+class BackendSessionRule(Rule):
+    """Keras 3 has no session: `keras.backend.get_session` / `set_session` are gone."""
+
+    id = "TF703"
+    name = "keras-backend-session"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}`: Keras 3 has no session"
+    replacement = "nothing (eager); `keras.backend.clear_session()` to reset state"
+    names = frozenset(
+        f"{root}.backend.{fn}"
+        for root in ("keras", "tf.keras")
+        for fn in ("get_session", "set_session")
+    )
+    VALID = ["import keras\nkeras.backend.clear_session()\n"]
+    INVALID = ["from keras import backend as K\nsess = K.get_session()\n"]
+
+
+class SaveFormatTfRule(Rule):
+    """`save_format="tf"` is rejected by Keras 3's `model.save`. Save `.keras` files, and
+    export a SavedModel for serving with `model.export(path)` / `keras.export.ExportArchive`."""
+
+    id = "TF704"
+    name = "save-format-tf"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = '`save_format="tf"` is not accepted by Keras 3'
+    replacement = "`model.save('model.keras')`; `model.export('dir')` for a SavedModel"
+    migrated = "tf2rec.migrated.export.export_saved_model"
+    VALID = ["import keras\nmodel.save('model.keras')\n"]
+    INVALID = ["import keras\nmodel.save('out', save_format='tf')\n"]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        arg = keyword_arg(node, "save_format")
+        if (
+            arg is not None
+            and isinstance(arg.value, cst.SimpleString)
+            and arg.value.evaluated_value == "tf"
+        ):
+            ctx.report(self, arg)
+
+
+_GENERATOR_METHODS = {
+    "fit_generator": "fit",
+    "evaluate_generator": "evaluate",
+    "predict_generator": "predict",
+}
+
+
+class GeneratorMethodsRule(Rule):
+    """Keras 3 removed `fit_generator`, `evaluate_generator` and `predict_generator`;
+    `fit`, `evaluate` and `predict` take generators and datasets with the same meaning.
+    `tf2rec fix` renames the call."""
+
+    id = "TF705"
+    name = "keras-generator-methods"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` does not exist in Keras 3"
+    replacement = "`model.fit` / `evaluate` / `predict`, which take generators"
+    VALID = ["import keras\nmodel.fit(batches, epochs=2)\n"]
+    INVALID = ["import keras\nmodel.fit_generator(batches, epochs=2)\n"]
+    FIXES = [
+        (
+            "import keras\nmodel.fit_generator(batches, epochs=2)\n",
+            "import keras\nmodel.fit(batches, epochs=2)\n",
+        )
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _GENERATOR_METHODS:
+            new = _GENERATOR_METHODS[func.attr.value]
+            ctx.report(
+                self,
+                func,
+                name=f".{func.attr.value}()",
+                fix=lambda updated: updated.with_changes(attr=cst.Name(new)),
+            )
+
+
+class OptimizerLrArgumentRule(Rule):
+    """Keras 3 optimizers no longer accept `lr=`; it is `learning_rate=`, same meaning.
+    `tf2rec fix` renames the keyword."""
+
+    id = "TF706"
+    name = "keras-lr-argument"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`lr=` is not accepted by Keras 3 optimizers"
+    replacement = "`learning_rate=`"
+    VALID = ["import keras\nopt = keras.optimizers.Adam(learning_rate=0.01)\n"]
+    INVALID = ["import keras\nopt = keras.optimizers.Adam(lr=0.01)\n"]
+    FIXES = [
+        (
+            "from tensorflow import keras\nopt = keras.optimizers.SGD(lr=0.1, momentum=0.9)\n",
+            "from tensorflow import keras\n"
+            "opt = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)\n",
+        )
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        resolved = ctx.resolve(node.func)
+        if resolved is None or not resolved[0].startswith(
+            ("keras.optimizers.", "tf.keras.optimizers.")
+        ):
+            return
+        arg = keyword_arg(node, "lr")
+        if arg is not None:
+            ctx.report(
+                self,
+                arg,
+                fix=lambda updated: updated.with_changes(keyword=cst.Name("learning_rate")),
+            )

@@ -1,0 +1,395 @@
+"""Calls that still run on TF 2.21 but mean something else than they did in TF1.
+
+These are the worst a migration can leave behind: nothing fails, the numbers change. Each
+is an error, fixed where the fix is exact. The tables of renamed keywords, reordered
+parameters and changed defaults are derived from the installed TensorFlow
+(`generate_api_table.py`) and read through `api`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tests.scan.old_engine.names import keyword_arg
+from tests.scan.old_engine.rule import Rule, Severity
+from tf2rec.tools.scan import api
+
+# `name=value`, spelled without spaces as keyword arguments are
+TIGHT_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
+
+
+def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(
+        keyword=cst.Name(name),
+        value=value,
+        equal=TIGHT_EQUAL,
+    )
+
+
+def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    """`args` with a ", " after each but the last (a comma already there is kept)."""
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [
+        arg.with_changes(comma=comma)
+        if i < len(args) - 1 and not isinstance(arg.comma, cst.Comma)
+        else arg
+        for i, arg in enumerate(args)
+    ]
+
+
+def _one_minus(value: cst.BaseExpression) -> cst.BaseExpression:
+    """`1 - value`, parenthesized where the value would otherwise bind wrongly."""
+    atoms = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.Call, cst.Subscript)
+    if not isinstance(value, atoms) and not value.lpar:
+        value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.BinaryOperation(
+        left=cst.Integer("1"),
+        operator=cst.Subtract(
+            whitespace_before=cst.SimpleWhitespace(" "),
+            whitespace_after=cst.SimpleWhitespace(" "),
+        ),
+        right=value,
+    )
+
+
+def _positional(call: cst.Call) -> list[cst.Arg]:
+    return [a for a in call.args if a.keyword is None and not a.star]
+
+
+def _has_star(call: cst.Call) -> bool:
+    return any(a.star for a in call.args)
+
+
+def _tf2_call(ctx, call: cst.Call) -> str | None:
+    """The TF name `call` calls when it reaches it through `tensorflow` (TF2), else None."""
+    resolved = ctx.resolve(call.func)
+    return resolved[0] if resolved is not None and resolved[1] == "v2" else None
+
+
+class DropoutKeepProbRule(Rule):
+    """TF1's `tf.nn.dropout(x, keep_prob)` takes the probability of keeping a unit; TF2's
+    second argument is the rate of dropping one. Called through `tensorflow` on TF 2.21, the
+    TF1 call still runs, and drops the share it meant to keep (0.8 keeps 20%), with no
+    error; `keep_prob=` is a TypeError. `rate=1 - keep_prob` is the same dropout, which is
+    what `tf2rec fix` writes. Through `tf.compat.v1`, `keep_prob` keeps its meaning."""
+
+    id = "TF901"
+    name = "dropout-keep-prob"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = (
+        "`tf.nn.dropout`'s second argument is the drop rate in TF2, the keep probability in TF1"
+    )
+    replacement = "`tf.nn.dropout(x, rate=1 - keep_prob)` (`tf2rec fix` rewrites it)"
+    migrated = "tf2rec.migrated.deepfm.DeepFM"
+    VALID = [
+        "import tensorflow as tf\ny = tf.nn.dropout(x, rate=0.2)\n",
+        "import tensorflow.compat.v1 as tf\ny = tf.nn.dropout(x, 0.8)\n",
+    ]
+    INVALID = [
+        "import tensorflow as tf\ny = tf.nn.dropout(x, 0.8)\n",
+        "import tensorflow as tf\ny = tf.nn.dropout(x, keep_prob=self.keep_prob)\n",
+    ]
+    FIXES = [
+        (
+            "import tensorflow as tf\n"
+            "y = tf.nn.dropout(x, 0.8)\n"
+            "z = tf.nn.dropout(h, keep_prob=1.0 - p, seed=3)\n",
+            "import tensorflow as tf\n"
+            "y = tf.nn.dropout(x, rate=1 - 0.8)\n"
+            "z = tf.nn.dropout(h, rate=1 - (1.0 - p), seed=3)\n",
+        )
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        if _tf2_call(ctx, node) != "tf.nn.dropout":
+            return
+        positional = _positional(node)
+        keep = keyword_arg(node, "keep_prob")
+        if keep is None and len(positional) >= 2:
+            keep = positional[1]
+        if keep is None:
+            return
+        fix = None
+        if not _has_star(node) and (keep.keyword is not None or positional[-1] is keep):
+            index = node.args.index(keep)
+
+            def fix(updated: cst.Call) -> cst.Call:
+                arg = updated.args[index]
+                new = arg.with_changes(
+                    keyword=cst.Name("rate"),
+                    equal=arg.equal if arg.keyword is not None else TIGHT_EQUAL,
+                    value=_one_minus(arg.value),
+                )
+                args = list(updated.args)
+                args[index] = new
+                return updated.with_changes(args=args)
+
+        ctx.report(self, node, fix=fix)
+
+
+class CallSignatureRule(Rule):
+    """TF2 renamed keywords of many functions (`keep_dims` -> `keepdims`, `dim` and
+    `reduction_indices` -> `axis`), removed some, and gave some positions another parameter
+    (TF1's `tf.argmax(x, 1, "name")` passes the name as TF2's `output_type`). A renamed
+    keyword is a TypeError on TF 2.21; a positional argument in a changed position runs
+    with another meaning or fails later. `tf2rec fix` names the arguments as TF1 meant them,
+    in TF2's spelling. The tables come from TensorFlow's own upgrade tables, checked
+    against TF 2.21's signatures."""
+
+    id = "TF902"
+    name = "call-signature"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` takes other arguments in TF2"
+    replacement = "TF2's keywords (`keepdims=`, `axis=`): `tf2rec fix` rewrites the call"
+    VALID = [
+        "import tensorflow as tf\ns = tf.reduce_sum(x, axis=1, keepdims=True)\n",
+        "import tensorflow.compat.v1 as tf\ns = tf.reduce_sum(x, 1, keep_dims=True)\n",
+    ]
+    INVALID = [
+        "import tensorflow as tf\ns = tf.reduce_sum(x, reduction_indices=1, keep_dims=True)\n",
+        'import tensorflow as tf\ni = tf.argmax(logits, 1, "best")\n',
+    ]
+    FIXES = [
+        (
+            "import tensorflow as tf\n"
+            "s = tf.reduce_mean(x, reduction_indices=[1], keep_dims=True)\n"
+            'i = tf.argmax(logits, 1, "best")\n'
+            "p = tf.nn.softmax(z, dim=-1)\n",
+            "import tensorflow as tf\n"
+            "s = tf.reduce_mean(x, axis=[1], keepdims=True)\n"
+            'i = tf.argmax(logits, 1, name="best")\n'
+            "p = tf.nn.softmax(z, axis=-1)\n",
+        )
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        name = _tf2_call(ctx, node)
+        if name is None:
+            return
+        renames = api.keyword_renames(name)
+        order = api.reorder(name)
+        keywords = [a.keyword.value for a in node.args if a.keyword is not None]
+        renamed = [k for k in keywords if k in renames]
+        positional = _positional(node)
+        moved = []
+        if order is not None:
+            moved = [i for i, tf1 in enumerate(order["tf1"][: len(positional)]) if tf1]
+        if not renamed and not moved:
+            return
+        problems = [
+            f"`{k}=` is `{renames[k]}=`" if renames[k] else f"`{k}=` is gone" for k in renamed
+        ]
+        if moved:
+            problems.append(
+                "positional argument "
+                + ", ".join(f"{i + 1} (TF1's `{order['tf1'][i]}`)" for i in moved)
+                + " means another parameter"
+            )
+        plan = self._plan(node, renames, order, moved)
+        fix = None
+        if plan is not None:
+
+            def fix(updated: cst.Call) -> cst.Call:
+                args = []
+                for position, arg in enumerate(updated.args):
+                    new_name = plan.get(position)
+                    if new_name is not None:
+                        equal = arg.equal if arg.keyword is not None else TIGHT_EQUAL
+                        arg = arg.with_changes(keyword=cst.Name(new_name), equal=equal)
+                    args.append(arg)
+                return updated.with_changes(args=args)
+
+        ctx.report(
+            self,
+            node,
+            name=name,
+            message=f"`{name}` takes other arguments in TF2: " + "; ".join(problems),
+            fix=fix,
+        )
+
+    @staticmethod
+    def _plan(node: cst.Call, renames: dict, order: dict | None, moved: list[int]):
+        """Argument index -> its TF2 keyword, or None when no exact rewrite exists."""
+        if _has_star(node):
+            return None
+        plan = {}
+        for index, arg in enumerate(node.args):
+            if arg.keyword is not None and arg.keyword.value in renames:
+                if renames[arg.keyword.value] is None:
+                    return None  # a removed keyword: what it did has no TF2 spelling
+                plan[index] = renames[arg.keyword.value]
+        if moved:
+            first = moved[0]
+            for position in range(first, len(_positional(node))):
+                tf1 = order["tf1"][position] if position < len(order["tf1"]) else None
+                tf1 = tf1 or (order["tf2"][position] if position < len(order["tf2"]) else None)
+                new = renames.get(tf1, tf1)
+                if new is None or new not in order["tf2"]:
+                    return None  # TF1's parameter has no TF2 keyword
+                plan[position] = new  # positional arguments come first in node.args
+        named = [
+            plan.get(i, arg.keyword.value if arg.keyword is not None else None)
+            for i, arg in enumerate(node.args)
+        ]
+        named = [name for name in named if name]
+        if len(named) != len(set(named)):
+            return None  # the TF2 keyword is given as well
+        return plan
+
+
+class ChangedDefaultRule(Rule):
+    """Some TF2 functions kept their TF1 name and changed a default:
+    `tf.random_normal_initializer()` draws with stddev 0.05 in TF2, 1.0 in TF1;
+    `tf.random_uniform_initializer()` from [-0.05, 0.05), not [0, 1). The call runs and the
+    model starts from other weights. Writing TF1's default out keeps the distribution (the
+    draws themselves come from TF2's generator); `tf2rec fix` does."""
+
+    id = "TF903"
+    name = "changed-default"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` has other defaults in TF2"
+    replacement = "TF1's default written out (`stddev=1.0`): `tf2rec fix` adds it"
+    VALID = [
+        "import tensorflow as tf\ninit = tf.random_normal_initializer(stddev=0.01)\n",
+        "import tensorflow.compat.v1 as tf\ninit = tf.random_normal_initializer()\n",
+        "import tensorflow as tf\ninit = tf.random_normal_initializer(0.0, 0.02)\n",
+    ]
+    INVALID = [
+        "import tensorflow as tf\ninit = tf.random_normal_initializer(mean=0.0)\n",
+        "import tensorflow as tf\ninit = tf.random_uniform_initializer(seed=1)\n",
+    ]
+    FIXES = [
+        (
+            "import tensorflow as tf\n"
+            "a = tf.random_normal_initializer()\n"
+            "b = tf.random_uniform_initializer(seed=1)\n",
+            "import tensorflow as tf\n"
+            "a = tf.random_normal_initializer(stddev=1.0)\n"
+            "b = tf.random_uniform_initializer(seed=1, minval=0.0, maxval=1.0)\n",
+        )
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        name = _tf2_call(ctx, node)
+        info = api.changed_defaults(name) if name else None
+        if info is None or any(a.star == "**" for a in node.args):
+            return
+        if any(a.star == "*" for a in node.args):
+            return  # the positions it fills are unknown
+        given = set(info["positional"][: len(_positional(node))])
+        given |= {a.keyword.value for a in node.args if a.keyword is not None}
+        missing = {p: d for p, d in info["params"].items() if p not in given}
+        if not missing:
+            return
+        changes = ", ".join(f"{p} {d['tf1']} -> {d['tf2']}" for p, d in missing.items())
+
+        def fix(updated: cst.Call) -> cst.Call:
+            added = [_keyword(p, cst.parse_expression(d["tf1"])) for p, d in missing.items()]
+            return updated.with_changes(args=_with_commas([*updated.args, *added]))
+
+        ctx.report(
+            self,
+            node,
+            name=name,
+            message=f"`{name}` has other defaults in TF2 ({changes}); write TF1's out",
+            fix=fix,
+        )
+
+
+class ShapeValueRule(Rule):
+    """In TF1 a static shape held `Dimension` objects and code read `x.shape[1].value`; TF2
+    shapes hold ints (or None), so `.value` is an AttributeError. The int itself is what
+    `.value` returned; `tf2rec fix` drops `.value`."""
+
+    id = "TF904"
+    name = "dimension-value"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`.value` of a shape's dimension: TF2 shapes hold ints"
+    replacement = "`x.shape[1]` (an int or None): `tf2rec fix` drops `.value`"
+    VALID = ["import tensorflow as tf\nn = x.shape[1]\nv = counter.value\n"]
+    INVALID = [
+        "import tensorflow as tf\nn = x.shape[1].value\n",
+        "import tensorflow as tf\nn = x.get_shape()[-1].value\n",
+    ]
+    FIXES = [
+        (
+            "import tensorflow as tf\nd = inputs.get_shape()[-1].value * x.shape[1].value\n",
+            "import tensorflow as tf\nd = inputs.get_shape()[-1] * x.shape[1]\n",
+        )
+    ]
+
+    def on_attribute(self, ctx, node: cst.Attribute) -> None:
+        if node.attr.value != "value" or not isinstance(node.value, cst.Subscript):
+            return
+        shape = node.value.value
+        is_shape = (isinstance(shape, cst.Attribute) and shape.attr.value in ("shape", "dims")) or (
+            isinstance(shape, cst.Call)
+            and isinstance(shape.func, cst.Attribute)
+            and shape.func.attr.value == "get_shape"
+        )
+        if is_shape:
+            ctx.report(self, node, fix=lambda updated: updated.value)
+
+
+class RegularizationLossRule(Rule):
+    """`tf.losses.get_regularization_loss()` and the `REGULARIZATION_LOSSES` collection sum
+    the penalties that `get_variable(regularizer=...)` and TF1 layers registered. Keras
+    layers register none there: once the layers are Keras layers, they return 0.0 and the
+    model trains unregularised, without an error. While the variables still come from
+    `get_variable` the sum is right (a warning, and reached through `tensorflow` it gets
+    the compat.v1 spelling); the penalties of Keras layers are in `model.losses`."""
+
+    id = "TF905"
+    name = "regularization-losses"
+    severity = Severity.WARNING
+    message = "`{name}` misses Keras layers' penalties (0.0 once the layers are Keras layers)"
+    replacement = "`model.losses` (`fit` adds them; a custom loop sums them itself)"
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
+    names = frozenset(
+        {
+            "tf.losses.get_regularization_loss",
+            "tf.losses.get_regularization_losses",
+            "tf.GraphKeys.REGULARIZATION_LOSSES",
+        }
+    )
+    VALID = ["import keras\nloss = data_loss + sum(model.losses)\n"]
+    INVALID = [
+        "import tensorflow as tf\nloss = data_loss + tf.losses.get_regularization_loss()\n",
+        "import tensorflow as tf\nreg = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)\n",
+    ]
+
+
+CONTRIB_EQUIVALENTS = {
+    "l2_regularizer": (
+        "`keras.regularizers.L2(scale / 2)`: TF1's penalty is scale * sum(w**2) / 2, Keras' "
+        "l2 * sum(w**2)"
+    ),
+    "l1_regularizer": "`keras.regularizers.L1(scale)`: the same penalty",
+    "xavier_initializer": (
+        "`keras.initializers.GlorotUniform()` (`GlorotNormal()` for uniform=False; TF1's "
+        "normal variant is truncated, as Keras' is)"
+    ),
+    "batch_norm": (
+        "`keras.layers.BatchNormalization(momentum=decay, epsilon=epsilon, scale=False)`: "
+        "contrib's defaults are decay 0.999, epsilon 0.001, no scale (gamma); Keras' are "
+        "momentum 0.99 and a scale"
+    ),
+    "fully_connected": (
+        "`keras.layers.Dense(units, activation='relu')`: fully_connected's default "
+        "activation is ReLU, Dense's none"
+    ),
+}
+
+
+def contrib_equivalent(name: str) -> str | None:
+    """The exact Keras replacement of a `tf.contrib.layers` / slim piece, if there is one."""
+    parts = name.split(".")
+    if len(parts) >= 3 and parts[1] == "contrib" and parts[2] in ("layers", "slim"):
+        return CONTRIB_EQUIVALENTS.get(parts[-1])
+    return None

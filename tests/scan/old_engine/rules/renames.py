@@ -1,0 +1,221 @@
+"""TF1 names with a safe automatic fix: TF2 renames, and compat.v1 for the rest."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tests.scan.old_engine.names import dotted
+from tests.scan.old_engine.rule import REGISTERED, Rule, Severity
+from tf2rec.tools.scan import api
+
+# TF1 name -> TF2 name with the same behaviour and signature.
+RENAMES = {
+    "tf.log": "tf.math.log",
+    "tf.log1p": "tf.math.log1p",
+    "tf.rsqrt": "tf.math.rsqrt",
+    "tf.squared_difference": "tf.math.squared_difference",
+    "tf.is_nan": "tf.math.is_nan",
+    "tf.is_inf": "tf.math.is_inf",
+    "tf.is_finite": "tf.math.is_finite",
+    "tf.floordiv": "tf.math.floordiv",
+    "tf.check_numerics": "tf.debugging.check_numerics",
+    "tf.random_normal": "tf.random.normal",
+    "tf.random_uniform": "tf.random.uniform",
+    "tf.truncated_normal": "tf.random.truncated_normal",
+    "tf.random_shuffle": "tf.random.shuffle",
+    "tf.matrix_transpose": "tf.linalg.matrix_transpose",
+    "tf.matrix_inverse": "tf.linalg.inv",
+}
+# tf.to_<type>(x) -> tf.cast(x, tf.<dtype>)
+CASTS = {
+    "tf.to_float": "float32",
+    "tf.to_double": "float64",
+    "tf.to_int32": "int32",
+    "tf.to_int64": "int64",
+    "tf.to_bfloat16": "bfloat16",
+}
+
+
+def _alias(ctx, node: cst.CSTNode) -> str | None:
+    """The local name bound to `tensorflow` that `node`'s chain starts with, if any."""
+    text = dotted(node)
+    head = text.partition(".")[0] if text else None
+    return head if head and ctx.bindings.names.get(head) == "tensorflow" else None
+
+
+class RenamedApiRule(Rule):
+    """TF2 removed these names, keeping the same function under another name (`tf.log` is
+    `tf.math.log`, `tf.to_float(x)` is `tf.cast(x, tf.float32)`). The rename is safe and
+    `tf2rec fix` applies it."""
+
+    id = "TF802"
+    name = "renamed-api"
+    severity = Severity.ERROR
+    fixed_severity = True
+    message = "`{name}` was renamed in TF2"
+    replacement = "the TF2 name (`tf2rec fix` rewrites it)"
+    RENAMES = RENAMES
+    CASTS = CASTS
+    names = frozenset(RENAMES) | frozenset(CASTS)
+    VALID = ["import tensorflow as tf\ny = tf.math.log(x)\n"]
+    INVALID = [
+        "import tensorflow as tf\ny = tf.log(x)\n",
+        "import tensorflow as tf\ny = tf.to_float(x)\n",
+    ]
+    FIXES = [
+        (
+            "import tensorflow as tf\ny = tf.log(x) + tf.to_float(tf.log1p(x))\n",
+            "import tensorflow as tf\ny = tf.math.log(x) + tf.cast(tf.math.log1p(x), tf.float32)\n",
+        )
+    ]
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        if namespace != "v2" or name not in self.RENAMES:
+            return
+        target = self.RENAMES[name]
+        alias = _alias(ctx, node)
+        fix = None
+        if alias is not None:
+            new = cst.parse_expression(alias + target[2:])
+            fix = lambda _updated: new  # noqa: E731
+        ctx.report(
+            self,
+            node,
+            name=name,
+            fix=fix,
+            message=self.message.format(name=name) + f"; use `{target}`",
+        )
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        resolved = ctx.resolve(node.func)
+        if resolved is None or resolved[1] != "v2" or resolved[0] not in self.CASTS:
+            return
+        name = resolved[0]
+        alias = _alias(ctx, node.func)
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        fix = None
+        if (
+            alias is not None
+            and len(positional) == 1
+            and all(
+                a.keyword is not None and a.keyword.value == "name"
+                for a in node.args
+                if a is not positional[0]
+            )
+        ):
+            dtype = CASTS[name]
+
+            def fix(updated: cst.Call) -> cst.Call:
+                value, *rest = updated.args
+                dtype_arg = cst.Arg(cst.parse_expression(f"{alias}.{dtype}"))
+                args = [value.with_changes(comma=cst.MaybeSentinel.DEFAULT), dtype_arg, *rest]
+                return updated.with_changes(
+                    func=cst.parse_expression(f"{alias}.cast"), args=_commas(args)
+                )
+
+        ctx.report(
+            self,
+            node,
+            name=name,
+            message=f"`{name}` was removed in TF2; use `tf.cast(x, tf.{CASTS[name]})`",
+            fix=fix,
+        )
+
+
+def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    return [
+        a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if i < len(args) - 1
+        else a.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        for i, a in enumerate(args)
+    ]
+
+
+class Tf1OnlyNameRule(Rule):
+    """A TF1 name that TF 2.21 keeps only under `tf.compat.v1`, and that no other rule
+    covers. Where TF2 has the very same object under another name (`tf.gfile.GFile` is
+    `tf.io.gfile.GFile`), that name is the fix; otherwise `tf.compat.v1.<name>` makes the
+    file run on TF 2.21 unchanged in meaning, a first step before the real migration.
+    `tf2rec fix` writes either, keeping the file's alias."""
+
+    id = "TF801"
+    name = "tf1-only-name"
+    severity = Severity.ERROR
+    message = "`{name}` exists only in tf.compat.v1"
+    replacement = "its TF2 name, else `tf.compat.v1.<name>` (`tf2rec fix` rewrites it)"
+    VALID = [
+        "import tensorflow as tf\nx = tf.compat.v1.sparse_to_dense(i, s, v)\n",
+        "import tensorflow as tf\nf = tf.io.gfile.GFile(path)\n",
+        "from tensorflow.compat.v1 import gfile\nf = gfile.GFile(path)\n",
+    ]
+    INVALID = [
+        "import tensorflow as tf\nx = tf.sparse_to_dense(i, s, v)\n",
+        "import tensorflow as tf\nf = tf.gfile.GFile(path)\n",
+        "from tensorflow import gfile\n",
+    ]
+    FIXES = [
+        (
+            "import tensorflow as tflow\nx = tflow.sparse_to_dense(i, s, v)\n",
+            "import tensorflow as tflow\nx = tflow.compat.v1.sparse_to_dense(i, s, v)\n",
+        ),
+        (
+            "import tensorflow as tf\n"
+            "f = tf.gfile.GFile(path)\n"
+            "spec = {'id': tf.FixedLenFeature([], tf.int64)}\n",
+            "import tensorflow as tf\n"
+            "f = tf.io.gfile.GFile(path)\n"
+            "spec = {'id': tf.io.FixedLenFeature([], tf.int64)}\n",
+        ),
+        (
+            "from tensorflow import gfile\nf = gfile.GFile(path)\n",
+            "from tensorflow.compat.v1 import gfile\nf = gfile.GFile(path)\n",
+        ),
+    ]
+
+    def on_import(self, ctx, node, module: str) -> None:
+        """`from tensorflow import gfile`: an ImportError on TF 2.21; fixed to import it
+        from compat.v1 (names other rules cover are moved when those rules report them)."""
+        if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
+            return
+        if dotted(node.module).startswith("tensorflow.compat") or not self._tf1_only(module, "v2"):
+            return
+        local = next(
+            (
+                alias.asname.name.value if alias.asname else alias.name.value
+                for alias in node.names
+                if isinstance(alias.name, cst.Name) and module.endswith("." + alias.name.value)
+            ),
+            None,
+        )
+        if local is None or ctx.resolve(cst.Name(local)) is None:
+            return
+        ctx.report(
+            self,
+            node,
+            name=module,
+            message=f"`{module}` exists only in tf.compat.v1: this import fails on TF 2.21",
+            import_moved=ctx.move_import(node, local),
+        )
+
+    def _tf1_only(self, name: str, namespace: str) -> bool:
+        if namespace != "v2" or api.exists(name, "v2") or not api.exists(name, "v1"):
+            return False
+        # another rule that covers the name reports it (and the compat.v1 fix comes with it)
+        return not any(rule is not type(self) and rule.matches(name) for rule in REGISTERED)
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        if not self._tf1_only(name, namespace):
+            return
+        target = api.tf2_name(name)
+        alias = _alias(ctx, node) if target else None
+        if target is None or alias is None:
+            ctx.report(self, node, name=name, namespace=namespace)
+            return
+        new = cst.parse_expression(alias + target[2:])
+        ctx.report(
+            self,
+            node,
+            name=name,
+            message=f"`{name}` is `{target}` in TF2 (the same object)",
+            fix=lambda _updated: new,
+        )

@@ -1,0 +1,228 @@
+"""Training: v1 optimizers, global steps, savers, summaries, supervisors."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tests.scan.old_engine.names import keyword_arg
+from tests.scan.old_engine.rule import Rule, Severity
+
+_V1_OPTIMIZERS = (
+    "GradientDescentOptimizer",
+    "AdamOptimizer",
+    "AdagradOptimizer",
+    "AdadeltaOptimizer",
+    "AdagradDAOptimizer",
+    "MomentumOptimizer",
+    "RMSPropOptimizer",
+    "FtrlOptimizer",
+    "ProximalAdagradOptimizer",
+    "ProximalGradientDescentOptimizer",
+    "SyncReplicasOptimizer",
+    "Optimizer",
+)
+
+
+class V1OptimizerRule(Rule):
+    """`tf.train.*Optimizer` classes work only on graphs. Keras optimizers replace them;
+    note Keras 3 Adam and Adagrad differ from TF1's in epsilon placement and sparse updates."""
+
+    id = "TF401"
+    name = "v1-optimizer"
+    message = "`{name}` is a TF1 graph optimizer"
+    replacement = "`keras.optimizers.SGD` / `Adagrad` / `Adam`, applied with `optimizer.apply`"
+    migrated = "tf2rec.migrated.train.make_optimizer"
+    names = frozenset(f"tf.train.{name}" for name in _V1_OPTIMIZERS)
+    VALID = ["import keras\noptimizer = keras.optimizers.Adam(1e-3)\n"]
+    INVALID = ["import tensorflow as tf\noptimizer = tf.train.AdamOptimizer(1e-3)\n"]
+
+
+class MinimizeGlobalStepRule(Rule):
+    """`minimize(loss, global_step=...)` builds a train op that also bumps a global step
+    variable. Keras optimizers count their own `iterations`; the step is `train_step`."""
+
+    id = "TF402"
+    name = "minimize-global-step"
+    message = "`.minimize(..., global_step=...)` builds a graph train op"
+    replacement = (
+        "a `train_step` with `GradientTape` and `optimizer.apply`; "
+        "`optimizer.iterations` is the step"
+    )
+    migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
+    VALID = ["import tensorflow as tf\noptimizer.apply(grads, model.trainable_variables)\n"]
+    INVALID = [
+        "import tensorflow as tf\ntrain_op = optimizer.minimize(loss, global_step=global_step)\n"
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "minimize"
+            and keyword_arg(node, "global_step") is not None
+        ):
+            ctx.report(self, node)
+
+
+class GlobalStepRule(Rule):
+    """The global step is a graph variable found by collection. Keras counts steps in
+    `optimizer.iterations`."""
+
+    id = "TF403"
+    name = "global-step"
+    message = "`{name}` manages a graph-global step variable"
+    replacement = "`model.optimizer.iterations`"
+    names = frozenset(
+        {
+            "tf.train.get_or_create_global_step",
+            "tf.train.get_global_step",
+            "tf.train.create_global_step",
+            "tf.train.global_step",
+        }
+    )
+    VALID = ["import keras\nstep = model.optimizer.iterations\n"]
+    INVALID = ["import tensorflow as tf\nstep = tf.train.get_or_create_global_step()\n"]
+
+
+class UpdateOpsDependencyRule(Rule):
+    """`with tf.control_dependencies(tf.get_collection(UPDATE_OPS))` made batch-norm
+    statistics update before the train op. Keras layers update their state in `call`
+    (with `training=True`); TF2 runs statements in order."""
+
+    id = "TF404"
+    name = "update-ops-dependency"
+    message = "`control_dependencies` on UPDATE_OPS orders graph updates by hand"
+    replacement = "drop it: Keras layers update their own state when called with training=True"
+    VALID = ["import tensorflow as tf\noutputs = model(x, training=True)\n"]
+    INVALID = [
+        "import tensorflow as tf\n"
+        "with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):\n"
+        "    pass\n"
+    ]
+
+    def on_call(self, ctx, node: cst.Call) -> None:
+        resolved = ctx.resolve(node.func)
+        if resolved is None or resolved[0] != "tf.control_dependencies" or not node.args:
+            return
+        # tf.GraphKeys.UPDATE_OPS inline, or a variable named update_ops holding it
+        if any(name.lower() == "update_ops" for name in _names_in(node.args[0].value)):
+            ctx.report(self, node)
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(Collect())
+    return found
+
+
+class SaverRule(Rule):
+    """`tf.train.Saver` writes name-based checkpoints of the default graph. TF2 saves
+    objects: `tf.train.Checkpoint` / `CheckpointManager`, or Keras' `.keras` /
+    `.weights.h5`. Existing Saver checkpoints stay readable (`tf.train.load_checkpoint`)."""
+
+    id = "TF405"
+    name = "saver"
+    message = "`{name}` saves name-based graph checkpoints"
+    replacement = "`model.save('model.keras')` / `tf.train.Checkpoint`"
+    names = frozenset(
+        {
+            "tf.train.Saver",
+            "tf.train.import_meta_graph",
+            "tf.train.export_meta_graph",
+            "tf.saved_model.simple_save",
+            "tf.saved_model.builder.SavedModelBuilder",
+        }
+    )
+    VALID = ["import keras\nmodel.save('model.keras')\n"]
+    INVALID = ["import tensorflow as tf\nsaver = tf.train.Saver()\n"]
+
+
+class MonitoredSessionRule(Rule):
+    """Monitored sessions and supervisors wrapped the session loop with hooks for
+    checkpoints, summaries and recovery. Keras callbacks do that job in `fit`
+    (`ModelCheckpoint`, `TensorBoard`, `BackupAndRestore`)."""
+
+    id = "TF406"
+    name = "monitored-session"
+    message = "`{name}` runs a graph-mode training loop"
+    replacement = "`model.fit` with `ModelCheckpoint`, `TensorBoard` and `BackupAndRestore`"
+    migrated = "tf2rec.migrated.train.train"
+    names = frozenset(
+        {
+            "tf.train.MonitoredTrainingSession",
+            "tf.train.MonitoredSession",
+            "tf.train.SingularMonitoredSession",
+            "tf.train.Supervisor",
+            "tf.train.SessionRunHook",
+            "tf.train.StopAtStepHook",
+            "tf.train.CheckpointSaverHook",
+            "tf.train.LoggingTensorHook",
+        }
+    )
+    VALID = ["import keras\nmodel.fit(data, callbacks=[keras.callbacks.BackupAndRestore('b')])\n"]
+    INVALID = [
+        "import tensorflow as tf\n"
+        "with tf.train.MonitoredTrainingSession(checkpoint_dir='c') as sess:\n"
+        "    pass\n"
+    ]
+
+
+class V1SummaryRule(Rule):
+    """v1 summaries are graph ops merged and written through a `FileWriter`. TF2 writes
+    summaries eagerly (`tf.summary.create_file_writer`, `tf.summary.scalar(name, value,
+    step)`); with Keras, the `TensorBoard` callback does it."""
+
+    id = "TF407"
+    name = "v1-summary"
+    message = "`{name}` is the TF1 summary API"
+    replacement = "the `keras.callbacks.TensorBoard` callback, or `tf.summary.create_file_writer`"
+    names = frozenset(
+        {
+            "tf.summary.FileWriter",
+            "tf.summary.merge_all",
+            "tf.summary.merge",
+            "tf.summary.FileWriterCache",
+            "tf.summary.tensor_summary",
+            "tf.train.SummaryWriter",
+            "tf.merge_all_summaries",
+            "tf.scalar_summary",
+            "tf.histogram_summary",
+        }
+    )
+    VALID = ["import keras\ncallback = keras.callbacks.TensorBoard('logs')\n"]
+    INVALID = ["import tensorflow as tf\nwriter = tf.summary.FileWriter('logs')\n"]
+
+    def on_reference(self, ctx, node, name, namespace) -> None:
+        # tf.summary.scalar & co. exist in TF2 with another signature (a `step` argument);
+        # through compat.v1 they are graph ops.
+        if self.matches(name) or (
+            namespace == "v1"
+            and name
+            in (
+                "tf.summary.scalar",
+                "tf.summary.histogram",
+                "tf.summary.image",
+                "tf.summary.text",
+                "tf.summary.audio",
+            )
+        ):
+            ctx.report(self, node, name=name, namespace=namespace)
+
+
+class PrintOpRule(Rule):
+    """`tf.Print` is an identity op that logs when the graph runs; TF2 has `tf.print`, which
+    prints when executed (eagerly or inside `tf.function`)."""
+
+    id = "TF408"
+    name = "print-op"
+    severity = Severity.WARNING
+    message = "`{name}` is a graph identity op that prints"
+    replacement = "`tf.print(...)`"
+    names = frozenset({"tf.Print"})
+    VALID = ["import tensorflow as tf\ntf.print(x)\n"]
+    INVALID = ["import tensorflow as tf\nx = tf.Print(x, [x])\n"]
