@@ -11,14 +11,15 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_atomically(path: str | Path, data: str | bytes) -> None:
-    """Replace (or create) `path` with `data`. Text is written as UTF-8 with its line endings
-    untouched. An existing file keeps its permission bits (and, where the writer may set
-    them, its owner and group); a new one gets the usual 0666 & ~umask. Raises OSError when
-    the folder is missing or not writable."""
+def write_atomically(path: str | Path, data: str | bytes | Iterable[str]) -> None:
+    """Replace (or create) `path` with `data`: bytes, or text (a string, or pieces of one written in
+    turn) as UTF-8 with its line endings untouched. An existing file keeps its permission bits (and,
+    where the writer may set them, its owner and group); a new one gets the usual 0666 & ~umask.
+    Raises OSError when the folder is missing or not writable."""
     path = Path(path)
     try:
         status = path.stat()
@@ -27,12 +28,12 @@ def write_atomically(path: str | Path, data: str | bytes) -> None:
         mode, owner = 0o666 & ~_umask(), None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tf2rec", dir=path.parent)
     try:
-        if isinstance(data, str):
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(data)
-        else:
+        if isinstance(data, bytes):
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines([data] if isinstance(data, str) else data)
         os.chmod(tmp, mode)
         if owner is not None and owner != (os.getuid(), os.getgid()):
             try:

@@ -5,4 +5,11 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "scan"
 TEMPLATES = Path(__file__).parents[2] / "tools" / "bench" / "templates"
-SAMPLES = {path.name: path for folder in (FIXTURES, TEMPLATES) for path in folder.glob("*.py")}
+SAMPLES = {
+    path.name: path
+    for path in (
+        *FIXTURES.glob("*.py"),
+        TEMPLATES / "aliased_imports.py",
+        TEMPLATES / "keras2_model.py",
+    )
+}

@@ -103,5 +103,8 @@ def test_the_command_line_works_from_the_wheel(installed):
     scan = run(str(tf2rec), "scan", "train.py", cwd=work, check=False)
     assert scan.returncode == 1
     assert scan.stdout.startswith("train.py:2:8: TF101")
-    bench = run(str(tf2rec), "bench", "scan", "--files", "10", "--repeat", "1", cwd=work)
+    bench = run(
+        str(tf2rec), "bench", "scan", "--files", "10", "--repeat", "1", "--big-mb", "0.1",
+        cwd=work,
+    )  # fmt: skip
     assert "tf_upgrade_v2" in bench.stdout

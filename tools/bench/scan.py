@@ -1,16 +1,27 @@
-"""Scanner speed: `tf2rec scan` against tf_upgrade_v2 (shipped with TensorFlow) on one tree.
+"""Scanner speed and memory: `tf2rec scan` against tf_upgrade_v2 (shipped with TensorFlow).
 
 Generates a tree of TF1-style files (the legacy model's own files, the TF1 scripts in
-`templates/`, and plain numpy modules, with per-file renames), then times both tools as
-whole commands, several times each, and prints median lines/s and the ratio.
+`templates/`, and plain numpy modules, with per-file renames) and one large file of the
+same scripts, then measures, several times each, median of the runs:
 
-    .venv/bin/python -m tf2rec.tools.bench.scan --files 2000 --repeat 3 [--json]
+- `tf2rec scan` on the tree as a whole command (start-up included), with 1 and N jobs,
+  against tf_upgrade_v2's upgrader run in-process on the same tree (its import of
+  TensorFlow left out): lines/s and the ratio;
+- the peak memory of `tf2rec scan` on the large file, above the peak of the same command
+  on a one-line file, as a multiple of the file's size;
+- `tf2rec fix --write --unsafe-fixes` of the large file.
+
+Our commands run with bytecode caching allowed and once unmeasured first, as an installed
+package runs (pip compiles it when installing).
+
+    .venv/bin/python -m tf2rec.tools.bench.scan --files 2000 --repeat 3 [--big-mb 5] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -19,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tf2rec.tools.cli.options import positive_int
+from tf2rec.tools.cli.options import positive_float, positive_int
 from tf2rec.tools.errors import CommandFailed, last_line
 
 # the package's root: the repository in a checkout, site-packages/tf2rec once installed
@@ -41,6 +52,24 @@ def normalise_{i}(x):
 def bucketize_{i}(values, edges):
     return np.searchsorted(edges, values, side="right")
 '''
+# tf_upgrade_v2's upgrader over a tree, timed in its own process after its imports
+UPGRADE = """
+import json, shutil, sys, time
+from tensorflow.tools.compatibility import ast_edits, tf_upgrade_v2
+tree, out, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+times = []
+for _ in range(repeat):
+    shutil.rmtree(out, ignore_errors=True)
+    upgrader = ast_edits.ASTCodeUpgrader(tf_upgrade_v2.TFAPIChangeSpec())
+    start = time.perf_counter()
+    upgrader.process_tree(tree, out, False)
+    times.append(time.perf_counter() - start)
+print(json.dumps(times))
+"""
+
+
+def _renamed(text: str, i: int) -> str:
+    return text.replace("LegacyTwoTower", f"Tower{i}").replace("def ", f"def v{i}_")
 
 
 def make_tree(folder: Path, files: int) -> int:
@@ -50,99 +79,155 @@ def make_tree(folder: Path, files: int) -> int:
     for i in range(files):
         package = folder / f"pkg{i // 100}"
         package.mkdir(parents=True, exist_ok=True)
-        if i % 5 == 4:
-            text = PLAIN.format(i=i)
-        else:
-            text = texts[i % len(texts)].replace("LegacyTwoTower", f"Tower{i}")
+        tf_files = i - i // 5  # every fifth file has no TensorFlow
+        text = PLAIN.format(i=i) if i % 5 == 4 else _renamed(texts[tf_files % len(texts)], i)
         (package / f"module_{i}.py").write_text(text)
         lines += text.count("\n")
     return lines
 
 
-def _time(command: list[str], repeat: int, cleanup=None) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        if cleanup:
-            cleanup()
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        if done.returncode not in (0, 1):
-            raise CommandFailed(
-                f"{command[2]} failed (exit {done.returncode}): {last_line(done.stderr)}"
-            )
-    return times
+def make_big_file(path: Path, megabytes: float) -> int:
+    """One generated file of the templates over and over, each copy renamed; its size."""
+    texts = [t.read_text() for t in TEMPLATES]
+    size, i = 0, 0
+    with open(path, "w") as handle:
+        while size < megabytes * 1e6:
+            text = _renamed(texts[i % len(texts)], i)
+            handle.write(text)
+            size, i = size + len(text.encode()), i + 1
+    return size
 
 
-def run(files: int, repeat: int, jobs: int) -> dict:
-    # both as modules of this interpreter (what their console scripts run), so that neither
-    # depends on where, or whether, pip put a script
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _run(command: list[str]) -> tuple[float, float]:
+    """(seconds, peak MB) of one run of `command`; raises CommandFailed if it fails."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_environment()
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode not in (0, 1):
+        raise CommandFailed(
+            f"{' '.join(command[2:5])} failed (exit {process.returncode}): {last_line(error)}"
+        )
+    return seconds, usage.ru_maxrss * 1024 / 1e6  # ru_maxrss: KiB
+
+
+def _median_run(command: list[str], repeat: int, before=None) -> tuple[float, float]:
+    """Median seconds and peak MB of `repeat` runs after one unmeasured run."""
+    runs = []
+    for _ in range(repeat + 1):
+        if before:
+            before()
+        runs.append(_run(command))
+    runs = runs[1:]
+    return statistics.median(s for s, _ in runs), statistics.median(m for _, m in runs)
+
+
+def _upgrade_times(tree: Path, out: Path, repeat: int) -> list[float]:
+    done = subprocess.run(
+        [sys.executable, "-c", UPGRADE, str(tree), str(out), str(repeat)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise CommandFailed(
+            f"tf_upgrade_v2 failed (exit {done.returncode}): {last_line(done.stderr)}"
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run(files: int, repeat: int, jobs: int, big_mb: float = 5.0) -> dict:
+    tf2rec = [sys.executable, "-m", "tf2rec.tools.cli"]  # what the console script runs
     with tempfile.TemporaryDirectory() as tmp:
-        tree, out = Path(tmp) / "tree", Path(tmp) / "upgraded"
+        tmp = Path(tmp)
+        tree, report = tmp / "tree", tmp / "report.json"
         lines = make_tree(tree, files)
-        scan = [
-            sys.executable,
-            "-m",
-            "tf2rec.tools.cli",
-            "scan",
-            str(tree),
-            "--fail-on",
-            "never",
-            "--format",
-            "json",
-            "--output",
-            str(Path(tmp) / "report.json"),
-        ]
-        ours_1 = _time(scan, repeat)
-        ours_n = _time([*scan, "--jobs", str(jobs)], repeat)
-        upgrade = [
-            sys.executable,
-            "-m",
-            "tensorflow.tools.compatibility.tf_upgrade_v2_main",
-            "--intree",
-            str(tree),
-            "--outtree",
-            str(out),
-            "--reportfile",
-            str(Path(tmp) / "upgrade.txt"),
-        ]
-        theirs = _time(upgrade, repeat, cleanup=lambda: shutil.rmtree(out, ignore_errors=True))
-    result = {"files": files, "lines": lines, "repeat": repeat, "jobs": jobs}
-    for name, times in (
-        ("tf2rec_jobs1", ours_1),
-        (f"tf2rec_jobs{jobs}", ours_n),
-        ("tf_upgrade_v2", theirs),
-    ):
-        median = statistics.median(times)
-        result[name] = {"median_s": round(median, 3), "lines_per_s": round(lines / median)}
-    reference = result["tf_upgrade_v2"]["median_s"]
-    result["ratio_jobs1"] = round(reference / result["tf2rec_jobs1"]["median_s"], 2)
-    result[f"ratio_jobs{jobs}"] = round(reference / result[f"tf2rec_jobs{jobs}"]["median_s"], 2)
-    return result
+        scan = [*tf2rec, "scan", str(tree), "--fail-on", "never", "--format", "json"]
+        scan += ["--output", str(report)]
+        ours_1, _ = _median_run(scan, repeat)
+        ours_n, _ = _median_run([*scan, "--jobs", str(jobs)], repeat)
+        theirs = statistics.median(_upgrade_times(tree, tmp / "upgraded", repeat))
+
+        big, copy, tiny = tmp / "big.py", tmp / "big_copy.py", tmp / "tiny.py"
+        size = make_big_file(big, big_mb)
+        tiny.write_text("import tensorflow as tf\n")
+        memory_scan = [*tf2rec, "scan", "--fail-on", "never", "--format", "json"]
+        _, base_mb = _median_run([*memory_scan, "--output", str(report), str(tiny)], repeat)
+        big_s, big_mb_peak = _median_run([*memory_scan, "--output", str(report), str(big)], repeat)
+        fix_s, _ = _median_run(
+            [*tf2rec, "fix", "--write", "--unsafe-fixes", "--fail-on", "never", str(copy)],
+            repeat,
+            before=lambda: shutil.copyfile(big, copy),
+        )
+    return {
+        "files": files,
+        "lines": lines,
+        "repeat": repeat,
+        "jobs": jobs,
+        "tf2rec_jobs1": {"median_s": round(ours_1, 3), "lines_per_s": round(lines / ours_1)},
+        f"tf2rec_jobs{jobs}": {"median_s": round(ours_n, 3), "lines_per_s": round(lines / ours_n)},
+        "tf_upgrade_v2_in_process": {
+            "median_s": round(theirs, 3),
+            "lines_per_s": round(lines / theirs),
+        },
+        "ratio_jobs1": round(theirs / ours_1, 2),
+        f"ratio_jobs{jobs}": round(theirs / ours_n, 2),
+        "big_file": {
+            "mb": round(size / 1e6, 2),
+            "scan_s": round(big_s, 2),
+            "peak_above_base_mb": round(big_mb_peak - base_mb, 1),
+            "peak_above_base_per_file_size": round((big_mb_peak - base_mb) / (size / 1e6), 1),
+            "fix_s": round(fix_s, 2),
+        },
+    }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--files", type=positive_int, default=2000, help="files in the tree")
     parser.add_argument("--repeat", type=positive_int, default=3, help="runs of each command")
     parser.add_argument("--jobs", type=positive_int, default=2, help="tf2rec scan --jobs")
+    parser.add_argument(
+        "--big-mb", type=positive_float, default=5.0, help="size of the large file (MB)"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def execute(args: argparse.Namespace) -> int:
-    result = run(args.files, args.repeat, args.jobs)
+    result = run(args.files, args.repeat, args.jobs, args.big_mb)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
+    jobs = args.jobs
     print(
         f"scan benchmark: {result['files']} files, {result['lines']:,} lines, "
-        f"median of {result['repeat']} runs (whole commands, start-up included)"
+        f"median of {result['repeat']} runs"
     )
-    for name in ("tf2rec_jobs1", f"tf2rec_jobs{args.jobs}", "tf_upgrade_v2"):
+    for name, what in (
+        ("tf2rec_jobs1", "whole command"),
+        (f"tf2rec_jobs{jobs}", "whole command"),
+        ("tf_upgrade_v2_in_process", "its upgrader, imports left out"),
+    ):
         r = result[name]
-        print(f"  {name:<15} {r['median_s']:>8.2f} s  {r['lines_per_s']:>9,} lines/s")
+        print(f"  {name:<25} {r['median_s']:>7.2f} s  {r['lines_per_s']:>9,} lines/s  ({what})")
     print(
         f"  tf2rec / tf_upgrade_v2 speed: {result['ratio_jobs1']}x (1 job), "
-        f"{result[f'ratio_jobs{args.jobs}']}x ({args.jobs} jobs)"
+        f"{result[f'ratio_jobs{jobs}']}x ({jobs} jobs)"
+    )
+    big = result["big_file"]
+    print(
+        f"  one {big['mb']} MB file: scan {big['scan_s']} s, peak memory "
+        f"{big['peak_above_base_mb']} MB above a one-line file's "
+        f"({big['peak_above_base_per_file_size']}x its size); fix --write {big['fix_s']} s"
     )
     return 0
 

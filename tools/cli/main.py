@@ -39,6 +39,14 @@ def _version() -> str:
         return "unknown"
 
 
+def _data_error() -> type[Exception]:
+    """The input pipeline's error class, imported only once something was raised (an
+    `except` clause is evaluated then): `scan` and `fix` never load pandas."""
+    from tf2rec.interactions import DataError
+
+    return DataError
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tf2rec",
@@ -70,11 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command_parser = argparse.ArgumentParser(prog=f"tf2rec {name}", description=description)
     command.add_arguments(command_parser)
     args = command_parser.parse_args(argv[1:])
-    from tf2rec.interactions import DataError
-
     try:
         return command.run(args)
-    except (UsageError, DataError, FloatingPointError) as err:  # diverged: "lower --lr"
+    except (UsageError, _data_error(), FloatingPointError) as err:  # diverged: "lower --lr"
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 2
     except CommandFailed as err:

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         _write(args.output, lambda path: write_atomically(path, report))
     else:
-        sys.stdout.write(report)
+        sys.stdout.writelines(report)
     if result.errors:
         return 2
     return 1 if fails(result.findings, settings.fail_on) else 0

@@ -8,7 +8,7 @@ TensorFlow); the scanner itself never imports TensorFlow.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("data") / "tf_api.json"
@@ -60,6 +60,7 @@ def changed_defaults(name: str) -> dict | None:
     return _table()["changed_defaults"].get(name)
 
 
+@lru_cache(maxsize=65536)
 def exists(name: str, namespace: str) -> bool:
     """Whether `tf.a.b` can be reached in `namespace` ("v2": `tensorflow`, "v1": compat.v1).
 

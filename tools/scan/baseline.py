@@ -28,8 +28,7 @@ def fingerprints(result: ScanResult) -> list[str]:
     seen: dict[tuple[str, str, str], int] = {}
     out = []
     for f in result.findings:
-        lines = result.sources.get(f.path, [])
-        text = lines[f.line - 1].strip() if 0 < f.line <= len(lines) else ""
+        text = result.sources.get(f.path, {}).get(f.line, "").strip()
         key = (f.rule_id, f.path, text)
         seen[key] = seen.get(key, -1) + 1
         raw = "\0".join((*key, str(seen[key])))

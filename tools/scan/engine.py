@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
 from tf2rec.tools.scan.parse import parse_pieces
 from tf2rec.tools.scan.positions import Positions
-from tf2rec.tools.scan.rule import FileContext, Finding, Rule, Severity
+from tf2rec.tools.scan.rule import FINDING_ORDER, FileContext, Finding, Rule, Severity
 from tf2rec.tools.scan.rules.syntax import SyntaxErrorRule, TooDeepRule
 from tf2rec.tools.scan.star_imports import star_bindings
 
@@ -38,7 +38,10 @@ _PYTHON2 = [
 _SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_ignores", "type_comment"})
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields the walk looks in
+_MATCHING: dict[tuple[type, ...], dict[str, list[int]]] = {}  # see `_Visitor.by_name`
+
+
 def _child_fields(cls: type) -> tuple[str, ...]:
     return tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
 
@@ -60,17 +63,26 @@ class _Visitor:
     """
 
     def __init__(self, ctx: FileContext, rules: list[Rule]) -> None:
-        self.handlers = {
-            getattr(ast, name[6:]): getattr(self, name)
-            for name in dir(self)
-            if name.startswith("visit_")
-        }
+        self.handlers = {kind: getattr(self, name) for kind, name in _HANDLERS.items()}
         self.ctx = ctx
-        self.on_reference = [rule.on_reference for rule in rules]
-        self.on_call, self.on_attribute, self.on_import = (
+        self.rules = rules
+        self.on_reference, self.on_import = (
             [getattr(r, hook) for r in rules if getattr(type(r), hook) is not getattr(Rule, hook)]
-            for hook in ("on_call", "on_attribute", "on_import")
+            for hook in ("on_reference", "on_import")
         )
+        calling = [r for r in rules if type(r).on_call is not Rule.on_call]
+        self.on_bound_call = [r for r in calling if r.calls is None]
+        self.on_call: dict[str, list[Rule]] = {}  # ".method" / "keyword=" -> rules
+        for rule in calling:
+            for trigger in rule.calls or ():
+                self.on_call.setdefault(trigger, []).append(rule)
+        self.on_attribute: dict[str, list[Rule]] = {}  # attribute name -> rules it concerns
+        for rule in rules:
+            for attribute in rule.attributes:
+                self.on_attribute.setdefault(attribute, []).append(rule)
+        # rules that only list names (the default `on_reference`), by the name they match:
+        # their positions in `rules`, kept for every file scanned with the same rules
+        self.by_name = _MATCHING.setdefault(tuple(type(r) for r in rules), {})
         self.statements = 0  # top-level statements seen
         self.leading = True  # still in the leading docstring and imports
         self.previous_end = self.line_start = 0
@@ -80,22 +92,39 @@ class _Visitor:
     def walk(self, tree: ast.AST) -> None:
         stack: list = [tree]
         handlers = self.handlers
-        while stack:
-            node = stack.pop()
-            if type(node) is _Mark:
-                node.action()
-                continue
-            handler = handlers.get(type(node))
-            children = handler(node) if handler is not None else None
-            if children is None:
-                children = []
-                for name in _child_fields(type(node)):
-                    value = getattr(node, name)
-                    if isinstance(value, list):
-                        children.extend(v for v in value if isinstance(v, ast.AST))
-                    elif isinstance(value, ast.AST):
-                        children.append(value)
-            stack.extend(reversed(children))
+        fields = _FIELDS
+        AST, Name, Constant = ast.AST, ast.Name, ast.Constant
+        bound = self.ctx.bindings.names
+        try:
+            while stack:
+                node = stack.pop()
+                kind = type(node)
+                if kind is Name:  # the commonest node, mostly a local variable
+                    if node.id in bound:
+                        self._reference(node)
+                    continue
+                if kind is Constant:
+                    continue
+                if kind is _Mark:
+                    node.action()
+                    continue
+                handler = handlers.get(kind)
+                children = handler(node) if handler is not None else None
+                if children is None:
+                    children = []
+                    names = fields.get(kind)
+                    if names is None:
+                        names = fields[kind] = _child_fields(kind)
+                    for name in names:
+                        value = getattr(node, name)
+                        if type(value) is list:
+                            children.extend(v for v in value if isinstance(v, AST))
+                        elif isinstance(value, AST):
+                            children.append(value)
+                if children:
+                    stack.extend(reversed(children))
+        finally:
+            self.ctx.resolved.clear()  # ids of this tree's nodes may come back in the next
 
     def visit_Module(self, node: ast.Module) -> list:
         steps = []
@@ -156,19 +185,17 @@ class _Visitor:
 
     def visit_Attribute(self, node: ast.Attribute) -> tuple:
         chain = [node]
-        while isinstance(chain[-1].value, ast.Attribute):
+        while type(chain[-1].value) is ast.Attribute:
             chain.append(chain[-1].value)
-        pure = isinstance(chain[-1].value, ast.Name)
+        head = chain[-1].value
+        pure = type(head) is ast.Name
         for part in chain if pure else [node]:
-            for hook in self.on_attribute:
-                hook(self.ctx, part)
-        if pure:  # a pure chain a.b.c is one reference, not three
+            for rule in self.on_attribute.get(part.attr, ()):
+                rule.on_attribute(self.ctx, part)
+        if not pure:  # e.g. tf.Graph().as_default: look inside the call
+            return (head,)
+        if head.id in self.ctx.bindings.names:  # a pure chain a.b.c is one reference
             self._reference(node)
-            return ()
-        return (node.value,)  # e.g. tf.Graph().as_default: look inside the call
-
-    def visit_Name(self, node: ast.Name) -> tuple:
-        self._reference(node)
         return ()
 
     def _reference(self, node: ast.expr) -> None:
@@ -176,12 +203,30 @@ class _Visitor:
         if resolved is None:
             return
         name, namespace = resolved
+        matching = self.by_name.get(name)
+        if matching is None:
+            matching = self.by_name[name] = [
+                i
+                for i, r in enumerate(self.rules)
+                if type(r).on_reference is Rule.on_reference and r.matches(name)
+            ]
+        for index in matching:
+            self.rules[index].on_reference(self.ctx, node, name, namespace)
         for hook in self.on_reference:
             hook(self.ctx, node, name, namespace)
 
     def visit_Call(self, node: ast.Call) -> None:
-        for hook in self.on_call:
-            hook(self.ctx, node)
+        ctx, func, triggers = self.ctx, node.func, self.on_call
+        seen: list[Rule] = []
+        if ctx.resolve(func) is not None:
+            seen += self.on_bound_call
+        if type(func) is ast.Attribute:
+            seen += triggers.get("." + func.attr, ())
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                seen += triggers.get(keyword.arg + "=", ())
+        for rule in dict.fromkeys(seen):
+            rule.on_call(ctx, node)
 
     def visit_Dict(self, node: ast.Dict) -> list:
         return [
@@ -256,6 +301,9 @@ class _Visitor:
                 self.ctx.sessions.add(name)
 
 
+_HANDLERS = {getattr(ast, name[6:]): name for name in dir(_Visitor) if name.startswith("visit_")}
+
+
 def _is_main(statement: ast.stmt) -> bool:
     """`if __name__ == "__main__":`"""
     if not isinstance(statement, ast.If) or not isinstance(statement.test, ast.Compare):
@@ -287,10 +335,16 @@ def scan_source(path: str, source: str, rules: Iterable[Rule]) -> list[Finding]:
 
 
 def analyze(
-    path: str, source: str, rules: Iterable[Rule], *, unsafe_fixes: bool = False
+    path: str,
+    source: str,
+    rules: Iterable[Rule],
+    *,
+    fixing: bool = False,
+    unsafe_fixes: bool = False,
 ) -> tuple[list[Finding], FileContext | None]:
-    """Findings of a file, and the context holding their fixes (with `unsafe_fixes`, those
-    of rules whose fix is not safe too); no context when the file could not be analysed."""
+    """Findings of a file, and the context holding their fixes when `fixing` (with
+    `unsafe_fixes`, those of rules whose fix is not safe too); no context when the file
+    could not be analysed."""
     if not mentions_tensorflow(source):
         try:
             for _ in parse_pieces(source, path):
@@ -305,6 +359,7 @@ def analyze(
         Positions(source),
         Bindings(star=functools.partial(star_bindings, path)),
         unsafe_fixes=unsafe_fixes,
+        keep_fixes=fixing,
     )
     rules = list(rules)
     visitor = _Visitor(ctx, rules)
@@ -317,7 +372,7 @@ def analyze(
         return syntax_findings(path, source, err), None
     except (RecursionError, MemoryError) as err:
         return too_deep_findings(path, err), None
-    return sorted({report.finding for report in ctx.reports}), ctx
+    return sorted({report.finding for report in ctx.reports}, key=FINDING_ORDER), ctx
 
 
 def too_deep_findings(path: str, error: RecursionError | MemoryError) -> list[Finding]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from tf2rec.atomic import write_atomically
 from tf2rec.tools.scan.engine import analyze
 from tf2rec.tools.scan.positions import Positions
-from tf2rec.tools.scan.rule import Edit, FileContext, Finding, Rule
+from tf2rec.tools.scan.rule import FINDING_ORDER, Edit, FileContext, Finding, Rule
 
 
 @dataclass
@@ -59,7 +59,7 @@ def fix_source(
     """The fixed text of one file (equal to `source` when nothing is safe to fix; with
     `unsafe_fixes`, the fixes that change behaviour on purpose are applied too)."""
     rules = list(rules)
-    findings, ctx = analyze(path, source, rules, unsafe_fixes=unsafe_fixes)
+    findings, ctx = analyze(path, source, rules, fixing=True, unsafe_fixes=unsafe_fixes)
     if ctx is None:
         unreadable = [f for f in findings if f.rule_id in ("TF001", "TF002")]
         error = f"not changed: {unreadable[0].message}" if unreadable else None
@@ -83,7 +83,9 @@ def fix_source(
             error=f"not changed: the fixed text would not parse ({remaining[0].message})",
         )
     applied = {r.finding for r in ctx.reports if r.fix is not None and r.fix not in failed}
-    return FileFix(path, source, fixed, applied=sorted(applied), remaining=remaining)
+    return FileFix(
+        path, source, fixed, applied=sorted(applied, key=FINDING_ORDER), remaining=remaining
+    )
 
 
 def apply_fixes(source: str, ctx: FileContext) -> tuple[str, set[tuple]]:
@@ -127,6 +129,8 @@ def _apply_within(source: str, start: int, end: int, spans: list, failed: set) -
 def _rewrite(edit: Edit, text: str) -> str | None:
     """`text` rewritten by the edit through libcst; None when it does not parse as the
     kind of node the edit names."""
+    if isinstance(edit.rewrite, str):
+        return edit.rewrite
     import libcst as cst
 
     try:
@@ -138,7 +142,7 @@ def _rewrite(edit: Edit, text: str) -> str | None:
     except (cst.ParserSyntaxError, IndexError, AttributeError):
         return None
     new = edit.rewrite(node)
-    if not _comments(node) <= _comments(new):
+    if "#" in text and not _comments(node) <= _comments(new):
         return None  # the rewrite would drop a comment the user wrote: left to them
     return code_of(new)
 

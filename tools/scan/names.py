@@ -7,6 +7,7 @@ after it, which is how TF1 scripts use them (imports at the top).
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 ROOTS = ("tensorflow", "keras")
 
@@ -39,6 +40,7 @@ def dotted(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
+@lru_cache(maxsize=65536)
 def canonical(full: str) -> tuple[str, str] | None:
     """`tensorflow.compat.v1.train.Saver` -> ("tf.train.Saver", "v1"), `keras.x` -> keras.
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -79,8 +80,11 @@ def status_line(result: ScanResult) -> str:
     )
 
 
-def render(result: ScanResult, fmt: str) -> str:
-    return {"text": text, "json": as_json, "markdown": markdown, "sarif": sarif}[fmt](result)
+def render(result: ScanResult, fmt: str) -> Iterable[str]:
+    """The report, in pieces to write one after the other."""
+    if fmt in ("json", "sarif"):
+        return (as_json if fmt == "json" else sarif)(result)
+    return [(text if fmt == "text" else markdown)(result)]
 
 
 def text(result: ScanResult) -> str:
@@ -102,7 +106,7 @@ def text(result: ScanResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(result: ScanResult) -> str:
+def as_json(result: ScanResult) -> Iterator[str]:
     prints = fingerprints(result)
     by_severity = Counter(f.severity.label for f in result.findings)
     payload = {
@@ -121,7 +125,7 @@ def as_json(result: ScanResult) -> str:
             **{s: by_severity.get(s, 0) for s in ("error", "warning", "info")},
             "by_rule": dict(sorted(Counter(f.rule_id for f in result.findings).items())),
         },
-        "findings": [
+        "findings": (
             {
                 "rule": f.rule_id,
                 "name": RULES_BY_ID[f.rule_id].name,
@@ -138,10 +142,39 @@ def as_json(result: ScanResult) -> str:
                 "fingerprint": fp,
             }
             for f, fp in zip(result.findings, prints, strict=True)
-        ],
+        ),
         "unreadable": result.errors,
     }
-    return json.dumps(payload, indent=2) + "\n"
+    return json_chunks(payload, rows={"findings"})
+
+
+def json_chunks(value, rows: set[str], depth: int = 0) -> Iterator[str]:
+    """JSON indented like `indent=2`, except that the items of the lists (or iterators)
+    named in `rows` take one line each; in pieces, so that a large report is never held
+    twice. Each row is written by json's C encoder (with `indent`, json falls back to its
+    Python one: most of a large report's time)."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        for index, (key, item) in enumerate(value.items()):
+            yield ("{" if index == 0 else ",") + f"\n{inner}{json.dumps(key)}: "
+            if key in rows:
+                empty = True
+                for row in item:
+                    yield ("[" if empty else ",") + f"\n{inner}  " + json.dumps(row)
+                    empty = False
+                yield "[]" if empty else f"\n{inner}]"
+            else:
+                yield from json_chunks(item, rows, depth + 1)
+        yield f"\n{pad}}}"
+    elif isinstance(value, list) and value:
+        for index, item in enumerate(value):
+            yield ("[" if index == 0 else ",") + f"\n{inner}"
+            yield from json_chunks(item, rows, depth + 1)
+        yield f"\n{pad}]"
+    else:
+        yield json.dumps(value)
+    if depth == 0:
+        yield "\n"
 
 
 def _status_counts(result: ScanResult) -> dict[str, int]:
@@ -217,7 +250,7 @@ def _cell(text: str) -> str:
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def sarif(result: ScanResult) -> str:
+def sarif(result: ScanResult) -> Iterator[str]:
     root = Path.cwd().resolve()
     rule_ids = sorted({f.rule_id for f in result.findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
@@ -273,7 +306,7 @@ def sarif(result: ScanResult) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2) + "\n"
+    return json_chunks(log, rows={"results", "rules"})
 
 
 def _relative_uri(path: str, root: Path) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tf2rec.tools.scan.engine import mentions_tensorflow, scan_source
-from tf2rec.tools.scan.rule import Finding, Rule
+from tf2rec.tools.scan.rule import FINDING_ORDER, Finding, Rule
 from tf2rec.tools.scan.rules import RULES, RULES_BY_ID
 
 DEFAULT_EXCLUDE = (
@@ -45,7 +45,8 @@ class ScanResult:
     without_tensorflow: set[str] = field(default_factory=set)  # of those, the skipped ones
     lines_scanned: int = 0
     errors: list[str] = field(default_factory=list)  # files that could not be read
-    sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
+    # path -> line number -> text, of the lines findings are on (for baselines)
+    sources: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[type[Rule]]:
@@ -64,12 +65,11 @@ def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list
 
 def discover(paths: Iterable[str | Path], exclude: Sequence[str] = ()) -> list[Path]:
     """Python files under `paths`, sorted, without excluded names / globs."""
-    patterns = (*DEFAULT_EXCLUDE, *exclude)
+    pattern = re.compile("|".join(map(fnmatch.translate, (*DEFAULT_EXCLUDE, *exclude))))
 
     def excluded(path: Path) -> bool:
-        text = path.as_posix()
-        return any(fnmatch.fnmatch(part, pat) for part in path.parts for pat in patterns) or any(
-            fnmatch.fnmatch(text, pat) for pat in patterns
+        return any(pattern.match(part) for part in path.parts) or bool(
+            pattern.match(path.as_posix())
         )
 
     found: set[Path] = set()
@@ -134,18 +134,20 @@ def read_source(path: str) -> Source:
 
 def _scan_file(
     args: tuple[str, tuple[str, ...]],
-) -> tuple[str, list[Finding], int, str | None, bool]:
+) -> tuple[str, list[Finding], int, str | None, bool, dict[int, str]]:
     path, rule_ids = args
     try:
         source = read_source(path).text
     except Unreadable as err:
-        return path, [], 0, f"{path}: {err}", True
+        return path, [], 0, f"{path}: {err}", True, {}
     rules = [RULES_BY_ID[i]() for i in rule_ids]
-    findings = scan_source(path, source, rules)
-    findings = [f for f in findings if f.rule_id in rule_ids]
+    wanted = set(rule_ids)  # the engine reports files it cannot read (TF001) whatever is asked
+    findings = [f for f in scan_source(path, source, rules) if f.rule_id in wanted]
     lines = source.splitlines()
-    findings = [f for f in findings if not suppressed(f, lines)]
-    return path, findings, len(lines), None, not mentions_tensorflow(source)
+    if "tf2rec" in source:  # a file without the word has no suppression comment
+        findings = [f for f in findings if not suppressed(f, lines)]
+    shown = {f.line: lines[f.line - 1] for f in findings if 0 < f.line <= len(lines)}
+    return path, findings, len(lines), None, not mentions_tensorflow(source), shown
 
 
 def scan_paths(
@@ -164,7 +166,7 @@ def scan_paths(
             outcomes = list(pool.map(_scan_file, work, chunksize=max(1, len(work) // (jobs * 8))))
     else:
         outcomes = [_scan_file(w) for w in work]
-    for path, findings, n_lines, error, skipped in outcomes:
+    for path, findings, n_lines, error, skipped, shown in outcomes:
         if error:
             result.errors.append(error)
             continue
@@ -176,8 +178,8 @@ def scan_paths(
         result.lines_scanned += n_lines
         result.findings.extend(findings)
         if findings:
-            result.sources[path] = read_source(path).text.splitlines()
-    result.findings.sort()
+            result.sources[path] = shown
+    result.findings.sort(key=FINDING_ORDER)
     return result
 
 

@@ -16,6 +16,7 @@ class V1IteratorRule(Rule):
     name = "v1-iterator"
     message = "`{name}` creates a session-driven dataset iterator"
     replacement = "`for batch in dataset:` or `model.fit(dataset)`"
+    calls = frozenset({".make_one_shot_iterator", ".make_initializable_iterator"})
     migrated = "tf2rec.migrated.data.training_dataset"
     names = frozenset(
         {

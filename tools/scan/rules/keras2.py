@@ -19,6 +19,7 @@ class CompiledLossMetricsRule(Rule):
     message = "`{name}` does not exist in Keras 3"
     replacement = "`self.compute_loss(x=x, y=y, y_pred=y_pred)`; update `self.metrics` objects"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
+    attributes = frozenset({"compiled_loss", "compiled_metrics"})
     VALID = [
         "import keras\nclass M(keras.Model):\n    def train_step(self, data):\n"
         "        loss = self.compute_loss(x=data, y=None, y_pred=self(data))\n"
@@ -29,8 +30,7 @@ class CompiledLossMetricsRule(Rule):
     ]
 
     def on_attribute(self, ctx, node: ast.Attribute) -> None:
-        if node.attr in ("compiled_loss", "compiled_metrics"):
-            ctx.report(self, node, name=f".{node.attr}")
+        ctx.report(self, node, name=f".{node.attr}")
 
 
 class LegacyOptimizersRule(Rule):
@@ -79,6 +79,7 @@ class SaveFormatTfRule(Rule):
     fixed_severity = True
     message = '`save_format="tf"` is not accepted by Keras 3'
     replacement = "`model.save('model.keras')`; `model.export('dir')` for a SavedModel"
+    calls = frozenset({"save_format="})
     migrated = "tf2rec.migrated.export.export_saved_model"
     VALID = ["import keras\nmodel.save('model.keras')\n"]
     INVALID = ["import keras\nmodel.save('out', save_format='tf')\n"]
@@ -107,6 +108,7 @@ class GeneratorMethodsRule(Rule):
     fixed_severity = True
     message = "`{name}` does not exist in Keras 3"
     replacement = "`model.fit` / `evaluate` / `predict`, which take generators"
+    calls = frozenset(f".{name}" for name in _GENERATOR_METHODS)
     VALID = ["import keras\nmodel.fit(batches, epochs=2)\n"]
     INVALID = ["import keras\nmodel.fit_generator(batches, epochs=2)\n"]
     FIXES = [
@@ -134,6 +136,7 @@ class OptimizerLrArgumentRule(Rule):
     fixed_severity = True
     message = "`lr=` is not accepted by Keras 3 optimizers"
     replacement = "`learning_rate=`"
+    calls = frozenset({"lr="})
     VALID = ["import keras\nopt = keras.optimizers.Adam(learning_rate=0.01)\n"]
     INVALID = ["import keras\nopt = keras.optimizers.Adam(lr=0.01)\n"]
     FIXES = [

@@ -318,6 +318,7 @@ class ShapeValueRule(Rule):
     fixed_severity = True
     message = "`.value` of a shape's dimension: TF2 shapes hold ints"
     replacement = "`x.shape[1]` (an int or None): `tf2rec fix` drops `.value`"
+    attributes = frozenset({"value"})
     VALID = ["import tensorflow as tf\nn = x.shape[1]\nv = counter.value\n"]
     INVALID = [
         "import tensorflow as tf\nn = x.shape[1].value\n",
@@ -331,7 +332,7 @@ class ShapeValueRule(Rule):
     ]
 
     def on_attribute(self, ctx, node: ast.Attribute) -> None:
-        if node.attr != "value" or not isinstance(node.value, ast.Subscript):
+        if not isinstance(node.value, ast.Subscript):
             return
         shape = node.value.value
         is_shape = (isinstance(shape, ast.Attribute) and shape.attr in ("shape", "dims")) or (

@@ -6,7 +6,7 @@ import ast
 
 from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import dotted
-from tf2rec.tools.scan.rule import REGISTERED, Rule, Severity
+from tf2rec.tools.scan.rule import Rule, Severity
 from tf2rec.tools.scan.rules.meaning import contrib_equivalent
 
 
@@ -186,4 +186,4 @@ class GoneApiRule(Rule):
         top = ".".join(parts[:2])
         if (api.exists(top, "v1") or api.exists(top, "v2")) and len(parts) > 5:
             return False  # below the depth the table lists: unknown, not gone
-        return not any(rule is not type(self) and rule.matches(name) for rule in REGISTERED)
+        return not self.covered_elsewhere(name)

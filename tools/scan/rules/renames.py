@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from tf2rec.tools.scan import api
 from tf2rec.tools.scan.names import dotted
-from tf2rec.tools.scan.rule import REGISTERED, Rule, Severity, spelled
+from tf2rec.tools.scan.rule import Rule, Severity
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -82,7 +82,7 @@ class RenamedApiRule(Rule):
             self,
             node,
             name=name,
-            fix=spelled(alias + target[2:]) if alias is not None else None,
+            fix=alias + target[2:] if alias is not None else None,
             message=self.message.format(name=name) + f"; use `{target}`",
         )
 
@@ -201,7 +201,7 @@ class Tf1OnlyNameRule(Rule):
         if namespace != "v2" or api.exists(name, "v2") or not api.exists(name, "v1"):
             return False
         # another rule that covers the name reports it (and the compat.v1 fix comes with it)
-        return not any(rule is not type(self) and rule.matches(name) for rule in REGISTERED)
+        return not self.covered_elsewhere(name)
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         if not self._tf1_only(name, namespace):
@@ -216,5 +216,5 @@ class Tf1OnlyNameRule(Rule):
             node,
             name=name,
             message=f"`{name}` is `{target}` in TF2 (the same object)",
-            fix=spelled(alias + target[2:]),
+            fix=alias + target[2:],
         )

@@ -43,6 +43,7 @@ class SessionRunRule(Rule):
     name = "session-run"
     message = "`.run(...)` on a session executes a graph"
     replacement = "call the model or a `tf.function` and use its return value"
+    calls = frozenset({".run"})
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
     VALID = ["import tensorflow as tf\nloss = model.train_on_batch(x)\nrunner.run(job)\n"]
     INVALID = [
@@ -65,6 +66,7 @@ class FeedDictRule(Rule):
     name = "feed-dict"
     message = "`feed_dict=` feeds graph placeholders"
     replacement = "pass inputs as arguments, or a `tf.data.Dataset` to `model.fit`"
+    calls = frozenset({".run", "feed_dict="})
     migrated = "tf2rec.migrated.data.training_dataset"
     VALID = ["import tensorflow as tf\nmodel.fit(dataset)\n"]
     INVALID = [
@@ -95,6 +97,7 @@ class GraphAsDefaultRule(Rule):
     name = "graph-as-default"
     message = "`Graph().as_default()` builds into an explicit graph"
     replacement = "drop it; trace graphs with `tf.function` where speed needs them"
+    calls = frozenset({".as_default"})
     VALID = ["import tensorflow as tf\n@tf.function\ndef step(x):\n    return x * 2\n"]
     INVALID = [
         "import tensorflow as tf\nwith tf.Graph().as_default():\n    pass\n",

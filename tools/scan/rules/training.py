@@ -48,6 +48,7 @@ class MinimizeGlobalStepRule(Rule):
         "a `train_step` with `GradientTape` and `optimizer.apply`; "
         "`optimizer.iterations` is the step"
     )
+    calls = frozenset({".minimize"})
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
     VALID = ["import tensorflow as tf\noptimizer.apply(grads, model.trainable_variables)\n"]
     INVALID = [

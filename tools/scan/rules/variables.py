@@ -47,6 +47,7 @@ class VariableReuseRule(Rule):
     name = "variable-reuse"
     message = "variable reuse by scope (`{name}`)"
     replacement = "call the same layer object twice to share its weights"
+    calls = frozenset({"reuse="})
     migrated = "tf2rec.migrated.layers.ItemTower"
     VALID = [
         "import tensorflow as tf\nwith tf.name_scope('a'):\n    pass\n",
@@ -114,9 +115,9 @@ class CollectionsRule(Rule):
     INVALID = ["import tensorflow as tf\nops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)\n"]
 
     @classmethod
-    def matches(cls, name: str) -> bool:
+    def covers(cls, name: str) -> bool:
         # the regularization collection has a rule of its own (TF905): it silently sums to 0
-        return name != "tf.GraphKeys.REGULARIZATION_LOSSES" and super().matches(name)
+        return name != "tf.GraphKeys.REGULARIZATION_LOSSES" and super().covers(name)
 
 
 class GraphVariablesRule(Rule):
