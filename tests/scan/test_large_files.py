@@ -99,3 +99,58 @@ def test_scanning_never_loads_libcst(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "TF802" in done.stdout
+
+
+EVERY_SYNTAX = """
+import tensorflow as tf
+from __future__ import annotations  # noqa
+
+
+@tf.function
+async def step(x, /, y=tf.log(1.0), *args, z, w=None, **kw) -> tf.Tensor:
+    global counter
+    async with lock as held:
+        async for item in stream:
+            await item
+    return [a async for a in stream if (n := tf.log(a))]
+
+
+def outer():
+    value = 1
+
+    def inner():
+        nonlocal value
+        return lambda q, *, r=tf.log(2.0): q
+
+    return inner
+
+
+match command:
+    case None | True:
+        pass
+    case {"key": tf.float32, **rest}:
+        pass
+    case Point(x=0, y=tf.int32) as p if p:
+        pass
+    case [first, *others]:
+        pass
+    case _:
+        pass
+
+try:
+    pass
+except* ValueError as group:
+    pass
+
+table = {**defaults, "k": tf.log(3.0), None: 1}
+text = f"{tf.log(4.0)!r:>{width}} and {'nested'}"
+x: tf.Tensor = tf.log(5.0)[1:2, ::3]
+del x
+"""
+
+
+def test_every_kind_of_syntax_is_walked():
+    findings = scan_source("every.py", EVERY_SYNTAX, [rule() for rule in RULES])
+    logs = sorted(f.line for f in findings if f.rule_id == "TF802")
+    lines = [i + 1 for i, text in enumerate(EVERY_SYNTAX.splitlines()) if "tf.log(" in text]
+    assert logs == lines and len(lines) == 6

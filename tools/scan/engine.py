@@ -13,6 +13,7 @@ import ast
 import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
 from tf2rec.tools.scan.parse import parse_pieces
@@ -35,15 +36,60 @@ _PYTHON2 = [
     (re.compile(r"(?<![\w.])0\d+\b"), "a Python 2 octal literal"),
 ]
 # fields that hold no node a rule looks at (contexts, operators) or that are handled apart
-_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_ignores", "type_comment"})
+# fields that hold no node a rule looks at (contexts, operators), or names and numbers
+_SKIP_FIELDS = frozenset(
+    {"ctx", "op", "ops", "type_ignores", "type_comment", "id", "attr", "arg", "name"}
+    | {"names", "module", "level", "kind", "is_async", "conversion", "kwd_attrs", "asname"}
+)
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields the walk looks in
-_MATCHING: dict[tuple[type, ...], dict[str, list[int]]] = {}  # see `_Visitor.by_name`
+# node class -> the fields the walk looks in, last first, each with whether it holds a list
+_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
+def _child_fields(node: ast.AST) -> tuple[tuple[str, bool], ...]:
+    """The fields of `node`'s class that hold nodes, last first, each with whether it is a
+    list (of nodes only: the lists that may hold None have visitors of their own)."""
+    names = [f for f in type(node)._fields if f not in _SKIP_FIELDS]
+    return tuple((f, isinstance(getattr(node, f, None), list)) for f in reversed(names))
+
+
+@dataclass
+class _Hooks:
+    """Which rules each hook concerns, as positions in the list of rules: worked out once per
+    set of rules, not per file."""
+
+    listing: tuple[int, ...]  # rules that only list names (the default `on_reference`)
+    references: tuple[int, ...]  # rules with an `on_reference` of their own
+    imports: tuple[int, ...]
+    bound_calls: tuple[int, ...]  # `on_call` for calls of names bound through imports
+    calls: dict[str, tuple[int, ...]]  # ".method" / "keyword=" -> rules whose `on_call` sees it
+    attributes: dict[str, tuple[int, ...]]  # attribute name -> rules whose `on_attribute` does
+    by_name: dict[str, list[int]] = field(default_factory=dict)  # of `listing`, per name
+
+
+@functools.lru_cache(maxsize=16)
+def _hooks(types: tuple[type[Rule], ...]) -> _Hooks:
+    def overriding(hook: str) -> tuple[int, ...]:
+        return tuple(i for i, t in enumerate(types) if getattr(t, hook) is not getattr(Rule, hook))
+
+    calls: dict[str, list[int]] = {}
+    attributes: dict[str, list[int]] = {}
+    for i in overriding("on_call"):
+        for trigger in types[i].calls or ():
+            calls.setdefault(trigger, []).append(i)
+    for i, rule in enumerate(types):
+        for attribute in rule.attributes:
+            attributes.setdefault(attribute, []).append(i)
+    references = overriding("on_reference")
+    return _Hooks(
+        listing=tuple(i for i in range(len(types)) if i not in references),
+        references=references,
+        imports=overriding("on_import"),
+        bound_calls=tuple(i for i in overriding("on_call") if types[i].calls is None),
+        calls={k: tuple(v) for k, v in calls.items()},
+        attributes={k: tuple(v) for k, v in attributes.items()},
+    )
 
 
 class _Mark:
@@ -63,26 +109,9 @@ class _Visitor:
     """
 
     def __init__(self, ctx: FileContext, rules: list[Rule]) -> None:
-        self.handlers = {kind: getattr(self, name) for kind, name in _HANDLERS.items()}
         self.ctx = ctx
         self.rules = rules
-        self.on_reference, self.on_import = (
-            [getattr(r, hook) for r in rules if getattr(type(r), hook) is not getattr(Rule, hook)]
-            for hook in ("on_reference", "on_import")
-        )
-        calling = [r for r in rules if type(r).on_call is not Rule.on_call]
-        self.on_bound_call = [r for r in calling if r.calls is None]
-        self.on_call: dict[str, list[Rule]] = {}  # ".method" / "keyword=" -> rules
-        for rule in calling:
-            for trigger in rule.calls or ():
-                self.on_call.setdefault(trigger, []).append(rule)
-        self.on_attribute: dict[str, list[Rule]] = {}  # attribute name -> rules it concerns
-        for rule in rules:
-            for attribute in rule.attributes:
-                self.on_attribute.setdefault(attribute, []).append(rule)
-        # rules that only list names (the default `on_reference`), by the name they match:
-        # their positions in `rules`, kept for every file scanned with the same rules
-        self.by_name = _MATCHING.setdefault(tuple(type(r) for r in rules), {})
+        self.hooks = _hooks(tuple(type(r) for r in rules))
         self.statements = 0  # top-level statements seen
         self.leading = True  # still in the leading docstring and imports
         self.previous_end = self.line_start = 0
@@ -91,7 +120,7 @@ class _Visitor:
 
     def walk(self, tree: ast.AST) -> None:
         stack: list = [tree]
-        handlers = self.handlers
+        handlers = _HANDLERS
         fields = _FIELDS
         AST, Name, Constant = ast.AST, ast.Name, ast.Constant
         bound = self.ctx.bindings.names
@@ -109,20 +138,19 @@ class _Visitor:
                     node.action()
                     continue
                 handler = handlers.get(kind)
-                children = handler(node) if handler is not None else None
-                if children is None:
-                    children = []
-                    names = fields.get(kind)
-                    if names is None:
-                        names = fields[kind] = _child_fields(kind)
-                    for name in names:
-                        value = getattr(node, name)
-                        if type(value) is list:
-                            children.extend(v for v in value if isinstance(v, AST))
-                        elif isinstance(value, AST):
-                            children.append(value)
-                if children:
+                children = handler(self, node) if handler is not None else None
+                if children is not None:
                     stack.extend(reversed(children))
+                    continue
+                layout = fields.get(kind)
+                if layout is None:
+                    layout = fields[kind] = _child_fields(node)
+                for name, many in layout:  # pushed last first: popped in source order
+                    value = getattr(node, name)
+                    if many:
+                        stack.extend(reversed(value))
+                    elif isinstance(value, AST):  # not None, nor a name (`rest`)
+                        stack.append(value)
         finally:
             self.ctx.resolved.clear()  # ids of this tree's nodes may come back in the next
 
@@ -180,8 +208,8 @@ class _Visitor:
         resolved = canonical(full)
         if resolved is None:
             return
-        for hook in self.on_import:
-            hook(self.ctx, node, resolved[0])
+        for index in self.hooks.imports:
+            self.rules[index].on_import(self.ctx, node, resolved[0])
 
     def visit_Attribute(self, node: ast.Attribute) -> tuple:
         chain = [node]
@@ -190,8 +218,8 @@ class _Visitor:
         head = chain[-1].value
         pure = type(head) is ast.Name
         for part in chain if pure else [node]:
-            for rule in self.on_attribute.get(part.attr, ()):
-                rule.on_attribute(self.ctx, part)
+            for index in self.hooks.attributes.get(part.attr, ()):
+                self.rules[index].on_attribute(self.ctx, part)
         if not pure:  # e.g. tf.Graph().as_default: look inside the call
             return (head,)
         if head.id in self.ctx.bindings.names:  # a pure chain a.b.c is one reference
@@ -203,30 +231,37 @@ class _Visitor:
         if resolved is None:
             return
         name, namespace = resolved
-        matching = self.by_name.get(name)
+        rules, hooks = self.rules, self.hooks
+        matching = hooks.by_name.get(name)
         if matching is None:
-            matching = self.by_name[name] = [
-                i
-                for i, r in enumerate(self.rules)
-                if type(r).on_reference is Rule.on_reference and r.matches(name)
-            ]
-        for index in matching:
-            self.rules[index].on_reference(self.ctx, node, name, namespace)
-        for hook in self.on_reference:
-            hook(self.ctx, node, name, namespace)
+            matching = hooks.by_name[name] = [i for i in hooks.listing if rules[i].matches(name)]
+        for index in (*matching, *hooks.references):
+            rules[index].on_reference(self.ctx, node, name, namespace)
 
     def visit_Call(self, node: ast.Call) -> None:
-        ctx, func, triggers = self.ctx, node.func, self.on_call
-        seen: list[Rule] = []
+        ctx, func, triggers = self.ctx, node.func, self.hooks.calls
+        seen: list[int] = []
         if ctx.resolve(func) is not None:
-            seen += self.on_bound_call
+            seen += self.hooks.bound_calls
         if type(func) is ast.Attribute:
             seen += triggers.get("." + func.attr, ())
         for keyword in node.keywords:
             if keyword.arg is not None:
                 seen += triggers.get(keyword.arg + "=", ())
-        for rule in dict.fromkeys(seen):
-            rule.on_call(ctx, node)
+        for index in sorted(set(seen)) if len(seen) > 1 else seen:
+            self.rules[index].on_call(ctx, node)
+
+    def visit_arguments(self, node: ast.arguments) -> list:
+        """Parameters and their defaults (a keyword-only parameter without one is None)."""
+        return [
+            *node.posonlyargs,
+            *node.args,
+            *([node.vararg] if node.vararg else []),
+            *node.kwonlyargs,
+            *(d for d in node.kw_defaults if d is not None),
+            *([node.kwarg] if node.kwarg else []),
+            *node.defaults,
+        ]
 
     def visit_Dict(self, node: ast.Dict) -> list:
         return [
@@ -301,7 +336,13 @@ class _Visitor:
                 self.ctx.sessions.add(name)
 
 
-_HANDLERS = {getattr(ast, name[6:]): name for name in dir(_Visitor) if name.startswith("visit_")}
+# node class -> the `_Visitor` method for it (functions, not bound methods: a visitor holding
+# its own bound methods would be a reference cycle, left to the garbage collector)
+_HANDLERS = {
+    getattr(ast, name[6:]): getattr(_Visitor, name)
+    for name in dir(_Visitor)
+    if name.startswith("visit_")
+}
 
 
 def _is_main(statement: ast.stmt) -> bool:

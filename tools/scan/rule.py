@@ -232,21 +232,25 @@ class FileContext:
     def dataset_namespace(self, node: ast.expr) -> str | None:
         """ "v1" / "v2" when `node` is a `tf.data` dataset built through that namespace: a
         chain such as `tf.data.Dataset.range(9).batch(3)`, or a name assigned one."""
-        if not self.datasets and not self.bindings.names:
-            return None
-        while True:
+        while isinstance(node, ast.Call | ast.Attribute):  # down to the chain it starts with
             if isinstance(node, ast.Call):
                 node = node.func
-                continue
-            resolved = self.resolve(node) if isinstance(node, ast.Attribute | ast.Name) else None
-            if resolved is not None and resolved[0].startswith("tf.data."):
-                return resolved[1]
-            text = dotted(node)
-            if text is not None and text in self.datasets:
-                return self.datasets[text]
-            if not isinstance(node, ast.Attribute):
-                return None
-            node = node.value
+            elif dotted(node) is None:
+                node = node.value
+            else:
+                break
+        if not isinstance(node, ast.Attribute | ast.Name):
+            return None
+        resolved = self.resolve(node)
+        if resolved is not None and resolved[0].startswith("tf.data."):
+            return resolved[1]
+        if self.datasets:  # `ds.batch(3)`, `self.ds.map(f)`: the longest name assigned one
+            parts = dotted(node).split(".")
+            for end in range(len(parts), 0, -1):
+                namespace = self.datasets.get(".".join(parts[:end]))
+                if namespace is not None:
+                    return namespace
+        return None
 
     def _holds(self, node, factories: frozenset[str], assigned: set[str], word: str) -> bool:
         if isinstance(node, ast.Call):
