@@ -98,37 +98,61 @@ def make_big_file(path: Path, megabytes: float) -> int:
     return size
 
 
+# `tf2rec ARGS...` in a process that then writes its own peak memory (kB) to PEAK_FILE.
+# Linux's VmHWM is the peak of this program alone; ru_maxrss of a child also counts the
+# pages it shared with the parent before exec, i.e. the benchmark's own size.
+MEASURED = """
+import os, sys
+from tf2rec.tools.cli.main import main
+peak_file, *argv = sys.argv[1:]
+try:
+    code = main(argv)
+finally:
+    try:
+        with open("/proc/self/status") as status:
+            peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    except OSError:
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open(peak_file, "w") as out:
+        out.write(str(peak))
+sys.exit(code)
+"""
+
+
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
-def _run(command: list[str]) -> tuple[float, float]:
-    """(seconds, peak MB) of one run of `command`; raises CommandFailed if it fails."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_environment()
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    error = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if process.returncode not in (0, 1):
-        raise CommandFailed(
-            f"{' '.join(command[2:5])} failed (exit {process.returncode}): {last_line(error)}"
+def _run(argv: list[str]) -> tuple[float, float]:
+    """(seconds, peak MB) of one run of `tf2rec ARGV`; raises CommandFailed if it fails."""
+    with tempfile.NamedTemporaryFile(suffix=".peak") as peak:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURED, peak.name, *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_environment(),
         )
-    return seconds, usage.ru_maxrss * 1024 / 1e6  # ru_maxrss: KiB
+        seconds = time.perf_counter() - start
+        if done.returncode not in (0, 1):
+            raise CommandFailed(
+                f"tf2rec {' '.join(argv[:2])} failed (exit {done.returncode}): "
+                + last_line(done.stderr)
+            )
+        return seconds, int(Path(peak.name).read_text()) * 1024 / 1e6  # kB
 
 
-def _median_run(command: list[str], repeat: int, before=None) -> tuple[float, float]:
-    """Median seconds and peak MB of `repeat` runs after one unmeasured run."""
+def _median_run(argv: list[str], repeat: int, before=None) -> tuple[float, float]:
+    """Median seconds and peak MB of `repeat` runs of `tf2rec ARGV` after one unmeasured."""
     runs = []
     for _ in range(repeat + 1):
         if before:
             before()
-        runs.append(_run(command))
+        runs.append(_run(argv))
     runs = runs[1:]
     return statistics.median(s for s, _ in runs), statistics.median(m for _, m in runs)
 
@@ -147,12 +171,11 @@ def _upgrade_times(tree: Path, out: Path, repeat: int) -> list[float]:
 
 
 def run(files: int, repeat: int, jobs: int, big_mb: float = 5.0) -> dict:
-    tf2rec = [sys.executable, "-m", "tf2rec.tools.cli"]  # what the console script runs
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         tree, report = tmp / "tree", tmp / "report.json"
         lines = make_tree(tree, files)
-        scan = [*tf2rec, "scan", str(tree), "--fail-on", "never", "--format", "json"]
+        scan = ["scan", str(tree), "--fail-on", "never", "--format", "json"]
         scan += ["--output", str(report)]
         ours_1, _ = _median_run(scan, repeat)
         ours_n, _ = _median_run([*scan, "--jobs", str(jobs)], repeat)
@@ -161,11 +184,11 @@ def run(files: int, repeat: int, jobs: int, big_mb: float = 5.0) -> dict:
         big, copy, tiny = tmp / "big.py", tmp / "big_copy.py", tmp / "tiny.py"
         size = make_big_file(big, big_mb)
         tiny.write_text("import tensorflow as tf\n")
-        memory_scan = [*tf2rec, "scan", "--fail-on", "never", "--format", "json"]
+        memory_scan = ["scan", "--fail-on", "never", "--format", "json"]
         _, base_mb = _median_run([*memory_scan, "--output", str(report), str(tiny)], repeat)
         big_s, big_mb_peak = _median_run([*memory_scan, "--output", str(report), str(big)], repeat)
         fix_s, _ = _median_run(
-            [*tf2rec, "fix", "--write", "--unsafe-fixes", "--fail-on", "never", str(copy)],
+            ["fix", "--write", "--unsafe-fixes", "--fail-on", "never", str(copy)],
             repeat,
             before=lambda: shutil.copyfile(big, copy),
         )

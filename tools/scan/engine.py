@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
 from tf2rec.tools.scan.parse import parse_pieces
 from tf2rec.tools.scan.positions import Positions
-from tf2rec.tools.scan.rule import FINDING_ORDER, FileContext, Finding, Rule, Severity
+from tf2rec.tools.scan.rule import FileContext, Finding, Rule, Severity
 from tf2rec.tools.scan.rules.syntax import SyntaxErrorRule, TooDeepRule
 from tf2rec.tools.scan.star_imports import star_bindings
 
@@ -413,7 +413,7 @@ def analyze(
         return syntax_findings(path, source, err), None
     except (RecursionError, MemoryError) as err:
         return too_deep_findings(path, err), None
-    return sorted({report.finding for report in ctx.reports}, key=FINDING_ORDER), ctx
+    return sorted({report.finding for report in ctx.reports}), ctx
 
 
 def too_deep_findings(path: str, error: RecursionError | MemoryError) -> list[Finding]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from tf2rec.atomic import write_atomically
 from tf2rec.tools.scan.engine import analyze
 from tf2rec.tools.scan.positions import Positions
-from tf2rec.tools.scan.rule import FINDING_ORDER, Edit, FileContext, Finding, Rule
+from tf2rec.tools.scan.rule import Edit, FileContext, Finding, Rule
 
 
 @dataclass
@@ -83,9 +83,7 @@ def fix_source(
             error=f"not changed: the fixed text would not parse ({remaining[0].message})",
         )
     applied = {r.finding for r in ctx.reports if r.fix is not None and r.fix not in failed}
-    return FileFix(
-        path, source, fixed, applied=sorted(applied, key=FINDING_ORDER), remaining=remaining
-    )
+    return FileFix(path, source, fixed, applied=sorted(applied), remaining=remaining)
 
 
 def apply_fixes(source: str, ctx: FileContext) -> tuple[str, set[tuple]]:

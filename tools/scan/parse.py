@@ -19,7 +19,7 @@ import gc
 import re
 from collections.abc import Iterator
 
-PIECE = 64 * 1024  # characters of source parsed at once (more when a statement is longer)
+PIECE = 16 * 1024  # characters of source parsed at once (more when a statement is longer)
 _STATEMENT_START = re.compile(r"^(?![\s#)\]}]|(?:else|elif|except|finally)\b)", re.M)
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tf2rec.tools.scan.engine import mentions_tensorflow, scan_source
-from tf2rec.tools.scan.rule import FINDING_ORDER, Finding, Rule
+from tf2rec.tools.scan.rule import Finding, Rule
 from tf2rec.tools.scan.rules import RULES, RULES_BY_ID
 
 DEFAULT_EXCLUDE = (
@@ -179,7 +179,7 @@ def scan_paths(
         result.findings.extend(findings)
         if findings:
             result.sources[path] = shown
-    result.findings.sort(key=FINDING_ORDER)
+    result.findings.sort()
     return result
 
 
