@@ -35,7 +35,6 @@ _PYTHON2 = [
     (re.compile(r"\b\d+[lL]\b"), "a Python 2 long literal"),
     (re.compile(r"(?<![\w.])0\d+\b"), "a Python 2 octal literal"),
 ]
-# fields that hold no node a rule looks at (contexts, operators) or that are handled apart
 # fields that hold no node a rule looks at (contexts, operators), or names and numbers
 _SKIP_FIELDS = frozenset(
     {"ctx", "op", "ops", "type_ignores", "type_comment", "id", "attr", "arg", "name"}

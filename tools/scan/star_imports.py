@@ -48,8 +48,8 @@ def _exported(path: Path, seen: frozenset[Path]) -> tuple[tuple[str, str], ...]:
     or those in a literal `__all__`), its own star imports followed."""
     try:
         tree = ast.parse(path.read_bytes(), str(path))
-    except (OSError, SyntaxError, ValueError):
-        return ()
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()  # that file's own scan reports it
     names: dict[str, str] = {}
     public: set[str] | None = None
     for node in tree.body:
