@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "convert": ("convert", "legacy checkpoint <-> migrated weights"),
     "parity": ("parity", "prove the migrated model equals the legacy"),
     "data": ("data", "inspect an interaction log: counts and split sizes"),
+    "cluster": ("cluster", "run a command as a tf.distribute cluster on localhost"),
     "bench": ("bench", "speed benchmarks: train (vs legacy), scan"),
 }
 

@@ -1,0 +1,33 @@
+"""`tf2rec cluster local`: run a command as every process of a tf.distribute cluster on this
+machine, each with its `TF_CONFIG` (`tools/cluster.py`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from tf2rec.tools.cli.options import positive_int
+from tf2rec.tools.errors import UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_subparsers(dest="where", metavar="WHERE", required=True)
+    local = which.add_parser(
+        "local",
+        help="processes on localhost",
+        description="Start WORKERS processes of COMMAND on localhost, each with its TF_CONFIG "
+        "(worker 0 is the chief); stop them all when one fails or the run ends.",
+    )
+    local.add_argument("--workers", type=positive_int, default=2, help="processes (default 2)")
+    local.add_argument(
+        "command", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="what each one runs"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from tf2rec.tools import cluster
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    try:
+        return cluster.run_local(args.workers, command)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
