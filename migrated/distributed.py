@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 STRATEGIES = ("one", "mirrored", "multi-worker")
@@ -48,14 +53,18 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi-worker":
-        workers = cluster_config().get("cluster", {}).get("worker")
-        if not workers:
-            raise ClusterError(
-                "--strategy multi-worker needs TF_CONFIG with a cluster of workers; on one "
-                "machine: tf2rec cluster local --workers 2 -- <this command>"
-            )
+        check_cluster(name)
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ClusterError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
+
+
+def check_cluster(name: str) -> None:
+    """Raise ClusterError unless `TF_CONFIG` describes the cluster strategy `name` needs."""
+    if name == "multi-worker" and not cluster_config().get("cluster", {}).get("worker"):
+        raise ClusterError(
+            "--strategy multi-worker needs TF_CONFIG with a cluster of workers; on one "
+            "machine: tf2rec cluster local --workers 2 -- <this command>"
+        )
 
 
 def is_chief() -> bool:
@@ -110,3 +119,131 @@ def train_steps(model, strategy: tf.distribute.Strategy, dataset, steps: int) ->
     for _ in range(steps):
         loss = step(iterator)
     return float(loss) if loss is not None else float("nan")
+
+
+@dataclass
+class LoopResult:
+    """What the training loop hands back to `train.fit`."""
+
+    history: dict[str, list[float]]  # per epoch: loss, val_recall_at_10
+    resumed_from_epoch: int
+    epochs_run: int
+
+
+class _EarlyStopping:
+    """The best epoch by validation Recall@10 and the epochs since, kept in the checkpoint
+    (so a restarted cluster stops where an uninterrupted one does); the best weights are an
+    .npz the chief writes beside it."""
+
+    def __init__(self, folder: Path, patience: int) -> None:
+        self.folder = folder
+        self.patience = patience
+        self.best = tf.Variable(-1.0, dtype=tf.float64, trainable=False)
+        self.best_epoch = tf.Variable(-1, dtype=tf.int64, trainable=False)
+        self.wait = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+    def update(self, epoch: int, score: float, model, chief: bool) -> bool:
+        """Record `epoch`'s score; whether to stop."""
+        if score > float(self.best.numpy()):
+            self.best.assign(score)
+            self.best_epoch.assign(epoch)
+            self.wait.assign(0)
+            if chief:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                path = self.folder / "best.npz"
+                tmp = self.folder / ".best.npz"
+                with open(tmp, "wb") as handle:
+                    np.savez(handle, *[w.numpy() for w in model.weights])
+                tmp.replace(path)
+        else:
+            self.wait.assign_add(1)
+        return int(self.wait.numpy()) >= self.patience
+
+    def restore_best(self, model) -> None:
+        path = self.folder / "best.npz"
+        if int(self.best_epoch.numpy()) >= 0 and path.is_file():
+            with np.load(path) as saved:
+                model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
+
+
+def fit_loop(
+    model,
+    strategy: tf.distribute.Strategy,
+    epoch_batches: Callable[[int], Iterable[dict]],
+    steps_per_epoch: int,
+    signature: dict[str, tf.TensorSpec],
+    validation_score: Callable[[], float],
+    backup: Path,
+    *,
+    epochs: int,
+    patience: int,
+) -> LoopResult:
+    """Epochs of `train_steps`, validation after each, early stopping on Recall@10 with the
+    best epoch's weights restored (on the chief), and a checkpoint per epoch in `backup/`
+    that a restarted cluster resumes from (removed once the run completes). Every worker
+    saves (the save needs them all), the chief into `backup/`, the others into a folder of
+    their own, removed at the end; all restore from the chief's, which they must be able to
+    read (one machine, or a shared file system)."""
+    chief = is_chief()
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+    stopping = _EarlyStopping(backup / "early_stopping", patience)
+    checkpoint = tf.train.Checkpoint(
+        model=model,
+        optimizer=model.optimizer,
+        epoch=epoch,
+        best=stopping.best,
+        best_epoch=stopping.best_epoch,
+        wait=stopping.wait,
+    )
+    folder = backup / "checkpoints" if chief else Path(tempfile.mkdtemp(prefix="tf2rec-worker-"))
+    manager = tf.train.CheckpointManager(checkpoint, str(folder), max_to_keep=1)
+    latest = tf.train.latest_checkpoint(str(backup / "checkpoints"))  # the chief's, shared
+    if latest:
+        checkpoint.restore(latest).expect_partial()
+    resumed_from = int(epoch.numpy())
+    history: dict[str, list[float]] = {"loss": [], "val_recall_at_10": []}
+    stop = resumed_from > 0 and int(stopping.wait.numpy()) >= patience
+    try:
+        while not stop and int(epoch.numpy()) < epochs:
+            current = int(epoch.numpy())
+            data = worker_batches(strategy, lambda e=current: epoch_batches(e), signature)
+            history["loss"].append(train_steps(model, strategy, data, steps_per_epoch))
+            score = _from_chief(strategy, validation_score())
+            history["val_recall_at_10"].append(score)
+            stop = stopping.update(current, score, model, chief)
+            epoch.assign(current + 1)
+            manager.save()
+    finally:
+        if not chief:
+            shutil.rmtree(folder, ignore_errors=True)
+    if chief:  # the others' weights are not written anywhere
+        stopping.restore_best(model)
+        shutil.rmtree(backup, ignore_errors=True)  # the run is complete: nothing to resume
+    return LoopResult(history, resumed_from, int(epoch.numpy()))
+
+
+def _from_chief(strategy: tf.distribute.Strategy, value: float) -> float:
+    """The chief's `value` on every worker, so that all take the same decision (workers on
+    other CPUs may round the validation scores differently)."""
+    mine = tf.constant(value if is_chief() else 0.0, tf.float64)
+
+    @tf.function
+    def share(x):
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(lambda: x), axis=None)
+
+    return float(share(mine))
+
+
+def ranking_metrics(model, eval_set, history_length: int) -> dict[str, float]:
+    """Full-catalogue Recall/NDCG/HitRate@10 of `model` on `eval_set`, scored in this
+    process (Keras' `evaluate` shares `fit`'s trouble with multi-worker strategies); the
+    numbers of `model.evaluate`, which the metric tests check against this code."""
+    from tf2rec.interactions.ranking import evaluate_scores
+
+    history = eval_set.history(history_length)
+
+    def scores(rows):
+        vectors = model.user_vectors(eval_set.user[rows].astype(np.int32), history[rows])
+        return np.asarray(model.catalogue_scores(vectors))
+
+    return evaluate_scores(scores, eval_set)

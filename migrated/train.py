@@ -28,7 +28,8 @@ from tf2rec.interactions.model_files import (
     SAVED_MODEL_DIR,
 )
 from tf2rec.interactions.ranking import evaluate_popularity
-from tf2rec.migrated.data import EpochTracker, eval_dataset, training_dataset
+from tf2rec.migrated.data import EpochTracker, batch_signature, eval_dataset, training_dataset
+from tf2rec.migrated.distributed import ClusterError, fit_loop, make_strategy, ranking_metrics
 from tf2rec.migrated.export import export_saved_model
 from tf2rec.migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
 from tf2rec.migrated.model import TwoTowerRecommender
@@ -180,15 +181,26 @@ def fit(
     loss: str = "ns",
     seed: int = 0,
     patience: int = 3,
+    strategy: str = "one",
     verbose: int | str = "auto",
     callbacks=(),
 ) -> Fitted:
     """Fit on `split`, keep the best epoch by validation Recall@10, evaluate on the test users.
 
+    `strategy` (`distributed.STRATEGIES`): "one" and "mirrored" train with `model.fit`;
+    "multi-worker" with `distributed.fit_loop` on the cluster `TF_CONFIG` names, global batch
+    `batch_size` (an epoch's last, smaller batch is dropped there: it must split evenly).
     Of the model directory, only `backup/` (to resume a killed run) and `logs/` are written
     here; `write_model_dir` writes the model itself.
     """
     model_dir = Path(model_dir)
+    distribution = make_strategy(strategy)  # first: a cluster's workers meet here
+    workers = distribution.num_replicas_in_sync if strategy == "multi-worker" else 1
+    if batch_size % workers:
+        raise ClusterError(
+            f"--batch-size {batch_size} does not split evenly over {workers} workers; "
+            "choose a multiple of the worker count"
+        )
     keras.utils.set_random_seed(seed)
     batches = BatchSampler(
         split.train,
@@ -198,12 +210,18 @@ def fit(
         history_length=history_length,
         sampler=sampler,
         seed=seed,
+        drop_remainder=strategy == "multi-worker",
     )
     spec = ModelSpec(
         split.n_users, split.n_items, embedding_dim, hidden_units, history_length, negatives
     )
-    # built: BackupAndRestore loads into existing weights
-    model = compiled_model(spec, optimizer, lr, make_loss(loss, batches))
+    with distribution.scope():
+        # built: BackupAndRestore loads into existing weights
+        model = compiled_model(spec, optimizer, lr, make_loss(loss, batches))
+    if strategy == "multi-worker":
+        return _fit_multi_worker(
+            model, distribution, batches, split, model_dir, epochs, steps, patience
+        )
 
     tracker = EpochTracker()
     fit_callbacks = [
@@ -271,8 +289,51 @@ def write_model_dir(model_dir: str | Path, fitted: Fitted, split: Split, setting
     write_atomically(model_dir / CONFIG_FILE, json.dumps(config, indent=2))
 
 
+def _fit_multi_worker(
+    model: TwoTowerRecommender,
+    strategy,
+    batches: BatchSampler,
+    split: Split,
+    model_dir: Path,
+    epochs: int,
+    steps: int | None,
+    patience: int,
+) -> Fitted:
+    with strategy.scope():
+        model.optimizer.build(model.trainable_variables)  # its slots, mirrored like the model
+    history_length = batches.history_length
+    result = fit_loop(
+        model,
+        strategy,
+        (lambda _epoch: batches.take(steps)) if steps else batches.epoch,
+        steps or batches.steps_per_epoch,
+        batch_signature(history_length, batches.negatives),
+        lambda: ranking_metrics(model, split.validation, history_length)["recall@10"],
+        model_dir / BACKUP_DIR,
+        epochs=1 if steps else epochs,
+        patience=patience,
+    )
+    return Fitted(
+        model=model,
+        test=ranking_metrics(model, split.test, history_length),
+        popularity=evaluate_popularity(split.train, split.test, split.n_items),
+        history=result.history,
+        resumed_from_epoch=result.resumed_from_epoch,
+        epochs_run=result.epochs_run,
+    )
+
+
 # The settings of `fit` that config.json records.
-RECORDED_SETTINGS = ("optimizer", "lr", "loss", "batch_size", "negatives", "sampler", "seed")
+RECORDED_SETTINGS = (
+    "optimizer",
+    "lr",
+    "loss",
+    "batch_size",
+    "negatives",
+    "sampler",
+    "seed",
+    "strategy",
+)
 
 
 def train(split: Split, model_dir: str | Path, **options) -> dict:

@@ -50,7 +50,8 @@ def tf_config(cluster: dict[str, list[str]], task: Task) -> str:
 
 def run_local(workers: int, command: Sequence[str], *, poll_s: float = 0.2) -> int:
     """Run `command` once per worker of a localhost cluster; returns the first non-zero exit
-    status (the others are stopped then), else 0. The processes share this terminal."""
+    status (the others are stopped then; a process killed by signal N counts as 128 + N, as
+    in a shell), else 0. The processes share this terminal."""
     if not command:
         raise ValueError("no command to run; put it after `--`")
     cluster = cluster_spec(workers)
@@ -63,7 +64,7 @@ def run_local(workers: int, command: Sequence[str], *, poll_s: float = 0.2) -> i
             codes = [p.poll() for p in processes]
             failed = next((c for c in codes if c not in (None, 0)), None)
             if failed is not None:
-                return failed
+                return 128 - failed if failed < 0 else failed
             if all(c == 0 for c in codes):
                 return 0
             time.sleep(poll_s)

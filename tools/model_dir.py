@@ -49,7 +49,9 @@ def is_owned(folder: Path) -> bool:
     return _read_marker(folder) is not None
 
 
-def _partial(path: Path) -> Path:
+def partial_of(path: str | Path) -> Path:
+    """The folder a run into `path` writes until it is complete (where it resumes)."""
+    path = Path(path)
     return path.with_name(f".{path.name}.tf2rec-partial")
 
 
@@ -156,7 +158,7 @@ def start(
                 "(once the new one is complete), or choose another directory"
             )
         _refuse_to_replace(path, shown, option)
-    partial = _partial(path)
+    partial = partial_of(path)
     marker = _read_marker(partial) if partial.is_dir() else None
     if marker is not None and resume and not overwrite:
         stored = marker.get("settings", {})

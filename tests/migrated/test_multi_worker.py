@@ -12,9 +12,11 @@ than that keeps the comparison from passing vacuously.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -157,3 +159,91 @@ def test_the_chief_is_worker_zero_or_the_only_process(monkeypatch):
         config = {"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": kind, "index": index}}
         monkeypatch.setenv("TF_CONFIG", json.dumps(config))
         assert is_chief() is chief
+
+
+TRAIN = [
+    "train",
+    "--strategy",
+    "multi-worker",
+    "--epochs",
+    "4",
+    "--patience",
+    "10",
+    "--batch-size",
+    "128",
+    "--synthetic-users",
+    "400",
+    "--synthetic-items",
+    "300",
+    "--synthetic-interactions",
+    "12000",
+    "--quiet",
+]
+
+
+def cluster_train(model_dir, workers: int = 2) -> subprocess.Popen:
+    command = [sys.executable, "-m", "tf2rec.tools.cli", "cluster", "local", "--workers"]
+    command += [str(workers), "--", sys.executable, "-m", "tf2rec.tools.cli", *TRAIN]
+    return subprocess.Popen(
+        [*command, "--model-dir", str(model_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+
+
+def final_weights(model_dir) -> list[np.ndarray]:
+    import keras
+
+    return [w.numpy() for w in keras.saving.load_model(model_dir / "model.keras").weights]
+
+
+def children(pid: int) -> list[int]:
+    text = open(f"/proc/{pid}/task/{pid}/children").read()  # noqa: SIM115
+    return [int(child) for child in text.split()]
+
+
+@pytest.mark.slow
+def test_a_killed_worker_restarted_ends_as_the_uninterrupted_cluster(tmp_path):
+    whole = cluster_train(tmp_path / "whole")
+    out, err = whole.communicate(timeout=600)
+    assert whole.returncode == 0, err[-3000:]
+    assert "model written to" in out and out.count("two-tower (Keras 3)") == 1  # the chief's
+    config = json.loads((tmp_path / "whole" / "config.json").read_text())
+    assert (config["strategy"], config["epochs_run"]) == ("multi-worker", 4)
+    assert not (tmp_path / "whole" / "backup").exists()
+
+    killed = cluster_train(tmp_path / "killed")
+    checkpoint = tmp_path / ".killed.tf2rec-partial" / "backup" / "checkpoints"
+    deadline = time.monotonic() + 300
+    while not (checkpoint / "ckpt-2.index").exists():  # two epochs done
+        assert killed.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(children(killed.pid)[1], signal.SIGKILL)  # worker 1, in its third epoch
+    _, err = killed.communicate(timeout=120)
+    assert killed.returncode == 128 + signal.SIGKILL
+    assert not (tmp_path / "killed").exists()
+
+    again = cluster_train(tmp_path / "killed")  # the same command again
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err[-3000:]
+    assert "resuming the interrupted run" in out
+    for a, b in zip(
+        final_weights(tmp_path / "whole"), final_weights(tmp_path / "killed"), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_train_multi_worker_without_a_cluster_is_one_line_and_touches_nothing(
+    tmp_path, capsys, monkeypatch
+):
+    from tests.cli import exit_code
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    argv = ["train", "--strategy", "multi-worker", "--model-dir", str(tmp_path / "m")]
+    data = ["--synthetic-users", "50", "--synthetic-items", "40", "--synthetic-interactions", "500"]
+    assert exit_code([*argv, *data]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tf2rec train: error: --strategy multi-worker needs TF_CONFIG")
+    assert len(err.splitlines()) == 1 and list(tmp_path.iterdir()) == []

@@ -253,6 +253,8 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
         "5",
         "--patience",
         "2",
+        "--strategy",
+        "mirrored",
         "--quiet",
     ]
     assert exit_code(argv) == 0
@@ -270,6 +272,7 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
         "seed": 5,
         "loss": "sampled_softmax",
         "patience": 2,
+        "strategy": "mirrored",
         "verbose": 0,
     }
 

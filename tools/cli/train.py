@@ -1,4 +1,5 @@
-"""`tf2rec train`: the main job, the migrated Keras 3 recommender trained with `model.fit`."""
+"""`tf2rec train`: the main job, the migrated Keras 3 recommender trained with `model.fit`, or
+on a tf.distribute cluster (`--strategy`, the cluster from `TF_CONFIG`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tf2rec.tools.cli.options import (
     results_table,
     training_options,
 )
+from tf2rec.tools.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,29 +34,68 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop after this many epochs without a better val Recall@10",
     )
     group.add_argument("--quiet", action="store_true", help="no progress bar")
+    group.add_argument(
+        "--strategy",
+        choices=("one", "mirrored", "multi-worker"),
+        default="one",
+        help="this process; every local device; or the workers TF_CONFIG names, each running "
+        "this same command (on one machine: tf2rec cluster local --workers 2 -- tf2rec train "
+        "...), worker 0 writing the model directory",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     interactions, split = load_split(args)
+    options = {
+        **training_options(args),
+        "loss": args.loss,
+        "patience": args.patience,
+        "strategy": args.strategy,
+    }
+    from tf2rec.migrated.distributed import ClusterError, check_cluster, is_chief
+
+    try:
+        check_cluster(args.strategy)  # before the model directory is touched
+    except ClusterError as err:
+        raise UsageError(str(err)) from None
+    if args.strategy == "multi-worker" and not is_chief():
+        return _train_as_worker(split, args.model_dir, options)
     print(interactions.describe())
-    options = {**training_options(args), "loss": args.loss, "patience": args.patience}
     settings = {**options, "data": data_fingerprint(split)}
     with model_dir.lock(args.model_dir):
         partial, resuming = model_dir.start(args.model_dir, args.overwrite, "migrated", settings)
         if resuming:
             print(f"resuming the interrupted run into {args.model_dir}")
+        from tf2rec.migrated.distributed import ClusterError
         from tf2rec.migrated.train import train  # imports TensorFlow: only when training
 
-        result = train(
-            split,
-            partial,
-            **options,
-            # the progress bar on a terminal, one line per epoch in a log file
-            verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
-        )
+        try:
+            result = train(
+                split,
+                partial,
+                **options,
+                # the progress bar on a terminal, one line per epoch in a log file
+                verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
+            )
+        except ClusterError as err:
+            raise UsageError(str(err)) from None
         model_dir.finish(partial, args.model_dir, "migrated", settings)
     print(
         results_table({"two-tower (Keras 3)": result["test"], "popularity": result["popularity"]})
     )
     print(f"model written to {args.model_dir} in {result['seconds']:.0f} s")
+    return 0
+
+
+def _train_as_worker(split, path, options: dict) -> int:
+    """A worker other than the chief: it trains in step with the others, reading the
+    checkpoints the chief writes in the model directory's partial folder (to resume), and
+    writes nothing there."""
+    from tf2rec.migrated.distributed import ClusterError
+    from tf2rec.migrated.train import fit
+
+    try:
+        fit(split, model_dir.partial_of(path), **options, verbose=0)
+    except ClusterError as err:
+        raise UsageError(str(err)) from None
     return 0
