@@ -200,3 +200,20 @@ def test_parameters_spellings_and_datasets(tmp_path):
     # after `tf2rec fix`, the message names the spelling in the file
     assert found["TF201", 7].message == "`tf.compat.v1.placeholder` declares a graph input"
     assert found["TF601", 9].severity.label == "error"  # TF2 datasets have no iterators
+
+
+def test_tf1_distributed_idioms_name_the_tf2_strategy_and_the_command():
+    path = Path(__file__).parents[1] / "fixtures" / "distributed" / "between_graph.py"
+    result = scan_paths([path], [r for r in RULES if r.id.startswith("TF41")])
+    assert [(f.rule_id, f.line, f.column, f.severity.label) for f in result.findings] == [
+        ("TF410", 16, 14, "error"),  # tf.train.Server(cluster, job_name=..., task_index=...)
+        ("TF411", 21, 20, "error"),  # tf.device(tf.train.replica_device_setter(...))
+        ("TF412", 35, 15, "error"),  # tf.train.SyncReplicasOptimizer(...)
+        ("TF413", 42, 44, "warning"),  # MonitoredTrainingSession(..., is_chief=...)
+    ]
+    pages = {r.id: r.replacement for r in RULES if r.id in ("TF410", "TF412")}
+    for replacement in pages.values():
+        assert "MultiWorkerMirroredStrategy" in replacement
+        assert "tf2rec cluster local --workers 2 -- tf2rec train --strategy multi-worker" in (
+            replacement
+        )

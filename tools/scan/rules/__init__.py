@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tf2rec.tools.scan.rule import REGISTERED, Rule
 from tf2rec.tools.scan.rules import (  # noqa: F401  (importing a module registers its rules)
+    distributed,
     inputs,
     keras2,
     meaning,

@@ -18,7 +18,6 @@ _V1_OPTIMIZERS = (
     "FtrlOptimizer",
     "ProximalAdagradOptimizer",
     "ProximalGradientDescentOptimizer",
-    "SyncReplicasOptimizer",
     "Optimizer",
 )
 
