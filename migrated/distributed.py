@@ -103,18 +103,26 @@ def worker_batches(
     return strategy.distribute_datasets_from_function(share)
 
 
-def train_steps(model, strategy: tf.distribute.Strategy, dataset, steps: int) -> float:
-    """Run `steps` of `model.train_step` on `dataset` (from `worker_batches`); returns the
-    mean loss of those steps' global batches, as `fit` logs an epoch's (on every worker)."""
-    for metric in model.metrics:
-        metric.reset_state()
-    iterator = iter(dataset)
+def make_step(model, strategy: tf.distribute.Strategy) -> Callable:
+    """One training step of the cluster as a `tf.function` of an iterator over
+    `worker_batches`: every replica runs `model.train_step` on its share; returns the mean
+    loss so far (the replicas' mean)."""
 
     @tf.function
     def step(iterator):
         logs = strategy.run(model.train_step, args=(next(iterator),))
         return strategy.reduce(tf.distribute.ReduceOp.MEAN, logs["loss"], axis=None)
 
+    return step
+
+
+def train_steps(model, strategy: tf.distribute.Strategy, dataset, steps: int) -> float:
+    """Run `steps` of `model.train_step` on `dataset` (from `worker_batches`); returns the
+    mean loss of those steps' global batches, as `fit` logs an epoch's (on every worker)."""
+    for metric in model.metrics:
+        metric.reset_state()
+    iterator = iter(dataset)
+    step = make_step(model, strategy)
     loss = None
     for _ in range(steps):
         loss = step(iterator)

@@ -101,3 +101,16 @@ def test_tiny_benchmark_runs_both_models_and_writes_json_and_plot(tmp_path, caps
     low, high = row["ratio_range"]
     assert low <= row["ratio"] <= high
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_multi_worker_benchmark_runs_clusters_of_one_and_two_workers(capsys):
+    argv = ["bench", "train", "--strategy", "multi-worker", "--sizes", "50", "--optimizers"]
+    argv += ["sgd", "--rounds", "1", "--warmup", "1", "--steps", "2", "--repeats", "1", "--json"]
+    assert exit_code(argv) == 0
+    out, err = capsys.readouterr()
+    (row,) = json.loads(out)
+    one, two = row["workers_1"]["examples_per_s"], row["workers_2"]["examples_per_s"]
+    assert one > 0 and two > 0
+    assert row["efficiency"] == round(two / (2 * one), 2)
+    assert "scaling efficiency" in err

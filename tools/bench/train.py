@@ -257,6 +257,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=positive_int, default=2, help="repetitions per process")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--plot", type=Path, help="write a PNG of examples/s against size")
+    parser.add_argument(
+        "--strategy",
+        choices=("one", "multi-worker"),
+        default="one",
+        help="one: migrated against legacy in single processes; multi-worker: the migrated "
+        "model on localhost clusters of 1 and 2 workers, and the scaling efficiency",
+    )
 
 
 def vocabulary_size(text: str) -> int:
@@ -268,6 +275,8 @@ def vocabulary_size(text: str) -> int:
 
 def execute(args: argparse.Namespace) -> int:
     progress = sys.stderr if args.json else sys.stdout  # --json keeps stdout for the JSON
+    if args.strategy == "multi-worker":
+        return _execute_scaling(args, progress)
     print(
         f"training benchmark: B={BATCH} K={NEGATIVES} L={HISTORY} D={DIM}; per process "
         f"{args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed steps; "
@@ -285,6 +294,24 @@ def execute(args: argparse.Namespace) -> int:
     if args.plot:
         plot(rows, args.plot)
         print(f"plot written to {args.plot}", file=progress)
+    return 0
+
+
+def _execute_scaling(args: argparse.Namespace, progress) -> int:
+    from tf2rec.tools.bench import scaling
+
+    if args.plot:
+        raise CommandFailed("--plot draws legacy against migrated; not with --strategy")
+    print(
+        f"multi-worker benchmark: B={BATCH} (global) K={NEGATIVES} L={HISTORY} D={DIM}; per "
+        f"cluster {args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed "
+        f"steps; {args.rounds} runs of each cluster",
+        file=progress,
+        flush=True,
+    )
+    rows = scaling.run(args, report=lambda row: scaling.print_row(row, progress))
+    if args.json:
+        print(json.dumps(rows, indent=2))
     return 0
 
 
