@@ -27,6 +27,15 @@ from pathlib import Path
 import numpy as np
 
 from tf2rec.interactions import ModelSpec
+from tf2rec.tools.bench.workload import (
+    BATCH,
+    DIM,
+    HIDDEN,
+    HISTORY,
+    LEARNING_RATES,
+    NEGATIVES,
+    make_batches,
+)
 from tf2rec.tools.errors import CommandFailed, last_line
 
 WORKER_COUNTS = (1, 2)
@@ -37,7 +46,6 @@ def worker(path: Path, vocab: int, optimizer: str, warmup: int, steps: int, repe
     from tf2rec.migrated.data import batch_signature
     from tf2rec.migrated.distributed import is_chief, make_step, make_strategy, worker_batches
     from tf2rec.migrated.train import compiled_model
-    from tf2rec.tools.bench.train import DIM, HIDDEN, HISTORY, LEARNING_RATES, NEGATIVES
 
     with np.load(path) as data:
         batches = {name: data[name] for name in data}
@@ -85,8 +93,6 @@ def _cluster(workers: int, path: Path, vocab: int, optimizer: str, args) -> dict
 
 
 def run(args, report=None) -> list[dict]:
-    from tf2rec.tools.bench.train import BATCH, make_batches
-
     rows = []
     total = args.warmup + args.steps * args.repeats
     with tempfile.TemporaryDirectory() as tmp:

@@ -28,29 +28,19 @@ from pathlib import Path
 import numpy as np
 
 from tf2rec.interactions import OPTIMIZERS, ModelSpec
+from tf2rec.tools.bench.workload import (  # noqa: F401  (make_batches: the tests use it here)
+    BATCH,
+    DIM,
+    HIDDEN,
+    HISTORY,
+    LEARNING_RATES,
+    NEGATIVES,
+    make_batches,
+)
 from tf2rec.tools.cli.options import positive_int
 from tf2rec.tools.errors import CommandFailed, last_line
 
-BATCH, NEGATIVES, HISTORY, DIM, HIDDEN = 1024, 8, 20, 64, 128
 SIDES = ("legacy", "migrated")
-LEARNING_RATES = {"sgd": 0.05, "adagrad": 0.05, "adam": 0.001}
-
-
-def make_batches(vocab: int, steps: int, seed: int = 0) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    ranks = np.arange(1, vocab)
-    p = 1.0 / (ranks + 10.0) ** 0.8
-    p /= p.sum()
-
-    def items(shape):
-        return rng.choice(ranks, size=shape, p=p).astype(np.int32)
-
-    return {
-        "user": rng.integers(1, vocab, size=(steps, BATCH), dtype=np.int32),
-        "history": items((steps, BATCH, HISTORY)),
-        "pos": items((steps, BATCH)),
-        "neg": rng.integers(1, vocab, size=(steps, BATCH, NEGATIVES), dtype=np.int32),
-    }
 
 
 def _peak_mb() -> float:
