@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-STRATEGIES = ("one", "mirrored", "multi-worker")
+STRATEGIES = ("one", "mirrored", "multi-worker", "parameter-server")
 
 
 class ClusterError(ValueError):
@@ -55,25 +55,85 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     if name == "multi-worker":
         check_cluster(name)
         return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "parameter-server":
+        check_cluster(name)
+        resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+        return tf.distribute.ParameterServerStrategy(resolver)
     raise ClusterError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
 
 
 def check_cluster(name: str) -> None:
     """Raise ClusterError unless `TF_CONFIG` describes the cluster strategy `name` needs."""
-    if name == "multi-worker" and not cluster_config().get("cluster", {}).get("worker"):
+    cluster = cluster_config().get("cluster", {})
+    if name == "multi-worker" and not cluster.get("worker"):
         raise ClusterError(
             "--strategy multi-worker needs TF_CONFIG with a cluster of workers; on one "
             "machine: tf2rec cluster local --workers 2 -- <this command>"
         )
+    if name == "parameter-server" and not all(cluster.get(j) for j in ("chief", "worker", "ps")):
+        raise ClusterError(
+            "--strategy parameter-server needs TF_CONFIG with a chief, workers and parameter "
+            "servers; on one machine: tf2rec cluster local --workers 2 --ps 2 -- <this command>"
+        )
 
 
 def is_chief() -> bool:
-    """Whether this process writes what the run produces: worker 0 (or the "chief" task) of
-    the cluster, or the only process."""
-    task = cluster_config().get("task", {})
-    return task.get("type", "worker") == "chief" or (
-        task.get("type", "worker") == "worker" and int(task.get("index", 0)) == 0
+    """Whether this process writes what the run produces: the "chief" task where the
+    cluster has one, else worker 0, or the only process."""
+    config = cluster_config()
+    task = config.get("task", {})
+    kind, index = task.get("type", "worker"), int(task.get("index", 0))
+    if "chief" in config.get("cluster", {}):
+        return kind == "chief"
+    return kind == "chief" or (kind == "worker" and index == 0)
+
+
+def serve() -> None:
+    """Be this process's task of a parameter-server cluster (a worker or a parameter
+    server): serve the chief until the run ends and the launcher stops the process."""
+    config = cluster_config()
+    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    server = tf.distribute.Server(
+        resolver.cluster_spec(),
+        job_name=config["task"]["type"],
+        task_index=int(config["task"]["index"]),
+        protocol="grpc",
+        start=True,
     )
+    server.join()
+
+
+def parameter_servers() -> int:
+    """How many parameter servers `TF_CONFIG` names (the embedding tables' shard count)."""
+    return len(cluster_config().get("cluster", {}).get("ps", [])) or 1
+
+
+class CoordinatedTraining:
+    """Training on a `ParameterServerStrategy` cluster from its chief: each global batch is
+    one step that the `ClusterCoordinator` gives to a free worker, and the next starts once
+    it is applied, so the steps apply in order, as in one process (the workers take turns;
+    what the cluster adds is the tables, sharded over the parameter servers)."""
+
+    def __init__(self, model, strategy: tf.distribute.Strategy) -> None:
+        self.model = model
+        self.coordinator = tf.distribute.coordinator.ClusterCoordinator(strategy)
+
+        @tf.function
+        def step(batch):
+            return strategy.run(model.train_step, args=(batch,))["loss"]
+
+        self.step = step
+
+    def epoch(self, batches: Iterable[dict]) -> float:
+        """Train on `batches`; returns their mean loss."""
+        for metric in self.model.metrics:
+            metric.reset_state()
+        loss = None
+        for batch in batches:
+            tensors = {name: tf.constant(values) for name, values in batch.items()}
+            loss = self.coordinator.schedule(self.step, args=(tensors,))
+            self.coordinator.join()
+        return float(loss.fetch()) if loss is not None else float("nan")
 
 
 def worker_batches(
@@ -176,22 +236,20 @@ class _EarlyStopping:
 
 def fit_loop(
     model,
-    strategy: tf.distribute.Strategy,
-    epoch_batches: Callable[[int], Iterable[dict]],
-    steps_per_epoch: int,
-    signature: dict[str, tf.TensorSpec],
+    train_epoch: Callable[[int], float],
     validation_score: Callable[[], float],
     backup: Path,
     *,
     epochs: int,
     patience: int,
 ) -> LoopResult:
-    """Epochs of `train_steps`, validation after each, early stopping on Recall@10 with the
-    best epoch's weights restored (on the chief), and a checkpoint per epoch in `backup/`
-    that a restarted cluster resumes from (removed once the run completes). Every worker
-    saves (the save needs them all), the chief into `backup/`, the others into a folder of
-    their own, removed at the end; all restore from the chief's, which they must be able to
-    read (one machine, or a shared file system)."""
+    """Epochs of `train_epoch(epoch) -> mean loss`, validation after each (`validation_score`
+    returns the score every process decides by), early stopping on Recall@10 with the best
+    epoch's weights restored (on the chief), and a checkpoint per epoch in `backup/` that a
+    restarted cluster resumes from (removed once the run completes). Every process that
+    runs this saves (a multi-worker save needs them all), the chief into `backup/`, the
+    others into a folder of their own, removed at the end; all restore from the chief's,
+    which they must be able to read (one machine, or a shared file system)."""
     chief = is_chief()
     epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
     stopping = _EarlyStopping(backup / "early_stopping", patience)
@@ -214,9 +272,8 @@ def fit_loop(
     try:
         while not stop and int(epoch.numpy()) < epochs:
             current = int(epoch.numpy())
-            data = worker_batches(strategy, lambda e=current: epoch_batches(e), signature)
-            history["loss"].append(train_steps(model, strategy, data, steps_per_epoch))
-            score = _from_chief(strategy, validation_score())
+            history["loss"].append(train_epoch(current))
+            score = validation_score()
             history["val_recall_at_10"].append(score)
             stop = stopping.update(current, score, model, chief)
             epoch.assign(current + 1)
@@ -230,7 +287,7 @@ def fit_loop(
     return LoopResult(history, resumed_from, int(epoch.numpy()))
 
 
-def _from_chief(strategy: tf.distribute.Strategy, value: float) -> float:
+def from_chief(strategy: tf.distribute.Strategy, value: float) -> float:
     """The chief's `value` on every worker, so that all take the same decision (workers on
     other CPUs may round the validation scores differently)."""
     mine = tf.constant(value if is_chief() else 0.0, tf.float64)

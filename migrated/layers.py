@@ -94,23 +94,47 @@ class EmbeddingTable(keras.layers.Layer):
     only the looked-up rows, as TF1's `embedding_lookup` did; the values and the sparse
     gradient are the same.
 
+    With `shards` > 1 the table is that many variables of consecutive rows (the first
+    `rows % shards` one row longer), as TF1's `fixed_size_partitioner` split a table, and a
+    lookup gathers from each the rows it holds, as TF1's `embedding_lookup` of a list did:
+    under `ParameterServerStrategy` each shard lives on a parameter server of its own, and
+    an optimizer updates a shard's looked-up rows where it lives. (A Keras variable made by
+    the strategy's `variable_partitioner` wraps a `ShardedVariable`, whose gradient Keras 3
+    cannot take on TF 2.21.)
+
     >>> table = EmbeddingTable(10, 4)
     >>> tuple(table(ops.array([[1, 2, 0]])).shape)
     (1, 3, 4)
     """
 
-    def __init__(self, rows: int, dim: int, init_stddev: float = 0.05, **kwargs) -> None:
+    def __init__(
+        self, rows: int, dim: int, init_stddev: float = 0.05, shards: int = 1, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
+        if not 1 <= shards <= rows:
+            raise ValueError(f"{self.name}: shards must be between 1 and {rows}, got {shards}")
         self.rows = rows
         self.dim = dim
         self.init_stddev = init_stddev
+        self.shards = shards
 
     def build(self, input_shape=None) -> None:
-        self.embeddings = self.add_weight(
-            shape=(self.rows, self.dim),
-            name="embeddings",
-            initializer=keras.initializers.RandomNormal(stddev=self.init_stddev),
-        )
+        initializer = keras.initializers.RandomNormal(stddev=self.init_stddev)
+        if self.shards == 1:
+            self.embeddings = self.add_weight(
+                shape=(self.rows, self.dim), name="embeddings", initializer=initializer
+            )
+            self.parts = [self.embeddings]
+            return
+        base, extra = divmod(self.rows, self.shards)
+        self.parts = [
+            self.add_weight(
+                shape=(base + (i < extra), self.dim),
+                name=f"embeddings_{i}",
+                initializer=initializer,
+            )
+            for i in range(self.shards)
+        ]
 
     def call(self, ids):
         """Args: ids, int ids of any shape `S`. Returns `S + [dim]`."""
@@ -118,8 +142,24 @@ class EmbeddingTable(keras.layers.Layer):
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
+            if self.shards > 1:  # "div" partitioning: each id's row in the shard holding it
+                return tf.nn.embedding_lookup([part.value for part in self.parts], ids)
             return tf.gather(self.embeddings.value, ids)  # ResourceGather: only these rows
-        return ops.take(self.embeddings, ids, axis=0)
+        return ops.take(self.table, ids, axis=0)
+
+    @property
+    def table(self):
+        """The whole `[rows, dim]` table (the shards' rows one after the other)."""
+        if self.shards == 1:
+            return self.embeddings
+        return ops.concatenate([part.value for part in self.parts], axis=0)
+
+    def assign_table(self, values) -> None:
+        """Set the whole table from a `[rows, dim]` array, shard by shard."""
+        start = 0
+        for part in self.parts:
+            part.assign(values[start : start + part.shape[0]])
+            start += part.shape[0]
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.dim)
@@ -130,6 +170,7 @@ class EmbeddingTable(keras.layers.Layer):
             "rows": self.rows,
             "dim": self.dim,
             "init_stddev": self.init_stddev,
+            "shards": self.shards,
         }
 
 
@@ -143,13 +184,21 @@ class ItemTower(keras.layers.Layer):
     """
 
     def __init__(
-        self, n_items: int, embedding_dim: int, init_stddev: float = 0.05, **kwargs
+        self,
+        n_items: int,
+        embedding_dim: int,
+        init_stddev: float = 0.05,
+        shards: int = 1,
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.n_items = n_items
         self.embedding_dim = embedding_dim
         self.init_stddev = init_stddev
-        self.embedding = EmbeddingTable(n_items, embedding_dim, init_stddev, name="item_embedding")
+        self.shards = shards
+        self.embedding = EmbeddingTable(
+            n_items, embedding_dim, init_stddev, shards, name="item_embedding"
+        )
 
     def build(self, input_shape) -> None:
         self.embedding.build(input_shape)
@@ -161,7 +210,7 @@ class ItemTower(keras.layers.Layer):
     @property
     def table(self):
         """The `[n_items, embedding_dim]` item embedding table (for full-catalogue scoring)."""
-        return self.embedding.embeddings
+        return self.embedding.table
 
     def get_config(self) -> dict:
         return {
@@ -169,6 +218,7 @@ class ItemTower(keras.layers.Layer):
             "n_items": self.n_items,
             "embedding_dim": self.embedding_dim,
             "init_stddev": self.init_stddev,
+            "shards": self.shards,
         }
 
 
@@ -191,6 +241,7 @@ class UserTower(keras.layers.Layer):
         embedding_dim: int,
         hidden_units: int,
         init_stddev: float = 0.05,
+        shards: int = 1,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -198,7 +249,10 @@ class UserTower(keras.layers.Layer):
         self.embedding_dim = embedding_dim
         self.hidden_units = hidden_units
         self.init_stddev = init_stddev
-        self.embedding = EmbeddingTable(n_users, embedding_dim, init_stddev, name="user_embedding")
+        self.shards = shards
+        self.embedding = EmbeddingTable(
+            n_users, embedding_dim, init_stddev, shards, name="user_embedding"
+        )
         self.mlp = MLPBlock(hidden_units, embedding_dim, name="mlp")
 
     def build(self, user_shape, history_vectors_shape=None, history_shape=None) -> None:
@@ -231,4 +285,5 @@ class UserTower(keras.layers.Layer):
             "embedding_dim": self.embedding_dim,
             "hidden_units": self.hidden_units,
             "init_stddev": self.init_stddev,
+            "shards": self.shards,
         }

@@ -53,6 +53,7 @@ class TwoTowerRecommender(keras.Model):
         k: int = 10,
         eval_protocol: str = "full",
         init_stddev: float = 0.05,
+        shards: int = 1,
         name: str = "two_tower_recommender",
         **kwargs,
     ) -> None:
@@ -69,10 +70,11 @@ class TwoTowerRecommender(keras.Model):
         self.k = k
         self.eval_protocol = eval_protocol
         self.init_stddev = init_stddev
+        self.shards = shards  # of each embedding table (one per parameter server)
         self.user_tower = UserTower(
-            n_users, embedding_dim, hidden_units, init_stddev, name="user_tower"
+            n_users, embedding_dim, hidden_units, init_stddev, shards, name="user_tower"
         )
-        self.item_tower = ItemTower(n_items, embedding_dim, init_stddev, name="item_tower")
+        self.item_tower = ItemTower(n_items, embedding_dim, init_stddev, shards, name="item_tower")
         self.ranking_metrics = [
             RecallAtK(k, eval_protocol),
             NDCGAtK(k, eval_protocol),
@@ -193,4 +195,5 @@ class TwoTowerRecommender(keras.Model):
             "k": self.k,
             "eval_protocol": self.eval_protocol,
             "init_stddev": self.init_stddev,
+            "shards": self.shards,
         }

@@ -29,7 +29,17 @@ from tf2rec.interactions.model_files import (
 )
 from tf2rec.interactions.ranking import evaluate_popularity
 from tf2rec.migrated.data import EpochTracker, batch_signature, eval_dataset, training_dataset
-from tf2rec.migrated.distributed import ClusterError, fit_loop, make_strategy, ranking_metrics
+from tf2rec.migrated.distributed import (
+    ClusterError,
+    CoordinatedTraining,
+    fit_loop,
+    from_chief,
+    make_strategy,
+    parameter_servers,
+    ranking_metrics,
+    train_steps,
+    worker_batches,
+)
 from tf2rec.migrated.export import export_saved_model
 from tf2rec.migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
 from tf2rec.migrated.model import TwoTowerRecommender
@@ -55,12 +65,22 @@ def make_optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
 
 
 def compiled_model(
-    spec: ModelSpec, optimizer: str, lr: float, loss: keras.losses.Loss | None = None
+    spec: ModelSpec,
+    optimizer: str,
+    lr: float,
+    loss: keras.losses.Loss | None = None,
+    shards: int = 1,
 ) -> TwoTowerRecommender:
     """The migrated model of `spec`, built (so that weights can be loaded into it) and
-    compiled as `tf2rec train` trains it (the negative-sampling loss unless `loss`)."""
+    compiled as `tf2rec train` trains it (the negative-sampling loss unless `loss`), its
+    embedding tables in `shards` parts."""
     model = TwoTowerRecommender(
-        spec.n_users, spec.n_items, spec.embedding_dim, spec.hidden_units, spec.history_length
+        spec.n_users,
+        spec.n_items,
+        spec.embedding_dim,
+        spec.hidden_units,
+        spec.history_length,
+        shards=shards,
     )
     model.build()
     model.compile(
@@ -188,8 +208,10 @@ def fit(
     """Fit on `split`, keep the best epoch by validation Recall@10, evaluate on the test users.
 
     `strategy` (`distributed.STRATEGIES`): "one" and "mirrored" train with `model.fit`;
-    "multi-worker" with `distributed.fit_loop` on the cluster `TF_CONFIG` names, global batch
-    `batch_size` (an epoch's last, smaller batch is dropped there: it must split evenly).
+    "multi-worker" and "parameter-server" with `distributed.fit_loop` on the cluster
+    `TF_CONFIG` names (multi-worker: global batch `batch_size`, an epoch's last, smaller
+    batch dropped, as it must split evenly; parameter-server: the embedding tables in one
+    shard per parameter server).
     Of the model directory, only `backup/` (to resume a killed run) and `logs/` are written
     here; `write_model_dir` writes the model itself.
     """
@@ -215,12 +237,14 @@ def fit(
     spec = ModelSpec(
         split.n_users, split.n_items, embedding_dim, hidden_units, history_length, negatives
     )
+    # one shard of each embedding table per parameter server
+    shards = parameter_servers() if strategy == "parameter-server" else 1
     with distribution.scope():
         # built: BackupAndRestore loads into existing weights
-        model = compiled_model(spec, optimizer, lr, make_loss(loss, batches))
-    if strategy == "multi-worker":
-        return _fit_multi_worker(
-            model, distribution, batches, split, model_dir, epochs, steps, patience
+        model = compiled_model(spec, optimizer, lr, make_loss(loss, batches), shards)
+    if strategy in ("multi-worker", "parameter-server"):
+        return _fit_on_cluster(
+            model, distribution, strategy, batches, split, model_dir, epochs, steps, patience
         )
 
     tracker = EpochTracker()
@@ -289,9 +313,10 @@ def write_model_dir(model_dir: str | Path, fitted: Fitted, split: Split, setting
     write_atomically(model_dir / CONFIG_FILE, json.dumps(config, indent=2))
 
 
-def _fit_multi_worker(
+def _fit_on_cluster(
     model: TwoTowerRecommender,
     strategy,
+    name: str,
     batches: BatchSampler,
     split: Split,
     model_dir: Path,
@@ -299,16 +324,38 @@ def _fit_multi_worker(
     steps: int | None,
     patience: int,
 ) -> Fitted:
+    """`fit` on a "multi-worker" or "parameter-server" cluster: `distributed.fit_loop`."""
     with strategy.scope():
-        model.optimizer.build(model.trainable_variables)  # its slots, mirrored like the model
+        model.optimizer.build(model.trainable_variables)  # its slots, placed like the model
     history_length = batches.history_length
+
+    def epoch_batches(epoch: int):
+        return batches.take(steps) if steps else batches.epoch(epoch)
+
+    if name == "multi-worker":
+        signature = batch_signature(history_length, batches.negatives)
+
+        def train_epoch(epoch: int) -> float:
+            data = worker_batches(strategy, lambda: epoch_batches(epoch), signature)
+            return train_steps(model, strategy, data, steps or batches.steps_per_epoch)
+
+        def validation() -> float:  # the chief's score decides for every worker
+            score = ranking_metrics(model, split.validation, history_length)["recall@10"]
+            return from_chief(strategy, score)
+
+    else:
+        coordinated = CoordinatedTraining(model, strategy)
+
+        def train_epoch(epoch: int) -> float:
+            return coordinated.epoch(epoch_batches(epoch))
+
+        def validation() -> float:
+            return ranking_metrics(model, split.validation, history_length)["recall@10"]
+
     result = fit_loop(
         model,
-        strategy,
-        (lambda _epoch: batches.take(steps)) if steps else batches.epoch,
-        steps or batches.steps_per_epoch,
-        batch_signature(history_length, batches.negatives),
-        lambda: ranking_metrics(model, split.validation, history_length)["recall@10"],
+        train_epoch,
+        validation,
         model_dir / BACKUP_DIR,
         epochs=1 if steps else epochs,
         patience=patience,

@@ -14,10 +14,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     local = which.add_parser(
         "local",
         help="processes on localhost",
-        description="Start WORKERS processes of COMMAND on localhost, each with its TF_CONFIG "
-        "(worker 0 is the chief); stop them all when one fails or the run ends.",
+        description="Start COMMAND as every task of a cluster on localhost, each with its "
+        "TF_CONFIG: WORKERS workers (worker 0 the chief), or with --ps a chief, WORKERS workers "
+        "and PS parameter servers; stop them all when one fails or the run ends.",
     )
-    local.add_argument("--workers", type=positive_int, default=2, help="processes (default 2)")
+    local.add_argument("--workers", type=positive_int, default=2, help="workers (default 2)")
+    local.add_argument(
+        "--ps", type=positive_int, default=0, help="parameter servers (and a chief); default none"
+    )
     local.add_argument(
         "command", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="what each one runs"
     )
@@ -28,6 +32,6 @@ def run(args: argparse.Namespace) -> int:
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     try:
-        return cluster.run_local(args.workers, command)
+        return cluster.run_local(args.workers, command, ps=args.ps)
     except ValueError as err:
         raise UsageError(str(err)) from None

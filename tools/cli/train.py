@@ -36,15 +36,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--quiet", action="store_true", help="no progress bar")
     group.add_argument(
         "--strategy",
-        choices=("one", "mirrored", "multi-worker"),
+        choices=("one", "mirrored", "multi-worker", "parameter-server"),
         default="one",
-        help="this process; every local device; or the workers TF_CONFIG names, each running "
+        help="this process; every local device; the workers TF_CONFIG names, each running "
         "this same command (on one machine: tf2rec cluster local --workers 2 -- tf2rec train "
-        "...), worker 0 writing the model directory",
+        "...), worker 0 writing the model directory; or a chief training with workers and "
+        "parameter servers that hold the embedding tables in shards (cluster local --ps N)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from tf2rec.migrated.distributed import ClusterError, check_cluster, is_chief, serve
+
+    try:
+        check_cluster(args.strategy)  # before the model directory is touched
+    except ClusterError as err:
+        raise UsageError(str(err)) from None
+    if args.strategy == "parameter-server" and not is_chief():
+        serve()  # a worker or a parameter server: until the launcher stops it
+        return 0
     interactions, split = load_split(args)
     options = {
         **training_options(args),
@@ -52,12 +62,6 @@ def run(args: argparse.Namespace) -> int:
         "patience": args.patience,
         "strategy": args.strategy,
     }
-    from tf2rec.migrated.distributed import ClusterError, check_cluster, is_chief
-
-    try:
-        check_cluster(args.strategy)  # before the model directory is touched
-    except ClusterError as err:
-        raise UsageError(str(err)) from None
     if args.strategy == "multi-worker" and not is_chief():
         return _train_as_worker(split, args.model_dir, options)
     print(interactions.describe())

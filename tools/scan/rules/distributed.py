@@ -47,10 +47,12 @@ class ReplicaDeviceSetterRule(Rule):
     name = "replica-device-setter"
     message = "`{name}` places variables on parameter servers by hand"
     replacement = (
-        "`tf.distribute.ParameterServerStrategy` with a "
-        "`tf.distribute.experimental.coordinator.ClusterCoordinator`, or, for synchronous "
-        "training, " + _MULTI_WORKER
+        "`tf.distribute.ParameterServerStrategy` with a `ClusterCoordinator`, the embedding "
+        "tables in one shard per parameter server (`tf2rec train --strategy parameter-server`; "
+        "on one machine `tf2rec cluster local --workers 2 --ps 2 -- tf2rec train --strategy "
+        "parameter-server ...`), or, for synchronous training, " + _MULTI_WORKER
     )
+    migrated = "tf2rec.migrated.distributed.CoordinatedTraining"
     names = frozenset({"tf.train.replica_device_setter"})
     VALID = ["import tensorflow as tf\nstrategy = tf.distribute.MirroredStrategy()\n"]
     INVALID = [
