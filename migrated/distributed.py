@@ -1,12 +1,16 @@
-"""Training steps on a tf.distribute strategy, with the model's own `train_step`.
+"""Training on a tf.distribute cluster, with the model's own `train_step`.
 
 Under `MultiWorkerMirroredStrategy`, Keras 3's `fit` fails on TF 2.21 ("Attempt to convert a
-value (PerReplica...)", keras-team/keras#20585), so the steps run in a loop of our own:
-`strategy.run(model.train_step, ...)` inside a `tf.function`. The step is the same code
-`fit` runs (the loss scaled by the replica count, the Keras optimizer applying the
-all-reduced gradients), so a worker computes what one process computes on its share of
-the batch. Each worker reads its own share of every global batch: the rows
-`[i * B / W, (i + 1) * B / W)` of batch `B` on worker `i` of `W`.
+value (PerReplica...)", keras-team/keras#20585), and it does not support
+`ParameterServerStrategy`, so the steps run in loops of our own: `strategy.run(
+model.train_step, ...)` inside a `tf.function`. The step is the same code `fit` runs (the
+loss scaled by the replica count, the Keras optimizer applying the gradients), so a worker
+computes what one process computes. Multi-worker: each worker reads its own share of every
+global batch, the rows `[i * B / W, (i + 1) * B / W)` of batch `B` on worker `i` of `W`, and
+the gradients are all-reduced. Parameter servers: the chief's `ClusterCoordinator` gives
+each step to a worker, and the variables live on the parameter servers
+(`CoordinatedTraining`). `fit_loop` adds the epochs, validation, early stopping and the
+checkpoints a restarted cluster resumes from.
 
 The cluster comes from `TF_CONFIG` (`tf2rec cluster local` sets it on one machine).
 """
@@ -47,7 +51,9 @@ def cluster_config() -> dict:
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
     """The strategy `--strategy NAME` asks for: "one" (this process), "mirrored" (every
-    local device), "multi-worker" (synchronous data parallelism over `TF_CONFIG`'s workers)."""
+    local device), "multi-worker" (synchronous data parallelism over `TF_CONFIG`'s workers),
+    "parameter-server" (variables on `TF_CONFIG`'s parameter servers, steps on its workers,
+    coordinated by its chief)."""
     if name == "one":
         return tf.distribute.get_strategy()
     if name == "mirrored":
