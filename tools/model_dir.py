@@ -50,8 +50,9 @@ def is_owned(folder: Path) -> bool:
 
 
 def partial_of(path: str | Path) -> Path:
-    """The folder a run into `path` writes until it is complete (where it resumes)."""
-    path = Path(path)
+    """The folder a run into `path` writes until it is complete (where it resumes), beside
+    the directory `path` names once links are followed."""
+    path = Path(os.path.realpath(path))
     return path.with_name(f".{path.name}.tf2rec-partial")
 
 

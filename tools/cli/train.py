@@ -46,15 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tf2rec.migrated.distributed import ClusterError, check_cluster, is_chief, serve
+    on_cluster = args.strategy in ("multi-worker", "parameter-server")
+    if on_cluster:  # imports TensorFlow: a data error is one line without it otherwise
+        from tf2rec.migrated.distributed import ClusterError, check_cluster, is_chief, serve
 
-    try:
-        check_cluster(args.strategy)  # before the model directory is touched
-    except ClusterError as err:
-        raise UsageError(str(err)) from None
-    if args.strategy == "parameter-server" and not is_chief():
-        serve()  # a worker or a parameter server: until the launcher stops it
-        return 0
+        try:
+            check_cluster(args.strategy)  # before the model directory is touched
+        except ClusterError as err:
+            raise UsageError(str(err)) from None
+        if args.strategy == "parameter-server" and not is_chief():
+            serve()  # a worker or a parameter server: until the launcher stops it
+            return 0
     interactions, split = load_split(args)
     options = {
         **training_options(args),
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         "patience": args.patience,
         "strategy": args.strategy,
     }
-    if args.strategy == "multi-worker" and not is_chief():
+    if on_cluster and not is_chief():
         return _train_as_worker(split, args.model_dir, options)
     print(interactions.describe())
     settings = {**options, "data": data_fingerprint(split)}
