@@ -68,9 +68,7 @@ def run_local(workers: int, command: Sequence[str], *, ps: int = 0, poll_s: floa
         for task in tasks:
             env = {**os.environ, "TF_CONFIG": tf_config(cluster, task)}
             processes.append(subprocess.Popen(list(command), env=env))
-        ending = [p for p, t in zip(processes, tasks, strict=True) if t.kind != "ps"]
-        if ps:
-            ending = processes[:1]  # the chief
+        ending = processes[:1] if ps else processes  # the chief, or every worker
         while True:
             codes = [p.poll() for p in processes]
             failed = next((c for c in codes if c not in (None, 0)), None)

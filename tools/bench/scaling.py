@@ -20,7 +20,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from tf2rec.tools.bench.workload import (
     HISTORY,
     LEARNING_RATES,
     NEGATIVES,
-    make_batches,
+    batch_files,
 )
 from tf2rec.tools.errors import CommandFailed, last_line
 
@@ -94,11 +93,8 @@ def _cluster(workers: int, path: Path, vocab: int, optimizer: str, args) -> dict
 
 def run(args, report=None) -> list[dict]:
     rows = []
-    total = args.warmup + args.steps * args.repeats
-    with tempfile.TemporaryDirectory() as tmp:
-        for vocab in args.sizes:
-            path = Path(tmp) / f"batches-{vocab}.npz"
-            np.savez(path, **make_batches(vocab, total))
+    with batch_files(args.sizes, args.warmup + args.steps * args.repeats) as paths:
+        for vocab, path in paths.items():
             for optimizer in args.optimizers:
                 row: dict = {"vocab": vocab, "optimizer": optimizer, "rounds": args.rounds}
                 for workers in WORKER_COUNTS:

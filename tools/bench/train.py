@@ -21,7 +21,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from tf2rec.tools.bench.workload import (  # noqa: F401  (make_batches: the test
     HISTORY,
     LEARNING_RATES,
     NEGATIVES,
+    batch_files,
     make_batches,
 )
 from tf2rec.tools.cli.options import positive_int
@@ -169,11 +169,8 @@ def summarize(vocab: int, optimizer: str, rounds: list[dict]) -> dict:
 def run(args, report=None) -> list[dict]:
     """All rows; `report(row)` is called as each one is done."""
     rows = []
-    total = args.warmup + args.steps * args.repeats
-    with tempfile.TemporaryDirectory() as tmp:
-        for vocab in args.sizes:
-            path = Path(tmp) / f"batches-{vocab}.npz"
-            np.savez(path, **make_batches(vocab, total))
+    with batch_files(args.sizes, args.warmup + args.steps * args.repeats) as paths:
+        for vocab, path in paths.items():
             for optimizer in args.optimizers:
                 rounds = []
                 for r in range(args.rounds):  # alternate which side goes first

@@ -1,8 +1,8 @@
 """Parse a file with CPython's `ast`, a group of top-level statements at a time.
 
-A tree of `ast` nodes takes about 90 times the size of its source: 440 MB for a 5 MB file.
-Split where a top-level statement starts and parsed piece by piece, a file needs memory
-for one piece's tree at a time. A piece ends before a line that starts in column 0 (not a
+A tree of `ast` nodes takes many times the size of its source. Split where a top-level
+statement starts and parsed piece by piece, a file needs memory for one piece's tree at a
+time. A piece ends before a line that starts in column 0 (not a
 comment, a closing bracket or an `else` / `elif` / `except` / `finally`). Such a line may
 still sit inside a string, brackets or a backslash continuation; then the text before it
 is unterminated, does not parse, and the piece grows until it does. So every piece that

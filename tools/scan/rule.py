@@ -44,7 +44,7 @@ class Severity(IntEnum):
 
 
 class Finding(NamedTuple):
-    """One finding. A tuple: created, hashed and sorted in C (a large file has 100k)."""
+    """One finding. A tuple: created, hashed and sorted in C (large files have many)."""
 
     path: str
     line: int
