@@ -26,6 +26,12 @@ Keras 3 Adam differs from TF1 in exactly such bits, and more:
 `TF1Adam` does what TF1 does, operation for operation, so the migrated model trained with
 it matches the legacy model bit for bit (see `tools/parity/harness.py`) and its state converts
 to and from TF1 checkpoints exactly (`beta1_power`, `beta2_power` included).
+
+In a model compiled with `jit_compile=True` the update is part of the step's one XLA
+computation, where TensorFlow's `Unique` and sparse Adagrad kernels cannot run: there the
+repeated ids are summed by XLA's scatters (the same sums, in the same order) and Adagrad's
+sparse update is its formula in XLA's operations (XLA's 1/sqrt may differ from Eigen's in
+the last bit).
 """
 
 from __future__ import annotations
@@ -100,7 +106,11 @@ class TF1Adam(keras.optimizers.Adam):
         m = self._momentums[self._get_variable_index(variable)]
         v = self._velocities[self._get_variable_index(variable)]
         if isinstance(gradient, tf.IndexedSlices):
-            indices, values = _sum_duplicates(gradient, dtype)
+            in_xla = _in_xla()  # the step is one XLA computation (compile(jit_compile=True))
+            if in_xla:  # padded: ids past the table hold zero rows, which XLA's scatters drop
+                indices, values = _sum_duplicates_in_xla(gradient, variable.shape[0], dtype)
+            else:
+                indices, values = _sum_duplicates(gradient, dtype)
             if self.lazy:  # only the touched rows: not TF1, but O(batch)
                 m_rows = tf.gather(m, indices) * beta_1 + values * (one - beta_1)
                 v_rows = tf.gather(v, indices) * beta_2 + (values * values) * (one - beta_2)
@@ -115,17 +125,20 @@ class TF1Adam(keras.optimizers.Adam):
             # copy-on-read for good, after which every dense read copies the whole table
             # (the table is in that mode from the forward pass's gather; XLA still
             # updates it in place).
-            _tf1_sparse_adam(
+            m_rows, v_rows = values * (one - beta_1), (values * values) * (one - beta_2)
+            if in_xla:
+                update, rows = _tf1_sparse_adam.python_function, (indices[:, None], m_rows, v_rows)
+            else:  # padded to the batch's size: one shape, one compilation, per batch size
+                size, out_of_range = tf.shape(gradient.indices)[0], variable.shape[0]
+                update, rows = (
+                    _tf1_sparse_adam,
+                    _pad_rows(indices, m_rows, v_rows, size, out_of_range),
+                )
+            update(
                 variable,
                 m.value,  # the tf.Variable behind the Keras variable
                 v.value,
-                *_pad_rows(
-                    indices,
-                    values * (one - beta_1),
-                    (values * values) * (one - beta_2),
-                    size=tf.shape(gradient.indices)[0],
-                    out_of_range=variable.shape[0],
-                ),
+                *rows,
                 beta_1,
                 beta_2,
                 alpha,
@@ -174,13 +187,13 @@ def _tf1_sparse_adam(var, m, v, rows, m_rows, v_rows, beta_1, beta_2, alpha, eps
     var.assign_sub(alpha * m_new / (tf.sqrt(v_new) + epsilon))
 
 
-def _pad_rows(ids, *rows, size, out_of_range):
-    """`ids[:, None]` and each of `rows` padded to `size` entries (with an id past the end
-    and zero rows), so that the XLA computation sees one shape per batch size, not one per
-    count of distinct ids (a recompilation every step)."""
+def _pad_rows(ids, m_rows, v_rows, size, out_of_range):
+    """`ids[:, None]`, `m_rows` and `v_rows` padded to `size` entries (with an id past the
+    end and zero rows), so that the XLA computation sees one shape per batch size, not one
+    per count of distinct ids (a recompilation every step)."""
     missing = size - tf.shape(ids)[0]
     padded_ids = tf.concat([ids, tf.fill([missing], tf.cast(out_of_range, ids.dtype))], 0)
-    padded = [tf.pad(r, [[0, missing], [0, 0]]) for r in rows]
+    padded = [tf.pad(r, [[0, missing], [0, 0]]) for r in (m_rows, v_rows)]
     return (padded_ids[:, None], *padded)
 
 
@@ -195,6 +208,31 @@ def _tf1_sparse_sgd(var, ids, rows, lr):
     determinism is on.
     """
     var.assign(tf.tensor_scatter_nd_sub(var.read_value(), ids[:, None], rows * lr))
+
+
+def _in_xla() -> bool:
+    """Whether the graph being traced is compiled by XLA as a whole (a train step under
+    `compile(jit_compile=True)`), where TensorFlow-only kernels cannot run."""
+    from tensorflow.python.ops import control_flow_util
+
+    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+
+
+def _sum_duplicates_in_xla(gradient: tf.IndexedSlices, rows: int, dtype):
+    """(ids, summed rows) of a sparse gradient, `n` of each for `n` looked-up rows: each
+    id's rows summed in batch order (as TF1's `_deduplicate_indexed_slices` sums them) at
+    the position of its first occurrence; the other positions hold id `rows`, past the
+    table, which XLA's scatters drop. No sort and no dynamic shape: XLA's `Unique` sorts,
+    and costs more than the rest of the step."""
+    indices = tf.cast(gradient.indices, tf.int32)
+    n = tf.shape(indices)[0]
+    first = tf.tensor_scatter_nd_min(tf.fill([rows], n), indices[:, None], tf.range(n))
+    slot = tf.gather(first, indices)[:, None]
+    summed = tf.tensor_scatter_nd_add(
+        tf.zeros_like(gradient.values, dtype), slot, ops.cast(gradient.values, dtype)
+    )
+    ids = tf.tensor_scatter_nd_update(tf.fill([n], rows), slot, indices)
+    return ids, summed
 
 
 def _sum_duplicates(gradient: tf.IndexedSlices, dtype) -> tuple[tf.Tensor, tf.Tensor]:
@@ -263,7 +301,15 @@ class TF1Adagrad(keras.optimizers.Adagrad):
     def update_step(self, gradient, variable, learning_rate):
         lr = ops.cast(learning_rate, variable.dtype)
         accumulator = self._accumulators[self._get_variable_index(variable)]
-        if isinstance(gradient, tf.IndexedSlices):
+        if isinstance(gradient, tf.IndexedSlices) and _in_xla():
+            # TF1's SparseApplyAdagrad formula on the touched rows, in XLA's operations
+            rows, values = _sum_duplicates_in_xla(gradient, variable.shape[0], variable.dtype)
+            at = rows[:, None]
+            accum = tf.tensor_scatter_nd_add(accumulator.value.read_value(), at, values * values)
+            accumulator.assign(accum)
+            step = lr * values * tf.math.rsqrt(tf.gather(accum, rows))
+            variable.assign(tf.tensor_scatter_nd_sub(variable.read_value(), at, step))
+        elif isinstance(gradient, tf.IndexedSlices):
             indices, values = _sum_duplicates(gradient, variable.dtype)
             tf.raw_ops.ResourceSparseApplyAdagrad(
                 var=variable.handle, accum=accumulator.handle, lr=lr, grad=values, indices=indices

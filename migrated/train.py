@@ -70,10 +70,18 @@ def compiled_model(
     lr: float,
     loss: keras.losses.Loss | None = None,
     shards: int = 1,
+    jit_compile: bool = False,
 ) -> TwoTowerRecommender:
     """The migrated model of `spec`, built (so that weights can be loaded into it) and
     compiled as `tf2rec train` trains it (the negative-sampling loss unless `loss`), its
-    embedding tables in `shards` parts."""
+    embedding tables in `shards` parts.
+
+    By default every operation runs TensorFlow's own kernel, as TF1 ran them, and the
+    steps are the legacy model's to the bit. `jit_compile=True` runs each step of `fit` as
+    one XLA computation: faster (the README has the figures), but XLA's kernels round
+    differently, and the parity harness measures the trained weights further from the
+    legacy model's than the legacy model's own under other kernel configurations.
+    """
     model = TwoTowerRecommender(
         spec.n_users,
         spec.n_items,
@@ -87,14 +95,21 @@ def compiled_model(
         optimizer=make_optimizer(optimizer, lr),
         loss=loss or NegativeSamplingLoss(),
         steps_per_execution=STEPS_PER_EXECUTION,
+        jit_compile=jit_compile,
     )
     return model
 
 
 def make(hparams: dict) -> TwoTowerRecommender:
     """The parity harness's factory (`tf2rec parity`): the model of a legacy hparams dict,
-    built and compiled with its optimizer and learning rate."""
-    return compiled_model(ModelSpec.from_dict(hparams), hparams["optimizer"], hparams["lr"])
+    built and compiled with its optimizer and learning rate (and `jit_compile` where the
+    dict sets it)."""
+    return compiled_model(
+        ModelSpec.from_dict(hparams),
+        hparams["optimizer"],
+        hparams["lr"],
+        jit_compile=hparams.get("jit_compile", False),
+    )
 
 
 def make_loss(name: str, sampler: BatchSampler) -> keras.losses.Loss:
@@ -202,6 +217,7 @@ def fit(
     seed: int = 0,
     patience: int = 3,
     strategy: str = "one",
+    jit_compile: bool = False,
     verbose: int | str = "auto",
     callbacks=(),
 ) -> Fitted:
@@ -211,7 +227,8 @@ def fit(
     "multi-worker" and "parameter-server" with `distributed.fit_loop` on the cluster
     `TF_CONFIG` names (multi-worker: global batch `batch_size`, an epoch's last, smaller
     batch dropped, as it must split evenly; parameter-server: the embedding tables in one
-    shard per parameter server).
+    shard per parameter server). `jit_compile` (strategies "one" and "mirrored"): see
+    `compiled_model`.
     Of the model directory, only `backup/` (to resume a killed run) and `logs/` are written
     here; `write_model_dir` writes the model itself.
     """
@@ -241,7 +258,9 @@ def fit(
     shards = parameter_servers() if strategy == "parameter-server" else 1
     with distribution.scope():
         # built: BackupAndRestore loads into existing weights
-        model = compiled_model(spec, optimizer, lr, make_loss(loss, batches), shards)
+        model = compiled_model(
+            spec, optimizer, lr, make_loss(loss, batches), shards, jit_compile=jit_compile
+        )
     if strategy in ("multi-worker", "parameter-server"):
         return _fit_on_cluster(
             model, distribution, strategy, batches, split, model_dir, epochs, steps, patience
@@ -380,6 +399,7 @@ RECORDED_SETTINGS = (
     "sampler",
     "seed",
     "strategy",
+    "jit_compile",
 )
 
 

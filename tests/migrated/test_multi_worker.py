@@ -23,7 +23,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.parity.test_kernel_configurations import configured_environment
+from tf2rec.tools.parity.kernels import configured_environment
 
 STEPS = 5
 OPTIMIZERS = ("sgd", "adagrad", "adam")

@@ -18,14 +18,25 @@ VALUES = np.array([[0.5, -1.0], [2.0, 0.25], [0.5, 3.0]], np.float32)
 SUMMED = {1: VALUES[0] + VALUES[2], 4: VALUES[1]}
 
 
+# jit_compile: the update inside one XLA computation, as in a model compiled with
+# jit_compile=True, where TensorFlow's Unique and sparse Adagrad kernels cannot run
+XLA = pytest.mark.parametrize("jit_compile", [False, True], ids=["tf-kernels", "xla"])
+
+
+def applied(optimizer, jit_compile: bool):
+    """`optimizer.apply` as one traced step, compiled by XLA with `jit_compile`."""
+    return tf.function(lambda g, v: optimizer.apply([g], [v]), jit_compile=jit_compile)
+
+
 def table():
     return tf.Variable(np.arange(12, dtype=np.float32).reshape(6, 2) / 10)
 
 
-def test_sgd_touches_only_the_batch_rows():
+@XLA
+def test_sgd_touches_only_the_batch_rows(jit_compile):
     var = table()
     before = var.numpy()
-    TF1SGD(0.1).apply([sparse(ROWS, VALUES)], [var])
+    applied(TF1SGD(0.1), jit_compile)(sparse(ROWS, VALUES), var)
     expected = before.copy()
     for r, v in zip(ROWS, VALUES, strict=True):
         expected[r] -= 0.1 * v
@@ -50,11 +61,12 @@ def test_sgd_subtracts_each_occurrence_of_an_id_in_turn_bit_for_bit():
     np.testing.assert_array_equal(var.numpy(), expected)
 
 
-def test_adagrad_sums_repeated_ids_before_squaring():
+@XLA
+def test_adagrad_sums_repeated_ids_before_squaring(jit_compile):
     var = table()
     before = var.numpy()
     opt = TF1Adagrad(0.1)
-    opt.apply([sparse(ROWS, VALUES)], [var])
+    applied(opt, jit_compile)(sparse(ROWS, VALUES), var)
     expected = before.copy()
     for r, g in SUMMED.items():
         accum = 0.1 + g * g
@@ -62,13 +74,15 @@ def test_adagrad_sums_repeated_ids_before_squaring():
     np.testing.assert_allclose(var.numpy(), expected, rtol=1e-6)
 
 
+@XLA
 @pytest.mark.parametrize("lazy", [False, True])
-def test_adam_sparse_update(lazy):
+def test_adam_sparse_update(lazy, jit_compile):
     var = table()
     before = var.numpy()
     opt = TF1Adam(0.01, lazy=lazy)
-    opt.apply([sparse(ROWS, VALUES)], [var])
-    opt.apply([sparse([2], [[1.0, 1.0]])], [var])  # second step touches another row
+    step = applied(opt, jit_compile)
+    step(sparse(ROWS, VALUES), var)
+    step(sparse([2], [[1.0, 1.0]], n_rows=6), var)  # second step touches another row
     m = np.zeros((6, 2))
     v = np.zeros((6, 2))
     expected = before.astype(np.float64)
@@ -93,9 +107,10 @@ def test_config_round_trip():
         assert clone.get_config() == opt.get_config()
 
 
-def tf1_adam(initial: np.ndarray, batches, lr: float):
+def tf1_adam(initial: np.ndarray, batches, lr: float, config=None):
     """The table, m and v after `tf.compat.v1.train.AdamOptimizer` applies `batches` of
-    (ids, rows) sparse gradients in a TF1 graph, as the legacy model trains."""
+    (ids, rows) sparse gradients in a TF1 graph, as the legacy model trains (in a session
+    with `config`)."""
     graph = tf.Graph()
     with graph.as_default():
         var = tf.compat.v1.get_variable("table", initializer=initial, use_resource=False)
@@ -103,7 +118,7 @@ def tf1_adam(initial: np.ndarray, batches, lr: float):
         rows = tf.compat.v1.placeholder(tf.float32, [None, initial.shape[1]])
         opt = tf.compat.v1.train.AdamOptimizer(lr)
         train = opt.apply_gradients([(tf.IndexedSlices(rows, ids, initial.shape), var)])
-        with tf.compat.v1.Session(graph=graph) as sess:
+        with tf.compat.v1.Session(graph=graph, config=config) as sess:
             sess.run(tf.compat.v1.global_variables_initializer())
             for batch_ids, batch_rows in batches:
                 sess.run(train, {ids: batch_ids, rows: batch_rows})
@@ -130,3 +145,64 @@ def test_adam_sparse_update_is_tf1s_to_the_bit():
     m, v = opt._momentums[0], opt._velocities[0]
     for name, want, got in zip("var m v".split(), expected, (var, m, v), strict=True):
         np.testing.assert_array_equal(got.numpy(), want, err_msg=name)
+
+
+def tf1_adagrad(initial: np.ndarray, batches, lr: float):
+    """The table and accumulator after `tf.compat.v1.train.AdagradOptimizer` applies
+    `batches` of (ids, rows) sparse gradients in a TF1 graph."""
+    graph = tf.Graph()
+    with graph.as_default():
+        var = tf.compat.v1.get_variable("table", initializer=initial, use_resource=False)
+        ids = tf.compat.v1.placeholder(tf.int32, [None])
+        rows = tf.compat.v1.placeholder(tf.float32, [None, initial.shape[1]])
+        opt = tf.compat.v1.train.AdagradOptimizer(lr)
+        train = opt.apply_gradients([(tf.IndexedSlices(rows, ids, initial.shape), var)])
+        with tf.compat.v1.Session(graph=graph) as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            for batch_ids, batch_rows in batches:
+                sess.run(train, {ids: batch_ids, rows: batch_rows})
+            return sess.run([var, opt.get_slot(var, "accumulator")])
+
+
+def sparse_batches(seed: int, rows: int, dim: int):
+    """Batches of sparse gradients with repeated ids, of different sizes, with rows from
+    1e-9 to 1 (where Adam turns last-bit differences into lr-sized steps)."""
+    rng = np.random.default_rng(seed)
+    batches = []
+    for size in (40, 40, 25, 40):
+        ids = rng.integers(0, rows, size=size).astype(np.int32)
+        scale = 10.0 ** rng.integers(-9, 1, size=(size, 1))
+        batches.append((ids, (rng.normal(size=(size, dim)) * scale).astype(np.float32)))
+    return batches
+
+
+def test_repeated_ids_are_summed_in_xla_as_tf1_sums_them():
+    """Inside one XLA computation (compile(jit_compile=True)) TensorFlow's Unique cannot
+    run; the XLA version gives each id's summed rows, bit for bit TF1's (batch order)."""
+    from tf2rec.migrated.optimizers import _sum_duplicates, _sum_duplicates_in_xla
+
+    for ids, rows in sparse_batches(5, 30, 4):
+        gradient = tf.IndexedSlices(tf.constant(rows), tf.constant(ids), tf.constant([30, 4]))
+        at, summed = tf.function(
+            lambda g: _sum_duplicates_in_xla(g, 30, tf.float32), jit_compile=True
+        )(gradient)
+        unique, expected = _sum_duplicates(gradient, tf.float32)
+        at, summed = at.numpy(), summed.numpy()
+        kept = at < 30  # the other positions hold the id past the table, and zero rows
+        assert at[kept].tolist() == unique.numpy().tolist()  # first-occurrence order
+        np.testing.assert_array_equal(summed[kept], expected.numpy())
+        assert not summed[~kept].any()
+
+
+def test_adagrad_sparse_update_is_tf1s_to_the_bit():
+    initial = np.random.default_rng(7).normal(0, 0.05, size=(300, 8)).astype(np.float32)
+    batches = sparse_batches(7, 300, 8)
+    want_var, want_accum = tf1_adagrad(initial, batches, lr=0.05)
+
+    var = tf.Variable(initial)
+    opt = TF1Adagrad(0.05)
+    step = tf.function(lambda g: opt.apply([g], [var]))  # as fit runs it
+    for ids, rows in batches:
+        step(tf.IndexedSlices(tf.constant(rows), tf.constant(ids), tf.constant([300, 8])))
+    np.testing.assert_array_equal(opt._accumulators[0].numpy(), want_accum)
+    np.testing.assert_array_equal(var.numpy(), want_var)

@@ -178,6 +178,10 @@ def test_a_run_killed_after_its_best_epoch_stops_and_restores_as_without_the_kil
         (["train", "--model-dir", "{tmp}/m", "--data", "{tmp}/none.csv"], "none.csv: no such file"),
         (["train", "--model-dir", "{tmp}/m", "--loss", "bpr"], "invalid choice: 'bpr'"),
         (
+            ["train", "--model-dir", "{tmp}/m", "--strategy", "multi-worker", "--jit-compile"],
+            "--jit-compile runs with --strategy one or mirrored, not multi-worker",
+        ),
+        (
             ["recommend", "--model-dir", "{tmp}/nothing", "--user", "1"],
             "nothing: no such model directory; train one with `tf2rec train",
         ),
@@ -255,6 +259,7 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
         "2",
         "--strategy",
         "mirrored",
+        "--jit-compile",
         "--quiet",
     ]
     assert exit_code(argv) == 0
@@ -273,6 +278,7 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
         "loss": "sampled_softmax",
         "patience": 2,
         "strategy": "mirrored",
+        "jit_compile": True,
         "verbose": 0,
     }
 
@@ -304,3 +310,16 @@ def test_a_model_that_does_not_match_its_vocabulary_is_refused_before_it_is_buil
             archive.writestr(name, data)
     assert exit_code(["recommend", "--model-dir", str(tmp_path), "--user", "1"]) == 2
     assert "n_items is 1000000000000, its vocabulary beside it has 8" in capsys.readouterr().err
+
+
+def test_jit_compile_trains_in_one_xla_computation_and_records_it(tmp_path):
+    """Adagrad: the optimizer whose TensorFlow kernel cannot run inside XLA."""
+    model_dir = tmp_path / "m"
+    argv = ["train", "--model-dir", str(model_dir), "--synthetic-users", "300"]
+    argv += ["--synthetic-items", "200", "--synthetic-interactions", "6000", "--epochs", "2"]
+    argv += ["--optimizer", "adagrad", "--lr", "0.1", "--batch-size", "128", "--jit-compile"]
+    assert exit_code([*argv, "--quiet"]) == 0
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["jit_compile"] is True and config["model"]["n_items"] == 201
+    assert 0 <= config["test"]["recall@10"] <= 1  # evaluated under XLA as well
+    assert exit_code(["recommend", "--model-dir", str(model_dir), "--user", "3"]) == 0

@@ -15,7 +15,6 @@ A check that passes in one configuration and fails in another is a bug in the ch
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 
 from tf2rec.interactions.ctr import synthetic_clicks
 from tf2rec.migrated.deepfm import NAME_MAP_FILE
+from tf2rec.tools.parity.kernels import GENERATIONS, configured_environment, cpu_flags
 
 ROOT = Path(__file__).resolve().parents[2]
 # the checks of both pairs; the wrong migrations and the plugin test messages, not kernels
@@ -32,41 +32,6 @@ SUITE = [
     "tests/parity/test_parity.py",
     "tests/parity/test_pairs.py::test_the_deepfm_pair_is_bitwise",
 ]
-
-GENERATIONS = {
-    # name: (CPU flags it needs, OpenBLAS core type, oneDNN ISA cap, XLA ISA cap)
-    "sse4.2": ({"sse4_2"}, "Prescott", "SSE41", "SSE4_2"),
-    "avx": ({"avx"}, "Sandybridge", "AVX", "AVX"),
-    "avx2": ({"avx2", "fma"}, "Haswell", "AVX2", "AVX2"),
-    "this cpu": (set(), None, None, None),
-}
-
-
-def cpu_flags() -> set[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
-
-def configured_environment(generation: str, onednn: str, threads: int) -> dict[str, str]:
-    _, coretype, onednn_isa, xla_isa = GENERATIONS[generation]
-    env = {
-        **os.environ,
-        "TF_ENABLE_ONEDNN_OPTS": onednn,
-        "TF_NUM_INTRAOP_THREADS": str(threads),
-        "OPENBLAS_NUM_THREADS": str(threads),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    if coretype:
-        env["OPENBLAS_CORETYPE"] = coretype
-        env["ONEDNN_MAX_CPU_ISA"] = onednn_isa
-        env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} --xla_cpu_max_isa={xla_isa}".strip()
-    return env
 
 
 @pytest.mark.slow
@@ -123,3 +88,13 @@ def run_cli(argv: list[str], env: dict[str, str]) -> dict:
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     return json.loads(done.stdout)
+
+
+def test_a_configuration_sets_its_caps_and_this_cpu_clears_them():
+    capped = configured_environment("sse4.2", "0", 1, base={"XLA_FLAGS": "--xla_dump_to=x"})
+    assert capped["OPENBLAS_CORETYPE"] == "Prescott" and capped["ONEDNN_MAX_CPU_ISA"] == "SSE41"
+    assert capped["XLA_FLAGS"] == "--xla_dump_to=x --xla_cpu_max_isa=SSE4_2"
+    assert capped["TF_ENABLE_ONEDNN_OPTS"] == "0" and capped["OPENBLAS_NUM_THREADS"] == "1"
+    own = configured_environment("this cpu", "1", 2, base=capped)
+    assert "OPENBLAS_CORETYPE" not in own and "ONEDNN_MAX_CPU_ISA" not in own
+    assert own["XLA_FLAGS"] == "--xla_dump_to=x" and own["TF_NUM_INTRAOP_THREADS"] == "2"

@@ -52,6 +52,47 @@ def test_parity_holds(case, tmp_path):
     assert all(r.max_ulp == 0 for r in same), table(same)
 
 
+def test_a_jit_compiled_model_is_held_to_the_legacy_models_kernel_envelope(tmp_path):
+    """With jit_compile=True the steps run XLA's kernels, not TF1's, so they are not
+    bitwise: each tensor after the steps is checked against how far the legacy model ends
+    from itself when its process runs under other kernel configurations (both reruns kept
+    in the work folder, and recomputed here from their checkpoints)."""
+    from tf2rec.tools.convert import read_checkpoint
+    from tf2rec.tools.parity.harness import run_pair
+    from tf2rec.tools.parity.kernels import ENVELOPE
+    from tf2rec.tools.parity.two_tower import LEGACY, MIGRATED, make_batches
+
+    users, items, n, data_seed, batch, k, length, dim, seed = CASES["heavy id repetition"]
+    split = leave_last_out(synthetic(users, items, n, seed=data_seed))
+    spec = ModelSpec(split.n_users, split.n_items, dim, dim + 8, length, k)
+    hparams = {**spec.as_dict(), "seed": seed, "jit_compile": True}
+    batches = make_batches(split, spec, 10, batch, seed)
+    results = run_pair(LEGACY, MIGRATED, batches, hparams, lr=0.01, seed=seed, workdir=tmp_path)
+
+    before = [r for r in results if not r.check.startswith("after")]
+    assert all(r.passed and r.kind == SAME for r in before if r.tensor != "loss of every batch")
+    trained = [r for r in results if r.check.startswith("after")]
+    assert len(trained) == 3 * 6 + 6 + 12 + 2 + 3 and {r.kind for r in trained} == {DIFFERENT}
+    assert "sse4.2, oneDNN off, 1 thread or this cpu, oneDNN on, 2 threads" in trained[0].why
+    for r in trained:
+        optimizer = r.check.split("(")[1].rstrip(")")
+        base = read_checkpoint(tmp_path / f"final-{optimizer}")[r.tensor]
+        distances = [
+            np.max(
+                np.abs(
+                    read_checkpoint(tmp_path / f"kernels-{i}" / f"final-{optimizer}")[r.tensor]
+                    - base
+                )
+            )
+            for i in range(len(ENVELOPE))
+        ]
+        envelope = float(max(distances)) if base.dtype.kind == "f" else 0.0
+        assert r.bound == envelope, r
+    # the step count and Adam's beta powers: computed exactly on every side
+    exact = [r for r in trained if r.tensor in ("global_step", "beta1_power", "beta2_power")]
+    assert len(exact) == 5 and all(r.passed and r.max_abs == 0 for r in exact)
+
+
 def test_ulp_distance_counts_representable_floats():
     a = np.array([1.0, -2.0, 0.0], np.float32)
     b = a.copy()

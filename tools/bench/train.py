@@ -9,12 +9,16 @@ and ms per step, the median ratio migrated / legacy with its range over rounds, 
 side's peak memory.
 
     tf2rec bench train [--sizes 10000 100000 1000000] [--rounds 3] [--json]
-        [--plot bench-train.png]
+        [--plot bench-train.png] [--jit-compile]
+
+`--jit-compile` times the migrated model compiled with `jit_compile=True` (each step one
+XLA computation) instead of the default, TF1's kernels.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -78,7 +82,13 @@ def worker_legacy(
 
 
 def worker_migrated(
-    batches: dict, vocab: int, optimizer: str, warmup: int, steps: int, repeats: int
+    batches: dict,
+    vocab: int,
+    optimizer: str,
+    warmup: int,
+    steps: int,
+    repeats: int,
+    jit_compile: bool = False,
 ) -> dict:
     import keras
     import tensorflow as tf
@@ -86,7 +96,8 @@ def worker_migrated(
     from tf2rec.migrated.train import compiled_model
 
     spec = ModelSpec(vocab, vocab, DIM, HIDDEN, HISTORY, NEGATIVES)
-    model = compiled_model(spec, optimizer, LEARNING_RATES[optimizer])  # as `tf2rec train`
+    # as `tf2rec train` [--jit-compile]
+    model = compiled_model(spec, optimizer, LEARNING_RATES[optimizer], jit_compile=jit_compile)
     data = tf.data.Dataset.from_tensor_slices(batches).prefetch(tf.data.AUTOTUNE)
 
     class Clock(keras.callbacks.Callback):
@@ -132,6 +143,7 @@ def _run_worker(side: str, path: Path, vocab: int, optimizer: str, args) -> dict
         str(args.steps),
         "--repeats",
         str(args.repeats),
+        *(["--jit-compile"] if args.jit_compile else []),
     ]
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -242,6 +254,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=positive_int, default=5, help="untimed steps")
     parser.add_argument("--steps", type=positive_int, default=50, help="steps per repetition")
     parser.add_argument("--repeats", type=positive_int, default=2, help="repetitions per process")
+    parser.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="the migrated model compiled with jit_compile=True (each step one XLA computation)",
+    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--plot", type=Path, help="write a PNG of examples/s against size")
     parser.add_argument(
@@ -267,7 +284,8 @@ def execute(args: argparse.Namespace) -> int:
     print(
         f"training benchmark: B={BATCH} K={NEGATIVES} L={HISTORY} D={DIM}; per process "
         f"{args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed steps; "
-        f"{args.rounds} rounds of legacy / migrated processes",
+        f"{args.rounds} rounds of legacy / migrated processes; migrated with "
+        + ("jit_compile=True (XLA)" if args.jit_compile else "TF1's kernels (bitwise)"),
         file=progress,
         flush=True,
     )
@@ -287,8 +305,10 @@ def execute(args: argparse.Namespace) -> int:
 def _execute_scaling(args: argparse.Namespace, progress) -> int:
     from tf2rec.tools.bench import scaling
 
-    if args.plot:
-        raise CommandFailed("--plot draws legacy against migrated; not with --strategy")
+    if args.plot or args.jit_compile:
+        raise CommandFailed(
+            "--plot and --jit-compile are for legacy against migrated; not with --strategy"
+        )
     print(
         f"multi-worker benchmark: B={BATCH} (global) K={NEGATIVES} L={HISTORY} D={DIM}; per "
         f"cluster {args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed "
@@ -312,7 +332,11 @@ def main(argv=None) -> int:
         return execute(args)
     with np.load(args.batches) as data:
         batches = {k: data[k] for k in data}
-    work = worker_legacy if args.worker == "legacy" else worker_migrated
+    work = (
+        worker_legacy
+        if args.worker == "legacy"
+        else functools.partial(worker_migrated, jit_compile=args.jit_compile)
+    )
     result = work(batches, args.sizes[0], args.optimizers[0], args.warmup, args.steps, args.repeats)
     print(json.dumps(result))
     return 0
