@@ -236,6 +236,9 @@ def test_parity_cli_errors(legacy_dir, capsys):
     assert "was trained on 201 users x 151 items" in capsys.readouterr().err
     assert main(["parity", "--optimizers", "sgd,rmsprop"]) == 2
     assert "--optimizers: unknown rmsprop" in capsys.readouterr().err
+    pair = ["--legacy", "a:build", "--migrated", "b:make", "--batches", "c.npz"]
+    assert main(["parity", *pair, "--jit-compile"]) == 2
+    assert "--jit-compile is for the two-tower pair" in capsys.readouterr().err
 
 
 def test_a_failing_legacy_process_is_one_line(legacy_dir, tmp_path, capsys):

@@ -63,6 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     own.add_argument("--hidden-units", type=positive_int, default=64)
     own.add_argument("--history-length", type=positive_int, default=20)
     own.add_argument("--negatives", type=positive_int, default=8)
+    own.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="the migrated model as `tf2rec train --jit-compile` trains it: its steps are "
+        "checked against the legacy model's own distance under other kernel configurations",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     if given and len(given) < 3:
         missing = sorted({"legacy", "migrated", "batches"} - set(given))
         raise UsageError(f"a pair needs --legacy, --migrated and --batches; add --{missing[0]}")
+    if given and args.jit_compile:
+        raise UsageError("--jit-compile is for the two-tower pair; your make() compiles yours")
     results = _own_pair(args, optimizers) if given else _two_tower(args, optimizers)
 
     from tf2rec.tools.parity import as_json, kernel_configuration, table
@@ -158,4 +166,5 @@ def _two_tower(args: argparse.Namespace, optimizers: list[str]):
         batch_size=args.batch_size,
         seed=args.seed,
         legacy_checkpoint=checkpoint,
+        jit_compile=args.jit_compile,
     )

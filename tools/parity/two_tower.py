@@ -41,13 +41,18 @@ def run_parity(
     batch_size: int = 256,
     seed: int = 0,
     legacy_checkpoint: str | None = None,
+    jit_compile: bool = False,
 ) -> list[Comparison]:
-    """The two-tower model of `spec`, legacy against migrated, on `split`'s batches."""
+    """The two-tower model of `spec`, legacy against migrated, on `split`'s batches (the
+    migrated model compiled with `jit_compile`: see `harness`)."""
+    hparams = {**spec.as_dict(), "seed": seed}  # as in a legacy hparams.json
+    if jit_compile:
+        hparams["jit_compile"] = True
     return run_pair(
         LEGACY,
         MIGRATED,
         make_batches(split, spec, steps, batch_size, seed),
-        {**spec.as_dict(), "seed": seed},  # as in a legacy hparams.json
+        hparams,
         optimizers=optimizers,
         lr=lr,
         legacy_checkpoint=legacy_checkpoint,
