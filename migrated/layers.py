@@ -6,10 +6,14 @@ the computation is in `call()`, and every layer round-trips through `get_config(
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 from keras import ops
 
 PACKAGE = "tf2rec"
+# rows of an embedding table drawn at a time when it is built (1 MB at 64 dimensions)
+DRAW_ROWS = 4096
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -119,22 +123,20 @@ class EmbeddingTable(keras.layers.Layer):
         self.shards = shards
 
     def build(self, input_shape=None) -> None:
-        initializer = keras.initializers.RandomNormal(stddev=self.init_stddev)
         if self.shards == 1:
-            self.embeddings = self.add_weight(
-                shape=(self.rows, self.dim), name="embeddings", initializer=initializer
-            )
-            self.parts = [self.embeddings]
-            return
-        base, extra = divmod(self.rows, self.shards)
-        self.parts = [
-            self.add_weight(
-                shape=(base + (i < extra), self.dim),
-                name=f"embeddings_{i}",
-                initializer=initializer,
-            )
-            for i in range(self.shards)
-        ]
+            shapes = {"embeddings": self.rows}
+        else:
+            base, extra = divmod(self.rows, self.shards)
+            shapes = {f"embeddings_{i}": base + (i < extra) for i in range(self.shards)}
+        self.parts = []
+        with _eagerly():  # once, also when the layer is built while a function is traced
+            seed = keras.random.SeedGenerator()  # not an attribute: no extra layer state
+            for name, rows in shapes.items():
+                part = self.add_weight(shape=(rows, self.dim), name=name, initializer="zeros")
+                _draw_in_place(part, self.init_stddev, seed)
+                self.parts.append(part)
+        if self.shards == 1:
+            self.embeddings = self.parts[0]
 
     def call(self, ids):
         """Args: ids, int ids of any shape `S`. Returns `S + [dim]`."""
@@ -172,6 +174,55 @@ class EmbeddingTable(keras.layers.Layer):
             "init_stddev": self.init_stddev,
             "shards": self.shards,
         }
+
+
+def _draw_in_place(variable, stddev: float, seed: keras.random.SeedGenerator) -> None:
+    """Fill a zero `[rows, dim]` table with N(0, stddev) values, `DRAW_ROWS` rows at a time,
+    each block written into the table's own buffer.
+
+    With oneDNN on, TensorFlow's CPU allocator keeps every buffer it frees for reuse, so a
+    temporary the size of a table stays in the process for good: a table drawn whole left
+    two or three (the draw, its scaling, the variable's copy of them: 512 MB more for two
+    1M x 64 tables). In blocks, written by the raw slice-assign op (`variable[a:b].assign`
+    reads the variable first, and the read makes the write copy the whole table), what is
+    left is a block's. Under a tf.distribute strategy the table is drawn whole.
+    """
+    rows, dim = variable.shape
+    tensorflow = keras.backend.backend() == "tensorflow"
+    if not tensorflow or _has_strategy():
+        variable.assign(
+            keras.random.normal((rows, dim), stddev=stddev, dtype=variable.dtype, seed=seed)
+        )
+        return
+    import tensorflow as tf
+
+    for start in range(0, rows, DRAW_ROWS):
+        stop = min(rows, start + DRAW_ROWS)
+        block = keras.random.normal(
+            (stop - start, dim), stddev=stddev, dtype=variable.dtype, seed=seed
+        )
+        tf.raw_ops.ResourceStridedSliceAssign(
+            ref=variable.value.handle,
+            begin=[start, 0],
+            end=[stop, dim],
+            strides=[1, 1],
+            value=block,
+        )
+
+
+def _has_strategy() -> bool:
+    import tensorflow as tf
+
+    return tf.distribute.has_strategy()
+
+
+def _eagerly():
+    """TensorFlow's `init_scope` (out of any function being traced); elsewhere nothing."""
+    if keras.backend.backend() != "tensorflow":
+        return contextlib.nullcontext()
+    import tensorflow as tf
+
+    return tf.init_scope()
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

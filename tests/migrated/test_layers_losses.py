@@ -172,3 +172,30 @@ def test_embedding_table_reads_only_the_looked_up_rows():
     (grad,) = tape.gradient(loss, [table.embeddings])
     assert isinstance(grad, tf.IndexedSlices)  # sparse: the optimizer touches only these rows
     assert sorted(np_(grad.indices).tolist()) == sorted(ids.ravel().tolist())
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_a_table_is_drawn_block_by_block_from_the_normal_distribution(shards):
+    """Built in blocks of DRAW_ROWS rows (so that no table-sized temporary is left in the
+    process): every row drawn, the last partial block too, N(0, 0.05) within five standard
+    errors of its mean and standard deviation, the same draw after the same seed."""
+    from tf2rec.migrated import EmbeddingTable
+    from tf2rec.migrated.layers import DRAW_ROWS
+
+    rows, dim, stddev = 3 * DRAW_ROWS + 5, 64, 0.05
+
+    def drawn(seed):
+        keras.utils.set_random_seed(seed)
+        table = EmbeddingTable(rows, dim, stddev, shards=shards)
+        table.build()
+        return np_(table.table)
+
+    values = drawn(1)
+    assert values.shape == (rows, dim) and np.all(np.abs(values).max(axis=1) > 0)
+    n = values.size
+    assert abs(values.mean()) < 5 * stddev / np.sqrt(n)
+    assert abs(values.std() - stddev) < 5 * stddev / np.sqrt(2 * n)
+    # blocks are not repeats of each other
+    assert not np.array_equal(values[:DRAW_ROWS], values[DRAW_ROWS : 2 * DRAW_ROWS])
+    np.testing.assert_array_equal(drawn(1), values)
+    assert not np.array_equal(drawn(2), values)
