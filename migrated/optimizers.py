@@ -235,10 +235,6 @@ def _sum_duplicates_in_xla(gradient: tf.IndexedSlices, rows: int, dtype):
     return ids, summed
 
 
-# outside a jit-compiled step: its own XLA computation (one shape per batch size)
-_sum_duplicates_jit = tf.function(_sum_duplicates_in_xla, jit_compile=True)
-
-
 def _sum_duplicates(gradient: tf.IndexedSlices, dtype) -> tuple[tf.Tensor, tf.Tensor]:
     """(unique ids, their summed rows), as TF1's `_deduplicate_indexed_slices` computes."""
     unique, positions = tf.unique(gradient.indices)
@@ -314,11 +310,7 @@ class TF1Adagrad(keras.optimizers.Adagrad):
             step = lr * values * tf.math.rsqrt(tf.gather(accum, rows))
             variable.assign(tf.tensor_scatter_nd_sub(variable.read_value(), at, step))
         elif isinstance(gradient, tf.IndexedSlices):
-            # TF1's sums (XLA's scatters, as TensorFlow's Unique and UnsortedSegmentSum
-            # compute them, in less time), then TF1's own kernel on the ids in the table
-            ids, summed = _sum_duplicates_jit(gradient, variable.shape[0], variable.dtype)
-            kept = ids < variable.shape[0]
-            indices, values = tf.boolean_mask(ids, kept), tf.boolean_mask(summed, kept)
+            indices, values = _sum_duplicates(gradient, variable.dtype)
             tf.raw_ops.ResourceSparseApplyAdagrad(
                 var=variable.handle, accum=accumulator.handle, lr=lr, grad=values, indices=indices
             )
