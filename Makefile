@@ -38,6 +38,7 @@ parity: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/tf2rec bench scan --files 2000 --repeat 3
 	$(VENV)/bin/tf2rec bench train --plot runs/bench-train.png
+	$(VENV)/bin/tf2rec bench train --jit-compile --plot runs/bench-train-xla.png
 	$(VENV)/bin/tf2rec bench train --strategy multi-worker --sizes 10000 100000
 
 test: $(STAMP)

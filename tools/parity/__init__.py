@@ -4,8 +4,9 @@
 `harness.run_pair` runs both sides and checks them (`legacy_side` is the TF1 half, run in a
 process of its own); `compare` holds the two kinds of check, `error_bounds` the bounds of
 the checks whose two sides compute differently, `causes` what usually makes a check fail,
-`report` the table and JSON; `two_tower` is this project's own pair; `pytest_plugin` makes
-the harness a pytest fixture.
+`report` the table and JSON, `kernels` the kernel configurations the TF1 side is rerun
+under for a jit-compiled model's kernel envelope; `two_tower` is this project's own pair;
+`pytest_plugin` makes the harness a pytest fixture.
 
 The public names are importable from here too. They load on first use, so that the legacy
 process, which imports this package first, does not import TensorFlow 2 and Keras before
