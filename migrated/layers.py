@@ -182,14 +182,13 @@ def _draw_in_place(variable, stddev: float, seed: keras.random.SeedGenerator) ->
 
     With oneDNN on, TensorFlow's CPU allocator keeps every buffer it frees for reuse, so a
     temporary the size of a table stays in the process for good: a table drawn whole left
-    two or three (the draw, its scaling, the variable's copy of them: 512 MB more for two
-    1M x 64 tables). In blocks, written by the raw slice-assign op (`variable[a:b].assign`
+    two or three (the draw, its scaling, the variable's copy of them: about 500 MB more for
+    two 1M x 64 tables). In blocks, written by the raw slice-assign op (`variable[a:b].assign`
     reads the variable first, and the read makes the write copy the whole table), what is
     left is a block's. Under a tf.distribute strategy the table is drawn whole.
     """
     rows, dim = variable.shape
-    tensorflow = keras.backend.backend() == "tensorflow"
-    if not tensorflow or _has_strategy():
+    if keras.backend.backend() != "tensorflow" or _has_strategy():
         variable.assign(
             keras.random.normal((rows, dim), stddev=stddev, dtype=variable.dtype, seed=seed)
         )

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -219,7 +220,7 @@ class KernelEnvelope:
         for index, configuration in enumerate(ENVELOPE):
             rerun = work / f"kernels-{index}"
             rerun.mkdir(exist_ok=True)
-            os.link(work / "batches.npz", rerun / "batches.npz")
+            shutil.copyfile(work / "batches.npz", rerun / "batches.npz")
             first = work / f"init-{job['optimizers'][0]}" / CHECKPOINT_PREFIX
             start = job["legacy_checkpoint"] or str(first)
             (rerun / "job.json").write_text(json.dumps({**job, "legacy_checkpoint": start}))
