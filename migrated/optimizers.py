@@ -130,10 +130,8 @@ class TF1Adam(keras.optimizers.Adam):
                 update, rows = _tf1_sparse_adam.python_function, (indices[:, None], m_rows, v_rows)
             else:  # padded to the batch's size: one shape, one compilation, per batch size
                 size, out_of_range = tf.shape(gradient.indices)[0], variable.shape[0]
-                update, rows = (
-                    _tf1_sparse_adam,
-                    _pad_rows(indices, m_rows, v_rows, size, out_of_range),
-                )
+                padded = _pad_rows(indices, m_rows, v_rows, size=size, out_of_range=out_of_range)
+                update, rows = _tf1_sparse_adam, padded
             update(
                 variable,
                 m.value,  # the tf.Variable behind the Keras variable
@@ -187,13 +185,13 @@ def _tf1_sparse_adam(var, m, v, rows, m_rows, v_rows, beta_1, beta_2, alpha, eps
     var.assign_sub(alpha * m_new / (tf.sqrt(v_new) + epsilon))
 
 
-def _pad_rows(ids, m_rows, v_rows, size, out_of_range):
-    """`ids[:, None]`, `m_rows` and `v_rows` padded to `size` entries (with an id past the
-    end and zero rows), so that the XLA computation sees one shape per batch size, not one
-    per count of distinct ids (a recompilation every step)."""
+def _pad_rows(ids, *rows, size, out_of_range):
+    """`ids[:, None]` and each of `rows` padded to `size` entries (with an id past the end
+    and zero rows), so that the XLA computation sees one shape per batch size, not one per
+    count of distinct ids (a recompilation every step)."""
     missing = size - tf.shape(ids)[0]
     padded_ids = tf.concat([ids, tf.fill([missing], tf.cast(out_of_range, ids.dtype))], 0)
-    padded = [tf.pad(r, [[0, missing], [0, 0]]) for r in (m_rows, v_rows)]
+    padded = [tf.pad(r, [[0, missing], [0, 0]]) for r in rows]
     return (padded_ids[:, None], *padded)
 
 

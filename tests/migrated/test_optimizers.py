@@ -107,61 +107,21 @@ def test_config_round_trip():
         assert clone.get_config() == opt.get_config()
 
 
-def tf1_adam(initial: np.ndarray, batches, lr: float, config=None):
-    """The table, m and v after `tf.compat.v1.train.AdamOptimizer` applies `batches` of
-    (ids, rows) sparse gradients in a TF1 graph, as the legacy model trains (in a session
-    with `config`)."""
+def tf1_trained(optimizer, initial: np.ndarray, batches, slots: list[str]):
+    """The table and its `slots` after the TF1 `optimizer` (a `tf.compat.v1.train` one)
+    applies `batches` of (ids, rows) sparse gradients in a TF1 graph, as the legacy model
+    trains."""
     graph = tf.Graph()
     with graph.as_default():
         var = tf.compat.v1.get_variable("table", initializer=initial, use_resource=False)
         ids = tf.compat.v1.placeholder(tf.int32, [None])
         rows = tf.compat.v1.placeholder(tf.float32, [None, initial.shape[1]])
-        opt = tf.compat.v1.train.AdamOptimizer(lr)
-        train = opt.apply_gradients([(tf.IndexedSlices(rows, ids, initial.shape), var)])
-        with tf.compat.v1.Session(graph=graph, config=config) as sess:
-            sess.run(tf.compat.v1.global_variables_initializer())
-            for batch_ids, batch_rows in batches:
-                sess.run(train, {ids: batch_ids, rows: batch_rows})
-            return sess.run([var, opt.get_slot(var, "m"), opt.get_slot(var, "v")])
-
-
-def test_adam_sparse_update_is_tf1s_to_the_bit():
-    """Repeated ids, batches of different sizes and gradients near epsilon (where Adam
-    turns last-bit differences into lr-sized steps), against TF1's own optimizer."""
-    rng = np.random.default_rng(7)
-    initial = rng.normal(0, 0.05, size=(300, 8)).astype(np.float32)
-    batches = []
-    for size in (40, 40, 25, 40):
-        ids = rng.integers(0, 300, size=size).astype(np.int32)
-        scale = 10.0 ** rng.integers(-9, 1, size=(size, 1))
-        batches.append((ids, (rng.normal(size=(size, 8)) * scale).astype(np.float32)))
-    expected = tf1_adam(initial, batches, lr=0.01)
-
-    var = tf.Variable(initial)
-    opt = TF1Adam(0.01)
-    step = tf.function(lambda g: opt.apply([g], [var]))  # as fit runs it
-    for ids, rows in batches:
-        step(tf.IndexedSlices(tf.constant(rows), tf.constant(ids), tf.constant([300, 8])))
-    m, v = opt._momentums[0], opt._velocities[0]
-    for name, want, got in zip("var m v".split(), expected, (var, m, v), strict=True):
-        np.testing.assert_array_equal(got.numpy(), want, err_msg=name)
-
-
-def tf1_adagrad(initial: np.ndarray, batches, lr: float):
-    """The table and accumulator after `tf.compat.v1.train.AdagradOptimizer` applies
-    `batches` of (ids, rows) sparse gradients in a TF1 graph."""
-    graph = tf.Graph()
-    with graph.as_default():
-        var = tf.compat.v1.get_variable("table", initializer=initial, use_resource=False)
-        ids = tf.compat.v1.placeholder(tf.int32, [None])
-        rows = tf.compat.v1.placeholder(tf.float32, [None, initial.shape[1]])
-        opt = tf.compat.v1.train.AdagradOptimizer(lr)
-        train = opt.apply_gradients([(tf.IndexedSlices(rows, ids, initial.shape), var)])
+        train = optimizer.apply_gradients([(tf.IndexedSlices(rows, ids, initial.shape), var)])
         with tf.compat.v1.Session(graph=graph) as sess:
             sess.run(tf.compat.v1.global_variables_initializer())
             for batch_ids, batch_rows in batches:
                 sess.run(train, {ids: batch_ids, rows: batch_rows})
-            return sess.run([var, opt.get_slot(var, "accumulator")])
+            return sess.run([var] + [optimizer.get_slot(var, name) for name in slots])
 
 
 def sparse_batches(seed: int, rows: int, dim: int):
@@ -174,6 +134,23 @@ def sparse_batches(seed: int, rows: int, dim: int):
         scale = 10.0 ** rng.integers(-9, 1, size=(size, 1))
         batches.append((ids, (rng.normal(size=(size, dim)) * scale).astype(np.float32)))
     return batches
+
+
+def test_adam_sparse_update_is_tf1s_to_the_bit():
+    """Repeated ids, batches of different sizes and gradients near epsilon (where Adam
+    turns last-bit differences into lr-sized steps), against TF1's own optimizer."""
+    initial = np.random.default_rng(7).normal(0, 0.05, size=(300, 8)).astype(np.float32)
+    batches = sparse_batches(7, 300, 8)
+    expected = tf1_trained(tf.compat.v1.train.AdamOptimizer(0.01), initial, batches, ["m", "v"])
+
+    var = tf.Variable(initial)
+    opt = TF1Adam(0.01)
+    step = tf.function(lambda g: opt.apply([g], [var]))  # as fit runs it
+    for ids, rows in batches:
+        step(tf.IndexedSlices(tf.constant(rows), tf.constant(ids), tf.constant([300, 8])))
+    m, v = opt._momentums[0], opt._velocities[0]
+    for name, want, got in zip("var m v".split(), expected, (var, m, v), strict=True):
+        np.testing.assert_array_equal(got.numpy(), want, err_msg=name)
 
 
 def test_repeated_ids_are_summed_in_xla_as_tf1_sums_them():
@@ -197,7 +174,8 @@ def test_repeated_ids_are_summed_in_xla_as_tf1_sums_them():
 def test_adagrad_sparse_update_is_tf1s_to_the_bit():
     initial = np.random.default_rng(7).normal(0, 0.05, size=(300, 8)).astype(np.float32)
     batches = sparse_batches(7, 300, 8)
-    want_var, want_accum = tf1_adagrad(initial, batches, lr=0.05)
+    optimizer = tf.compat.v1.train.AdagradOptimizer(0.05)
+    want_var, want_accum = tf1_trained(optimizer, initial, batches, ["accumulator"])
 
     var = tf.Variable(initial)
     opt = TF1Adagrad(0.05)
