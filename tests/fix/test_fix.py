@@ -15,22 +15,10 @@ from tf2rec.tools.scan.fixer import fix_source
 from tf2rec.tools.scan.rules import RULES
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-FIXABLE = [rule for rule in RULES if rule.FIXES]
 
 
 def fixed(code: str) -> str:
     return fix_source("example.py", code, [rule() for rule in RULES]).fixed
-
-
-@pytest.mark.parametrize("rule", FIXABLE, ids=lambda r: r.id)
-def test_each_rule_fix_gives_the_expected_replacement(rule):
-    unsafe = not rule.safe_fix  # an opt-in fix is applied only when asked for
-    for before, after in rule.FIXES:
-        result = fix_source("example.py", before, [rule()], unsafe_fixes=unsafe)
-        assert result.fixed == after
-        assert fix_source("example.py", after, [rule()], unsafe_fixes=unsafe).fixed == after
-        if unsafe:
-            assert fix_source("example.py", before, [rule()]).fixed == before
 
 
 def test_compat_v1_fix_keeps_the_files_alias_and_moves_imported_names():
@@ -232,7 +220,7 @@ def test_fixable_flag_in_the_json_report(tmp_path, capsys, monkeypatch):
 
 def test_rename_table_agrees_with_tf_2_21():
     """Every renamed name is gone from TF 2.21 and its new name exists (from the API table)."""
-    from tf2rec.tools.scan.api import exists
+    from tf2rec.tools.scan.tf_api import exists
     from tf2rec.tools.scan.rules.renames import CASTS, RENAMES
 
     for old, new in RENAMES.items():
@@ -258,7 +246,8 @@ def test_fix_never_imports_tensorflow(tmp_path):
 def test_rule_page_shows_the_fix(capsys):
     assert main(["rules", "TF802"]) == 0
     page = capsys.readouterr().out
-    assert "## Fix (`tf2rec fix`)" in page and "+y = tf.math.log(x) + tf.cast(" in page
+    assert "## Fix safety\nSafe: `tf2rec fix` applies it." in page
+    assert "+y = tf.math.log(x) + tf.cast(" in page
 
 
 def test_unsafe_fixes_are_applied_only_when_asked_for(tmp_path, capsys):

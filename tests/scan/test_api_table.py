@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tf2rec.tools.scan import api
+from tf2rec.tools.scan import tf_api
 from tf2rec.tools.scan.generate_api_table import TABLE, build
 
 tf = pytest.importorskip("tensorflow")
@@ -47,7 +47,7 @@ def test_changed_positions_hold_another_parameter(table):
         positional = list(_signature(tf, name).parameters)
         for index, tf1 in enumerate(order["tf1"]):
             if tf1 is not None:
-                renamed = api.keyword_renames(name).get(tf1, tf1)
+                renamed = tf_api.keyword_renames(name).get(tf1, tf1)
                 assert index >= len(positional) or positional[index] != renamed, (name, tf1)
 
 

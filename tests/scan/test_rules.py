@@ -1,39 +1,82 @@
-"""Every rule's own VALID and INVALID examples, and its documentation page."""
+"""Every rule's own cases, as Fixit runs a rule's VALID and INVALID lists: an invalid case
+gives exactly its expected findings (line, column, message) and, where it says so, exactly its
+fixed text; a valid case gives none. And every rule's page."""
 
 import importlib
 
 import pytest
 
 from tf2rec.tools.scan.engine import scan_source
+from tf2rec.tools.scan.fixer import fix_source
 from tf2rec.tools.scan.reports import rule_page, shown
+from tf2rec.tools.scan.rule import Expect
 from tf2rec.tools.scan.rules import RULES
 
+CASES = [(rule, i) for rule in RULES for i in range(len(rule.INVALID))]
 
-def ids_found(code: str, rule) -> list[str]:
-    return [f.rule_id for f in scan_source("example.py", code, [rule()])]
+
+def findings(code: str, rule) -> list[Expect]:
+    return [
+        Expect(f.line, f.column, f.message)
+        for f in scan_source("example.py", code, [rule()])
+        if f.rule_id == rule.id
+    ]
+
+
+@pytest.mark.parametrize("rule, index", CASES, ids=lambda x: getattr(x, "id", str(x)))
+def test_invalid_case_gives_exactly_its_findings(rule, index):
+    case = rule.INVALID[index]
+    assert findings(case.code, rule) == list(case.expected)
+
+
+@pytest.mark.parametrize("rule, index", CASES, ids=lambda x: getattr(x, "id", str(x)))
+def test_invalid_case_is_fixed_to_exactly_its_text(rule, index):
+    case = rule.INVALID[index]
+    unsafe = not rule.safe_fix  # an opt-in fix is applied only when asked for
+    result = fix_source("example.py", case.code, [rule()], unsafe_fixes=unsafe).fixed
+    assert result == (case.fixed if case.fixed is not None else case.code)
+    if case.fixed is not None:
+        again = fix_source("example.py", case.fixed, [rule()], unsafe_fixes=unsafe).fixed
+        assert again == case.fixed, "a second fix changed the fixed text"
+    if unsafe:
+        assert fix_source("example.py", case.code, [rule()]).fixed == case.code
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_invalid_examples_are_reported(rule):
-    assert rule.INVALID, f"{rule.id} has no INVALID example"
-    for code in rule.INVALID:
-        assert rule.id in ids_found(code, rule), code
+def test_valid_cases_are_not_reported(rule):
+    assert rule.VALID, f"{rule.id} has no valid case"
+    for case in rule.VALID:
+        assert findings(case.code, rule) == [], case.code
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_valid_examples_are_not_reported(rule):
-    assert rule.VALID, f"{rule.id} has no VALID example"
-    for code in rule.VALID:
-        assert rule.id not in ids_found(code, rule), code
+def test_every_rule_has_an_invalid_case_and_a_fixable_rule_two_fixed_ones(rule):
+    assert rule.INVALID, f"{rule.id} has no invalid case"
+    fixed = [case for case in rule.INVALID if case.fixed is not None]
+    assert not fixed or len(fixed) >= 2, f"{rule.id} fixes code in only one case"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_page_has_every_section(rule):
     page = rule_page(rule)
-    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead",
+                    "## Severity", "## Fix safety"):  # fmt: skip
         assert heading in page
-    assert shown(rule.INVALID[0]) in page and rule.replacement in page
+    assert shown(rule.INVALID[0].code) in page and rule.replacement in page
     assert rule.describe()
+    if rule.fixable():
+        assert ("Safe:" if rule.safe_fix else "Unsafe:") in page
+
+
+def test_a_rule_that_reports_a_gone_name_lists_both_severities():
+    """TF101 is a warning through compat.v1 and an error through `tensorflow`: the listing
+    says both, and each case's finding carries the one its import gives."""
+    (session,) = [r for r in RULES if r.id == "TF101"]
+    assert session.severity_label() == "error/warning"
+    tf2 = "import tensorflow as tf\nsess = tf.Session()\n"
+    v1 = "import tensorflow.compat.v1 as tf\nsess = tf.Session()\n"
+    assert [f.severity.label for f in scan_source("a.py", tf2, [session()])] == ["error"]
+    assert [f.severity.label for f in scan_source("a.py", v1, [session()])] == ["warning"]
 
 
 def test_ids_are_unique_and_well_formed():

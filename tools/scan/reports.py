@@ -344,9 +344,11 @@ def shown(example: str, width: int = 100) -> str:
 
 
 def rule_page(rule: type[Rule]) -> str:
-    """What it does / Why / Example / Use instead, as `tf2rec rules ID` prints it."""
+    """A rule's page, as `tf2rec rules ID` prints it and SARIF carries it: what it finds, why
+    that matters on TF2, an example, what to use instead, and whether its fix is safe."""
+    example = rule.INVALID[0]
     parts = [
-        f"# {rule.id} {rule.name} ({rule.severity.label})",
+        f"# {rule.id} {rule.name} ({rule.severity_label()})",
         "",
         "## What it does",
         rule.message.format(name="...") + ".",
@@ -354,21 +356,55 @@ def rule_page(rule: type[Rule]) -> str:
         "## Why is this bad?",
         rule.describe(),
         "",
+        "## Example",
+        "```python",
+        shown(example.code),
+        "```",
+        "",
+        "## Use instead",
+        rule.replacement + ".",
     ]
-    for example in rule.INVALID:
-        parts += ["## Example", "```python", shown(example), "```", ""]
-    parts += ["## Use instead", rule.replacement + "."]
     if rule.migrated:
         parts.append(f"In this project: `{rule.migrated}`.")
-    for example in rule.VALID:
-        parts += ["", "```python", shown(example), "```"]
-    for before, after in rule.FIXES:
-        parts += ["", "## Fix (`tf2rec fix`)", "```diff"]
-        parts += [
-            line
-            for line in difflib.unified_diff(
-                before.splitlines(), after.splitlines(), lineterm="", n=1
-            )
-        ][2:]
-        parts.append("```")
+    fixed = next((case for case in rule.INVALID if case.fixed is not None), None)
+    after = fixed.fixed if fixed is example else (rule.VALID[0].code if rule.VALID else None)
+    if after is not None:
+        parts += ["", "```python", shown(after), "```"]
+    parts += ["", "## Severity", _severity_text(rule), "", "## Fix safety", _fix_text(rule)]
+    if fixed is not None:
+        parts += ["", "```diff", *_diff(fixed.code, fixed.fixed), "```"]
     return "\n".join(parts) + "\n"
+
+
+def _severity_text(rule: type[Rule]) -> str:
+    if "/" in rule.severity_label():
+        return (
+            f"An error where the file reaches the name through `tensorflow` (TF 2.21 does not "
+            f"have it there); a {rule.severity.label} through `tensorflow.compat.v1`, where it "
+            "still runs."
+        )
+    return f"Always {rule.severity.label}: {_SEVERITY_MEANING[rule.severity]}."
+
+
+_SEVERITY_MEANING = {
+    Severity.ERROR: "the code fails or computes something else on TF 2.21 / Keras 3",
+    Severity.WARNING: "the code runs on TF 2.21 only in TF1 compatibility / graph mode",
+    Severity.INFO: "style; the code runs as it is",
+}
+
+
+def _fix_text(rule: type[Rule]) -> str:
+    if not rule.fixable():
+        return "No automatic fix: the TF2 code depends on what the program does around it."
+    if rule.safe_fix:
+        return f"Safe: `tf2rec fix` applies it. {rule.fix_safety}"
+    return (
+        f"Unsafe: `tf2rec fix --unsafe-fixes` applies it, plain `tf2rec fix` does not. "
+        f"{rule.fix_safety}"
+    )
+
+
+def _diff(before: str, after: str) -> list[str]:
+    return list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1))[
+        2:
+    ]

@@ -13,13 +13,14 @@ replacement; it imports libcst itself, so that a scan never loads it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
-from tf2rec.tools.scan import api
+from tf2rec.tools.scan import tf_api
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
 from tf2rec.tools.scan.positions import Positions, Span
 
@@ -57,6 +58,47 @@ class Finding(NamedTuple):
     fixable: bool = False  # `tf2rec fix` rewrites it safely
 
 
+def example_code(text: str) -> str:
+    """A case's code as written in a rule: a string that starts with a newline is an
+    indented block (Fixit's convention), dedented; any other string is taken as it is."""
+    return textwrap.dedent(text[1:]) if text.startswith("\n") else text
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must not report."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", example_code(self.code))
+
+
+class Expect(NamedTuple):
+    """One finding a case must produce: where (1-based line and column) and what it says."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must report: exactly the findings `expected`, in order; `fixed` is the
+    exact text after `tf2rec fix` (with `--unsafe-fixes` for a rule whose fix is unsafe),
+    None where the rule fixes nothing in it."""
+
+    code: str
+    expected: Sequence[Expect]
+    fixed: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", example_code(self.code))
+        object.__setattr__(self, "expected", tuple(self.expected))
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", example_code(self.fixed))
+
+
 # Every concrete rule class (one that sets `id`), in the order defined; `rules.RULES` sorts it.
 REGISTERED: list[type[Rule]] = []
 
@@ -76,15 +118,19 @@ class Rule:
     # the calls `on_call` sees: those with one of these method names (".run") or keywords
     # ("feed_dict="); None: the calls of names bound through imports (`tf.nn.dropout(...)`)
     calls: ClassVar[frozenset[str] | None] = None
-    # Severity is decided by the table of TF 2.21 names (error when the name is gone from
-    # the namespace it is reached through); a rule can pin it instead.
-    fixed_severity: ClassVar[bool] = False
-    VALID: ClassVar[list[str]] = []
-    INVALID: ClassVar[list[str]] = []
-    FIXES: ClassVar[list[tuple[str, str]]] = []  # (before, after) for rules with a fix
+    # True: a name gone from the namespace the file reaches it through (the table of TF 2.21
+    # names) is reported as an error, whatever `severity` says; False: `severity` always
+    severity_from_api_table: ClassVar[bool] = True
+    VALID: ClassVar[list[Valid]] = []
+    INVALID: ClassVar[list[Invalid]] = []
     # False: the fix changes what the program does on purpose (ruff's "unsafe" fixes);
     # `tf2rec fix` applies it only with --unsafe-fixes
     safe_fix: ClassVar[bool] = True
+    # why the fix keeps (or, unsafe, changes) what the code does; the rule page prints it
+    fix_safety: ClassVar[str] = (
+        "The TF1 name is replaced by the TF2 name of the very same object (or its "
+        "`tf.compat.v1` spelling), so the program computes what it computed."
+    )
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -110,6 +156,25 @@ class Rule:
     def describe(cls) -> str:
         """Why the rule exists: the class docstring."""
         return " ".join((cls.__doc__ or "").split())
+
+    @classmethod
+    def fixable(cls) -> bool:
+        """Whether `tf2rec fix` rewrites some of what the rule reports (its cases say)."""
+        return any(case.fixed is not None for case in cls.INVALID)
+
+    @classmethod
+    def severity_label(cls) -> str:
+        """The severities the rule reports, as `tf2rec rules` lists them: `error` for a name
+        that TF 2.21 lacks where the file reaches it, the rule's own severity otherwise."""
+        label = cls.severity.label
+        names = (*cls.names, *cls.prefixes)
+        if (
+            cls.severity_from_api_table
+            and cls.severity < Severity.ERROR
+            and any(not tf_api.exists(name, "v2") for name in names)
+        ):
+            return f"error/{label}"
+        return label
 
     # hooks; `ctx.report(...)` records a finding
     def on_reference(self, ctx: FileContext, node: ast.expr, name: str, namespace: str) -> None:
@@ -284,15 +349,15 @@ class FileContext:
             shown = "tf.compat.v1" + name[2:]
         text = message or rule.message.format(name=shown or "")
         if (
-            not rule.fixed_severity
+            rule.severity_from_api_table
             and name
             and namespace in ("v1", "v2")
-            and not api.exists(name, namespace)
+            and not tf_api.exists(name, namespace)
         ):
             severity = Severity.ERROR
             where = "tensorflow.compat.v1" if namespace == "v1" else "tensorflow"
             text += f" (`{name}` no longer exists in TF 2.21's `{where}`)"
-            if fix is None and fixed_by is None and namespace == "v2" and api.exists(name, "v1"):
+            if fix is None and fixed_by is None and namespace == "v2" and tf_api.exists(name, "v1"):
                 fixed_by = self._compat_fix(node)
         if fix is not None and (rule.safe_fix or self.unsafe_fixes):
             fixed_by = self.add_edit(fix_node or node, fix)

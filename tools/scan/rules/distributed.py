@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from tf2rec.tools.scan.names import keyword_arg
-from tf2rec.tools.scan.rule import Rule
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Valid
 
 _MULTI_WORKER = (
     "`tf.distribute.MultiWorkerMirroredStrategy`, the cluster from TF_CONFIG "
@@ -28,12 +28,34 @@ class ServerRule(Rule):
     migrated = "tf2rec.migrated.distributed.make_strategy"
     names = frozenset({"tf.train.Server"})
     VALID = [
-        "import tensorflow as tf\nstrategy = tf.distribute.MultiWorkerMirroredStrategy()\n",
+        Valid(
+            """
+            import tensorflow as tf
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            """
+        ),
     ]
     INVALID = [
-        "import tensorflow as tf\n"
-        "cluster = tf.train.ClusterSpec({'ps': ps_hosts, 'worker': worker_hosts})\n"
-        "server = tf.train.Server(cluster, job_name='worker', task_index=0)\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            cluster = tf.train.ClusterSpec({'ps': ps_hosts, 'worker': worker_hosts})
+            server = tf.train.Server(cluster, job_name='worker', task_index=0)
+            """,
+            [
+                Expect(
+                    3,
+                    10,
+                    "`tf.train.Server` starts a TF1 cluster task by hand "
+                    "(`tf.train.Server` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            cluster = tf.train.ClusterSpec({'ps': ps_hosts, 'worker': worker_hosts})
+            server = tf.compat.v1.train.Server(cluster, job_name='worker', task_index=0)
+            """,
+        ),
     ]
 
 
@@ -54,11 +76,36 @@ class ReplicaDeviceSetterRule(Rule):
     )
     migrated = "tf2rec.migrated.distributed.CoordinatedTraining"
     names = frozenset({"tf.train.replica_device_setter"})
-    VALID = ["import tensorflow as tf\nstrategy = tf.distribute.MirroredStrategy()\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            strategy = tf.distribute.MirroredStrategy()
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\n"
-        "with tf.device(tf.train.replica_device_setter(cluster=cluster)):\n"
-        "    w = tf.get_variable('w', [10, 4])\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.device(tf.train.replica_device_setter(cluster=cluster)):
+                w = tf.get_variable('w', [10, 4])
+            """,
+            [
+                Expect(
+                    2,
+                    16,
+                    "`tf.train.replica_device_setter` places variables on parameter "
+                    "servers by hand (`tf.train.replica_device_setter` no longer exists "
+                    "in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            with tf.device(tf.compat.v1.train.replica_device_setter(cluster=cluster)):
+                w = tf.get_variable('w', [10, 4])
+            """,
+        ),
     ]
 
 
@@ -73,10 +120,34 @@ class SyncReplicasRule(Rule):
     replacement = _MULTI_WORKER
     migrated = "tf2rec.migrated.distributed.train_steps"
     names = frozenset({"tf.train.SyncReplicasOptimizer"})
-    VALID = ["import keras\noptimizer = keras.optimizers.SGD(0.1)\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            optimizer = keras.optimizers.SGD(0.1)
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\n"
-        "opt = tf.train.SyncReplicasOptimizer(opt, replicas_to_aggregate=2)\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            opt = tf.train.SyncReplicasOptimizer(opt, replicas_to_aggregate=2)
+            """,
+            [
+                Expect(
+                    2,
+                    7,
+                    "`tf.train.SyncReplicasOptimizer` makes TF1 workers train "
+                    "synchronously through parameter servers "
+                    "(`tf.train.SyncReplicasOptimizer` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            opt = tf.compat.v1.train.SyncReplicasOptimizer(opt, replicas_to_aggregate=2)
+            """,
+        ),
     ]
 
 
@@ -95,11 +166,26 @@ class ChiefFlagRule(Rule):
     )
     migrated = "tf2rec.migrated.distributed.is_chief"
     calls = frozenset({"is_chief="})
-    VALID = ["import tensorflow as tf\nwith tf.compat.v1.Session() as sess:\n    pass\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.compat.v1.Session() as sess:
+                pass
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\n"
-        "with tf.train.MonitoredTrainingSession(master=server.target, is_chief=index == 0) as s:\n"
-        "    pass\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.train.MonitoredTrainingSession(master=server.target, is_chief=index == 0) as s:
+                pass
+            """,
+            [
+                Expect(2, 62, "`is_chief=` picks the TF1 chief worker by hand"),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:

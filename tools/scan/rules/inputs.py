@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 from tf2rec.tools.scan.rules.renames import RenamedApiRule
 
 
@@ -27,13 +27,62 @@ class V1IteratorRule(Rule):
             "tf.data.get_output_shapes",
         }
     )
-    VALID = ["import tensorflow as tf\nfor batch in dataset:\n    pass\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            for batch in dataset:
+                pass
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\niterator = dataset.make_one_shot_iterator()\n",
-        "import tensorflow.compat.v1 as tf\n"
-        "iterator = tf.data.make_initializable_iterator(dataset)\n",
-        "import tensorflow as tf\nds = tf.data.Dataset.range(8).batch(2)\n"
-        "it = ds.make_one_shot_iterator()\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            iterator = dataset.make_one_shot_iterator()
+            """,
+            [
+                Expect(
+                    2,
+                    12,
+                    "`.make_one_shot_iterator()` creates a session-driven dataset iterator",
+                ),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            iterator = tf.data.make_initializable_iterator(dataset)
+            """,
+            [
+                Expect(
+                    2,
+                    12,
+                    "`.make_initializable_iterator()` creates a session-driven dataset iterator",
+                ),
+                Expect(
+                    2,
+                    12,
+                    "`tf.data.make_initializable_iterator` creates a session-driven "
+                    "dataset iterator",
+                ),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            ds = tf.data.Dataset.range(8).batch(2)
+            it = ds.make_one_shot_iterator()
+            """,
+            [
+                Expect(
+                    3,
+                    6,
+                    "`.make_one_shot_iterator()`: a TF2 `tf.data.Dataset` has no such method",
+                ),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -73,8 +122,35 @@ class QueueRunnerRule(Rule):
         }
     )
     prefixes = ("tf.train.queue_runner",)
-    VALID = ["import tensorflow as tf\ndataset = tf.data.Dataset.range(10)\n"]
-    INVALID = ["import tensorflow as tf\nthreads = tf.train.start_queue_runners(sess=sess)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            dataset = tf.data.Dataset.range(10)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            threads = tf.train.start_queue_runners(sess=sess)
+            """,
+            [
+                Expect(
+                    2,
+                    11,
+                    "`tf.train.start_queue_runners` is part of the queue-runner input "
+                    "pipeline (`tf.train.start_queue_runners` no longer exists in TF "
+                    "2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            threads = tf.compat.v1.train.start_queue_runners(sess=sess)
+            """,
+        ),
+    ]
 
 
 class InputProducerRule(Rule):
@@ -101,8 +177,35 @@ class InputProducerRule(Rule):
             "tf.TextLineReader",
         }
     )
-    VALID = ["import tensorflow as tf\nds = tf.data.Dataset.from_tensor_slices(x).batch(32)\n"]
-    INVALID = ["import tensorflow as tf\nqueue = tf.train.string_input_producer(files)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            ds = tf.data.Dataset.from_tensor_slices(x).batch(32)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            queue = tf.train.string_input_producer(files)
+            """,
+            [
+                Expect(
+                    2,
+                    9,
+                    "`tf.train.string_input_producer` builds a queue-based input "
+                    "pipeline (`tf.train.string_input_producer` no longer exists in TF "
+                    "2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            queue = tf.compat.v1.train.string_input_producer(files)
+            """,
+        ),
+    ]
 
 
 class PyFuncRule(RenamedApiRule):
@@ -116,11 +219,26 @@ class PyFuncRule(RenamedApiRule):
     RENAMES = {"tf.py_func": "tf.numpy_function"}
     CASTS = {}
     names = frozenset(RENAMES)
-    VALID = ["import tensorflow as tf\ny = tf.numpy_function(f, [x], tf.float32)\n"]
-    INVALID = ["import tensorflow as tf\ny = tf.py_func(f, [x], tf.float32)\n"]
-    FIXES = [
-        (
-            "import tensorflow as tf\ny = tf.py_func(f, [x], tf.float32)\n",
-            "import tensorflow as tf\ny = tf.numpy_function(f, [x], tf.float32)\n",
-        )
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            y = tf.numpy_function(f, [x], tf.float32)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.py_func(f, [x], tf.float32)
+            """,
+            [
+                Expect(2, 5, "`tf.py_func` was renamed in TF2; use `tf.numpy_function`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            y = tf.numpy_function(f, [x], tf.float32)
+            """,
+        ),
     ]

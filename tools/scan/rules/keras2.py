@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from tf2rec.tools.scan.names import keyword_arg
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 
 class CompiledLossMetricsRule(Rule):
@@ -15,18 +15,33 @@ class CompiledLossMetricsRule(Rule):
     id = "TF701"
     name = "compiled-loss-metrics"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}` does not exist in Keras 3"
     replacement = "`self.compute_loss(x=x, y=y, y_pred=y_pred)`; update `self.metrics` objects"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
     attributes = frozenset({"compiled_loss", "compiled_metrics"})
     VALID = [
-        "import keras\nclass M(keras.Model):\n    def train_step(self, data):\n"
-        "        loss = self.compute_loss(x=data, y=None, y_pred=self(data))\n"
+        Valid(
+            """
+            import keras
+            class M(keras.Model):
+                def train_step(self, data):
+                    loss = self.compute_loss(x=data, y=None, y_pred=self(data))
+            """
+        ),
     ]
     INVALID = [
-        "import keras\nclass M(keras.Model):\n    def train_step(self, data):\n"
-        "        loss = self.compiled_loss(y, y_pred)\n"
+        Invalid(
+            """
+            import keras
+            class M(keras.Model):
+                def train_step(self, data):
+                    loss = self.compiled_loss(y, y_pred)
+            """,
+            [
+                Expect(4, 16, "`.compiled_loss` does not exist in Keras 3"),
+            ],
+        ),
     ]
 
     def on_attribute(self, ctx, node: ast.Attribute) -> None:
@@ -39,12 +54,29 @@ class LegacyOptimizersRule(Rule):
     id = "TF702"
     name = "keras-legacy-optimizers"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}`: Keras 3 has no legacy optimizers"
     replacement = "`keras.optimizers.Adam` & co."
     prefixes = ("tf.keras.optimizers.legacy", "keras.optimizers.legacy")
-    VALID = ["import keras\nopt = keras.optimizers.Adam()\n"]
-    INVALID = ["import tensorflow as tf\nopt = tf.keras.optimizers.legacy.Adam()\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            opt = keras.optimizers.Adam()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            opt = tf.keras.optimizers.legacy.Adam()
+            """,
+            [
+                Expect(2, 7, "`tf.keras.optimizers.legacy.Adam`: Keras 3 has no legacy optimizers"),
+            ],
+        ),
+    ]
 
     def on_import(self, ctx, node, module) -> None:
         if self.matches(module):
@@ -57,7 +89,7 @@ class BackendSessionRule(Rule):
     id = "TF703"
     name = "keras-backend-session"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}`: Keras 3 has no session"
     replacement = "nothing (eager); `keras.backend.clear_session()` to reset state"
     names = frozenset(
@@ -65,8 +97,25 @@ class BackendSessionRule(Rule):
         for root in ("keras", "tf.keras")
         for fn in ("get_session", "set_session")
     )
-    VALID = ["import keras\nkeras.backend.clear_session()\n"]
-    INVALID = ["from keras import backend as K\nsess = K.get_session()\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            keras.backend.clear_session()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            from keras import backend as K
+            sess = K.get_session()
+            """,
+            [
+                Expect(2, 8, "`keras.backend.get_session`: Keras 3 has no session"),
+            ],
+        ),
+    ]
 
 
 class SaveFormatTfRule(Rule):
@@ -76,13 +125,30 @@ class SaveFormatTfRule(Rule):
     id = "TF704"
     name = "save-format-tf"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = '`save_format="tf"` is not accepted by Keras 3'
     replacement = "`model.save('model.keras')`; `model.export('dir')` for a SavedModel"
     calls = frozenset({"save_format="})
     migrated = "tf2rec.migrated.export.export_saved_model"
-    VALID = ["import keras\nmodel.save('model.keras')\n"]
-    INVALID = ["import keras\nmodel.save('out', save_format='tf')\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            model.save('model.keras')
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import keras
+            model.save('out', save_format='tf')
+            """,
+            [
+                Expect(2, 19, '`save_format="tf"` is not accepted by Keras 3'),
+            ],
+        ),
+    ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
         arg = keyword_arg(node, "save_format")
@@ -105,17 +171,32 @@ class GeneratorMethodsRule(Rule):
     id = "TF705"
     name = "keras-generator-methods"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}` does not exist in Keras 3"
     replacement = "`model.fit` / `evaluate` / `predict`, which take generators"
     calls = frozenset(f".{name}" for name in _GENERATOR_METHODS)
-    VALID = ["import keras\nmodel.fit(batches, epochs=2)\n"]
-    INVALID = ["import keras\nmodel.fit_generator(batches, epochs=2)\n"]
-    FIXES = [
-        (
-            "import keras\nmodel.fit_generator(batches, epochs=2)\n",
-            "import keras\nmodel.fit(batches, epochs=2)\n",
-        )
+    VALID = [
+        Valid(
+            """
+            import keras
+            model.fit(batches, epochs=2)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import keras
+            model.fit_generator(batches, epochs=2)
+            """,
+            [
+                Expect(2, 1, "`.fit_generator()` does not exist in Keras 3"),
+            ],
+            fixed="""
+            import keras
+            model.fit(batches, epochs=2)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -133,18 +214,45 @@ class OptimizerLrArgumentRule(Rule):
     id = "TF706"
     name = "keras-lr-argument"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`lr=` is not accepted by Keras 3 optimizers"
     replacement = "`learning_rate=`"
     calls = frozenset({"lr="})
-    VALID = ["import keras\nopt = keras.optimizers.Adam(learning_rate=0.01)\n"]
-    INVALID = ["import keras\nopt = keras.optimizers.Adam(lr=0.01)\n"]
-    FIXES = [
-        (
-            "from tensorflow import keras\nopt = keras.optimizers.SGD(lr=0.1, momentum=0.9)\n",
-            "from tensorflow import keras\n"
-            "opt = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)\n",
-        )
+    VALID = [
+        Valid(
+            """
+            import keras
+            opt = keras.optimizers.Adam(learning_rate=0.01)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            from tensorflow import keras
+            opt = keras.optimizers.SGD(lr=0.1, momentum=0.9)
+            """,
+            [
+                Expect(2, 28, "`lr=` is not accepted by Keras 3 optimizers"),
+            ],
+            fixed="""
+            from tensorflow import keras
+            opt = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+            """,
+        ),
+        Invalid(
+            """
+            import keras
+            opt = keras.optimizers.Adam(lr=0.01)
+            """,
+            [
+                Expect(2, 29, "`lr=` is not accepted by Keras 3 optimizers"),
+            ],
+            fixed="""
+            import keras
+            opt = keras.optimizers.Adam(learning_rate=0.01)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:

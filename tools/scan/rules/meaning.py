@@ -3,7 +3,7 @@
 These are the worst a migration can leave behind: nothing fails, the numbers change. Each
 is an error, fixed where the fix is exact. The tables of renamed keywords, reordered
 parameters and changed defaults are derived from the installed TensorFlow
-(`generate_api_table.py`) and read through `api`.
+(`generate_api_table.py`) and read through `tf_api`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from tf2rec.tools.scan import api
+from tf2rec.tools.scan import tf_api
 from tf2rec.tools.scan.names import arguments, has_star, keyword_arg, positional
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -80,29 +80,89 @@ class DropoutKeepProbRule(Rule):
     id = "TF901"
     name = "dropout-keep-prob"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = (
         "`tf.nn.dropout`'s second argument is the drop rate in TF2, the keep probability in TF1"
     )
     replacement = "`tf.nn.dropout(x, rate=1 - keep_prob)` (`tf2rec fix` rewrites it)"
     migrated = "tf2rec.migrated.deepfm.DeepFM"
     VALID = [
-        "import tensorflow as tf\ny = tf.nn.dropout(x, rate=0.2)\n",
-        "import tensorflow.compat.v1 as tf\ny = tf.nn.dropout(x, 0.8)\n",
+        Valid(
+            """
+            import tensorflow as tf
+            y = tf.nn.dropout(x, rate=0.2)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            y = tf.nn.dropout(x, 0.8)
+            """
+        ),
     ]
     INVALID = [
-        "import tensorflow as tf\ny = tf.nn.dropout(x, 0.8)\n",
-        "import tensorflow as tf\ny = tf.nn.dropout(x, keep_prob=self.keep_prob)\n",
-    ]
-    FIXES = [
-        (
-            "import tensorflow as tf\n"
-            "y = tf.nn.dropout(x, 0.8)\n"
-            "z = tf.nn.dropout(h, keep_prob=1.0 - p, seed=3)\n",
-            "import tensorflow as tf\n"
-            "y = tf.nn.dropout(x, rate=1 - 0.8)\n"
-            "z = tf.nn.dropout(h, rate=1 - (1.0 - p), seed=3)\n",
-        )
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.nn.dropout(x, 0.8)
+            z = tf.nn.dropout(h, keep_prob=1.0 - p, seed=3)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
+                    "keep probability in TF1",
+                ),
+                Expect(
+                    3,
+                    5,
+                    "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
+                    "keep probability in TF1",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            y = tf.nn.dropout(x, rate=1 - 0.8)
+            z = tf.nn.dropout(h, rate=1 - (1.0 - p), seed=3)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.nn.dropout(x, 0.8)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
+                    "keep probability in TF1",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            y = tf.nn.dropout(x, rate=1 - 0.8)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.nn.dropout(x, keep_prob=self.keep_prob)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
+                    "keep probability in TF1",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            y = tf.nn.dropout(x, rate=1 - self.keep_prob)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -146,36 +206,97 @@ class CallSignatureRule(Rule):
     id = "TF902"
     name = "call-signature"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}` takes other arguments in TF2"
     replacement = "TF2's keywords (`keepdims=`, `axis=`): `tf2rec fix` rewrites the call"
     VALID = [
-        "import tensorflow as tf\ns = tf.reduce_sum(x, axis=1, keepdims=True)\n",
-        "import tensorflow.compat.v1 as tf\ns = tf.reduce_sum(x, 1, keep_dims=True)\n",
+        Valid(
+            """
+            import tensorflow as tf
+            s = tf.reduce_sum(x, axis=1, keepdims=True)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            s = tf.reduce_sum(x, 1, keep_dims=True)
+            """
+        ),
     ]
     INVALID = [
-        "import tensorflow as tf\ns = tf.reduce_sum(x, reduction_indices=1, keep_dims=True)\n",
-        'import tensorflow as tf\ni = tf.argmax(logits, 1, "best")\n',
-    ]
-    FIXES = [
-        (
-            "import tensorflow as tf\n"
-            "s = tf.reduce_mean(x, reduction_indices=[1], keep_dims=True)\n"
-            'i = tf.argmax(logits, 1, "best")\n'
-            "p = tf.nn.softmax(z, dim=-1)\n",
-            "import tensorflow as tf\n"
-            "s = tf.reduce_mean(x, axis=[1], keepdims=True)\n"
-            'i = tf.argmax(logits, 1, name="best")\n'
-            "p = tf.nn.softmax(z, axis=-1)\n",
-        )
+        Invalid(
+            """
+            import tensorflow as tf
+            s = tf.reduce_mean(x, reduction_indices=[1], keep_dims=True)
+            i = tf.argmax(logits, 1, "best")
+            p = tf.nn.softmax(z, dim=-1)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.reduce_mean` takes other arguments in TF2: "
+                    "`reduction_indices=` is `axis=`; `keep_dims=` is `keepdims=`",
+                ),
+                Expect(
+                    3,
+                    5,
+                    "`tf.argmax` takes other arguments in TF2: positional argument 3 "
+                    "(TF1's `name`) means another parameter",
+                ),
+                Expect(4, 5, "`tf.nn.softmax` takes other arguments in TF2: `dim=` is `axis=`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            s = tf.reduce_mean(x, axis=[1], keepdims=True)
+            i = tf.argmax(logits, 1, name="best")
+            p = tf.nn.softmax(z, axis=-1)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            s = tf.reduce_sum(x, reduction_indices=1, keep_dims=True)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.reduce_sum` takes other arguments in TF2: `reduction_indices=` "
+                    "is `axis=`; `keep_dims=` is `keepdims=`",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            s = tf.reduce_sum(x, axis=1, keepdims=True)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            i = tf.argmax(logits, 1, "best")
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.argmax` takes other arguments in TF2: positional argument 3 "
+                    "(TF1's `name`) means another parameter",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            i = tf.argmax(logits, 1, name="best")
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
         name = _tf2_call(ctx, node)
         if name is None:
             return
-        renames = api.keyword_renames(name)
-        order = api.reorder(name)
+        renames = tf_api.keyword_renames(name)
+        order = tf_api.reorder(name)
         renamed = [k.arg for k in node.keywords if k.arg in renames]
         moved = []
         if order is not None:
@@ -257,32 +378,97 @@ class ChangedDefaultRule(Rule):
     id = "TF903"
     name = "changed-default"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}` has other defaults in TF2"
     replacement = "TF1's default written out (`stddev=1.0`): `tf2rec fix` adds it"
     VALID = [
-        "import tensorflow as tf\ninit = tf.random_normal_initializer(stddev=0.01)\n",
-        "import tensorflow.compat.v1 as tf\ninit = tf.random_normal_initializer()\n",
-        "import tensorflow as tf\ninit = tf.random_normal_initializer(0.0, 0.02)\n",
+        Valid(
+            """
+            import tensorflow as tf
+            init = tf.random_normal_initializer(stddev=0.01)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            init = tf.random_normal_initializer()
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            init = tf.random_normal_initializer(0.0, 0.02)
+            """
+        ),
     ]
     INVALID = [
-        "import tensorflow as tf\ninit = tf.random_normal_initializer(mean=0.0)\n",
-        "import tensorflow as tf\ninit = tf.random_uniform_initializer(seed=1)\n",
-    ]
-    FIXES = [
-        (
-            "import tensorflow as tf\n"
-            "a = tf.random_normal_initializer()\n"
-            "b = tf.random_uniform_initializer(seed=1)\n",
-            "import tensorflow as tf\n"
-            "a = tf.random_normal_initializer(stddev=1.0)\n"
-            "b = tf.random_uniform_initializer(seed=1, minval=0.0, maxval=1.0)\n",
-        )
+        Invalid(
+            """
+            import tensorflow as tf
+            a = tf.random_normal_initializer()
+            b = tf.random_uniform_initializer(seed=1)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.random_normal_initializer` has other defaults in TF2 (stddev "
+                    "1.0 -> 0.05); write TF1's out",
+                ),
+                Expect(
+                    3,
+                    5,
+                    "`tf.random_uniform_initializer` has other defaults in TF2 (minval "
+                    "0.0 -> -0.05, maxval 1.0 -> 0.05); write TF1's out",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            a = tf.random_normal_initializer(stddev=1.0)
+            b = tf.random_uniform_initializer(seed=1, minval=0.0, maxval=1.0)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            init = tf.random_normal_initializer(mean=0.0)
+            """,
+            [
+                Expect(
+                    2,
+                    8,
+                    "`tf.random_normal_initializer` has other defaults in TF2 (stddev "
+                    "1.0 -> 0.05); write TF1's out",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            init = tf.random_normal_initializer(mean=0.0, stddev=1.0)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            init = tf.random_uniform_initializer(seed=1)
+            """,
+            [
+                Expect(
+                    2,
+                    8,
+                    "`tf.random_uniform_initializer` has other defaults in TF2 (minval "
+                    "0.0 -> -0.05, maxval 1.0 -> 0.05); write TF1's out",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            init = tf.random_uniform_initializer(seed=1, minval=0.0, maxval=1.0)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
         name = _tf2_call(ctx, node)
-        info = api.changed_defaults(name) if name else None
+        info = tf_api.changed_defaults(name) if name else None
         if info is None or has_star(node):
             return  # the parameters it fills are unknown
         given = set(info["positional"][: len(node.args)])
@@ -315,20 +501,60 @@ class ShapeValueRule(Rule):
     id = "TF904"
     name = "dimension-value"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`.value` of a shape's dimension: TF2 shapes hold ints"
     replacement = "`x.shape[1]` (an int or None): `tf2rec fix` drops `.value`"
     attributes = frozenset({"value"})
-    VALID = ["import tensorflow as tf\nn = x.shape[1]\nv = counter.value\n"]
-    INVALID = [
-        "import tensorflow as tf\nn = x.shape[1].value\n",
-        "import tensorflow as tf\nn = x.get_shape()[-1].value\n",
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            n = x.shape[1]
+            v = counter.value
+            """
+        ),
     ]
-    FIXES = [
-        (
-            "import tensorflow as tf\nd = inputs.get_shape()[-1].value * x.shape[1].value\n",
-            "import tensorflow as tf\nd = inputs.get_shape()[-1] * x.shape[1]\n",
-        )
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            d = inputs.get_shape()[-1].value * x.shape[1].value
+            """,
+            [
+                Expect(2, 5, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+                Expect(2, 36, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            d = inputs.get_shape()[-1] * x.shape[1]
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            n = x.shape[1].value
+            """,
+            [
+                Expect(2, 5, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            n = x.shape[1]
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            n = x.get_shape()[-1].value
+            """,
+            [
+                Expect(2, 5, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            n = x.get_shape()[-1]
+            """,
+        ),
     ]
 
     def on_attribute(self, ctx, node: ast.Attribute) -> None:
@@ -365,10 +591,55 @@ class RegularizationLossRule(Rule):
             "tf.GraphKeys.REGULARIZATION_LOSSES",
         }
     )
-    VALID = ["import keras\nloss = data_loss + sum(model.losses)\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            loss = data_loss + sum(model.losses)
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\nloss = data_loss + tf.losses.get_regularization_loss()\n",
-        "import tensorflow as tf\nreg = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            loss = data_loss + tf.losses.get_regularization_loss()
+            """,
+            [
+                Expect(
+                    2,
+                    20,
+                    "`tf.losses.get_regularization_loss` misses Keras layers' penalties "
+                    "(0.0 once the layers are Keras layers) "
+                    "(`tf.losses.get_regularization_loss` no longer exists in TF 2.21's "
+                    "`tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            loss = data_loss + tf.compat.v1.losses.get_regularization_loss()
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            reg = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+            """,
+            [
+                Expect(
+                    2,
+                    25,
+                    "`tf.GraphKeys.REGULARIZATION_LOSSES` misses Keras layers' "
+                    "penalties (0.0 once the layers are Keras layers) "
+                    "(`tf.GraphKeys.REGULARIZATION_LOSSES` no longer exists in TF "
+                    "2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            reg = tf.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
+            """,
+        ),
     ]
 
 

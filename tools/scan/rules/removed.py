@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from tf2rec.tools.scan import api
+from tf2rec.tools.scan import tf_api
 from tf2rec.tools.scan.names import dotted
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 from tf2rec.tools.scan.rules.meaning import contrib_equivalent
 
 
@@ -25,19 +25,62 @@ class ContribRule(_ImportedModuleRule):
     id = "TF501"
     name = "contrib"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}`: tf.contrib was removed in TF 2.0"
     replacement = (
         "the core / Keras equivalent (e.g. `contrib.rnn.LSTMCell` -> "
         "`keras.layers.LSTMCell`, `slim.fully_connected` -> `keras.layers.Dense`)"
     )
     prefixes = ("tf.contrib",)
-    VALID = ["import keras\ncell = keras.layers.LSTMCell(8)\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            cell = keras.layers.LSTMCell(8)
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\ncell = tf.contrib.rnn.LSTMCell(8)\n",
-        "from tensorflow.contrib import rnn\n",
-        "import tensorflow.contrib.slim as slim\n",
-        "import tensorflow as tf\nreg = tf.contrib.layers.l2_regularizer(1e-4)\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            cell = tf.contrib.rnn.LSTMCell(8)
+            """,
+            [
+                Expect(2, 8, "`tf.contrib.rnn.LSTMCell`: tf.contrib was removed in TF 2.0"),
+            ],
+        ),
+        Invalid(
+            """
+            from tensorflow.contrib import rnn
+            """,
+            [
+                Expect(1, 1, "`tf.contrib.rnn`: tf.contrib was removed in TF 2.0"),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow.contrib.slim as slim
+            """,
+            [
+                Expect(1, 1, "`tf.contrib.slim`: tf.contrib was removed in TF 2.0"),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            reg = tf.contrib.layers.l2_regularizer(1e-4)
+            """,
+            [
+                Expect(
+                    2,
+                    7,
+                    "`tf.contrib.layers.l2_regularizer`: tf.contrib was removed in TF "
+                    "2.0; use `keras.regularizers.L2(scale / 2)`: TF1's penalty is "
+                    "scale * sum(w**2) / 2, Keras' l2 * sum(w**2)",
+                ),
+            ],
+        ),
     ]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
@@ -55,13 +98,30 @@ class V1LayersRule(_ImportedModuleRule):
     id = "TF502"
     name = "v1-layers"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}`: tf.layers is not available with Keras 3"
     replacement = "`keras.layers.Dense` / `Conv2D` / ...; a `keras.layers.Layer` subclass"
     migrated = "tf2rec.migrated.layers.Linear"
     prefixes = ("tf.layers",)
-    VALID = ["import keras\nlayer = keras.layers.Dense(8)\n"]
-    INVALID = ["import tensorflow.compat.v1 as tf\ny = tf.layers.dense(x, 8)\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            layer = keras.layers.Dense(8)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            y = tf.layers.dense(x, 8)
+            """,
+            [
+                Expect(2, 5, "`tf.layers.dense`: tf.layers is not available with Keras 3"),
+            ],
+        ),
+    ]
 
 
 class EstimatorRule(_ImportedModuleRule):
@@ -70,13 +130,30 @@ class EstimatorRule(_ImportedModuleRule):
     id = "TF503"
     name = "estimator"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}`: tf.estimator was removed in TF 2.16"
     replacement = "a Keras model trained with `model.fit`"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender"
     prefixes = ("tf.estimator",)
-    VALID = ["import keras\nmodel.fit(dataset)\n"]
-    INVALID = ["import tensorflow as tf\nestimator = tf.estimator.Estimator(model_fn)\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            model.fit(dataset)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            estimator = tf.estimator.Estimator(model_fn)
+            """,
+            [
+                Expect(2, 13, "`tf.estimator.Estimator`: tf.estimator was removed in TF 2.16"),
+            ],
+        ),
+    ]
 
 
 class AppFlagsLoggingRule(_ImportedModuleRule):
@@ -88,10 +165,54 @@ class AppFlagsLoggingRule(_ImportedModuleRule):
     message = "`{name}` wraps absl and is TF1-only"
     replacement = "`absl.flags`, `absl.app.run`, `absl.logging` (or the `logging` module)"
     prefixes = ("tf.flags", "tf.app", "tf.logging")
-    VALID = ["from absl import flags\nimport tensorflow as tf\nFLAGS = flags.FLAGS\n"]
+    VALID = [
+        Valid(
+            """
+            from absl import flags
+            import tensorflow as tf
+            FLAGS = flags.FLAGS
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\nFLAGS = tf.flags.FLAGS\n",
-        "import tensorflow as tf\ntf.logging.set_verbosity(tf.logging.INFO)\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            FLAGS = tf.flags.FLAGS
+            """,
+            [
+                Expect(
+                    2,
+                    9,
+                    "`tf.flags.FLAGS` wraps absl and is TF1-only (`tf.flags.FLAGS` no "
+                    "longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.logging.set_verbosity(tf.logging.INFO)
+            """,
+            [
+                Expect(
+                    2,
+                    1,
+                    "`tf.logging.set_verbosity` wraps absl and is TF1-only "
+                    "(`tf.logging.set_verbosity` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+                Expect(
+                    2,
+                    26,
+                    "`tf.logging.INFO` wraps absl and is TF1-only (`tf.logging.INFO` no "
+                    "longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)
+            """,
+        ),
     ]
 
 
@@ -103,8 +224,31 @@ class CompatKerasRule(Rule):
     name = "compat-v1-keras"
     message = "`{name}`: the compat.v1 Keras shim has no TF1 parts under Keras 3"
     replacement = "plain `keras` 3 APIs"
-    VALID = ["import keras\nmodel = keras.Sequential()\n"]
-    INVALID = ["import tensorflow.compat.v1 as tf\nsess = tf.keras.backend.get_session()\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            model = keras.Sequential()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            sess = tf.keras.backend.get_session()
+            """,
+            [
+                Expect(
+                    2,
+                    8,
+                    "`tf.keras.backend.get_session`: the compat.v1 Keras shim has no "
+                    "TF1 parts under Keras 3 (`tf.keras.backend.get_session` no longer "
+                    "exists in TF 2.21's `tensorflow.compat.v1`)",
+                ),
+            ],
+        ),
+    ]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         if namespace == "v1" and name.startswith("tf.keras."):
@@ -119,14 +263,45 @@ class PrivateApiRule(Rule):
     id = "TF506"
     name = "private-api"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}` imports TensorFlow's private implementation"
     replacement = "the public API (`tf.*`, `keras.*`)"
     prefixes = ("tf.python",)  # what it covers; it reports through its own hooks
-    VALID = ["import tensorflow as tf\nvs = tf.compat.v1.variable_scope\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            vs = tf.compat.v1.variable_scope
+            """
+        ),
+    ]
     INVALID = [
-        "from tensorflow.python.ops import variable_scope as vs\n",
-        "from tensorflow.python.ops import rnn_cell_impl_gone\n",
+        Invalid(
+            """
+            from tensorflow.python.ops import variable_scope as vs
+            """,
+            [
+                Expect(
+                    1,
+                    1,
+                    "`tensorflow.python.ops.variable_scope` imports TensorFlow's "
+                    "private implementation (still there in 2.21)",
+                ),
+            ],
+        ),
+        Invalid(
+            """
+            from tensorflow.python.ops import rnn_cell_impl_gone
+            """,
+            [
+                Expect(
+                    1,
+                    1,
+                    "`tensorflow.python.ops.rnn_cell_impl_gone` imports TensorFlow's "
+                    "private implementation (still there in 2.21)",
+                ),
+            ],
+        ),
     ]
 
     def on_import(self, ctx, node, module: str) -> None:
@@ -140,7 +315,7 @@ class PrivateApiRule(Rule):
 
     def _report(self, ctx, node, name: str) -> None:
         full = "tensorflow." + name[3:]
-        if api.private_module_imports(name):
+        if tf_api.private_module_imports(name):
             message = f"`{full}` imports TensorFlow's private implementation (still there in 2.21)"
             ctx.report(self, node, name=full, message=message, severity=Severity.WARNING)
         else:
@@ -157,13 +332,45 @@ class GoneApiRule(Rule):
     id = "TF803"
     name = "gone-api"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}` exists in neither `tensorflow` nor `tensorflow.compat.v1` in TF 2.21"
     replacement = "the TF2 / Keras 3 API that does the same (`keras.layers.LSTMCell`, ...)"
-    VALID = ["import tensorflow as tf\ncell = tf.keras.layers.LSTMCell(8)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            cell = tf.keras.layers.LSTMCell(8)
+            """
+        ),
+    ]
     INVALID = [
-        "from tensorflow.examples.tutorials.mnist import input_data\n",
-        "import tensorflow as tf\ny = tf.array_ops.reshape(x, [-1])\n",
+        Invalid(
+            """
+            from tensorflow.examples.tutorials.mnist import input_data
+            """,
+            [
+                Expect(
+                    1,
+                    1,
+                    "`tf.examples.tutorials.mnist.input_data` exists in neither "
+                    "`tensorflow` nor `tensorflow.compat.v1` in TF 2.21",
+                ),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.array_ops.reshape(x, [-1])
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.array_ops.reshape` exists in neither `tensorflow` nor "
+                    "`tensorflow.compat.v1` in TF 2.21",
+                ),
+            ],
+        ),
     ]
 
     def __init__(self) -> None:
@@ -181,9 +388,9 @@ class GoneApiRule(Rule):
 
     def _gone(self, name: str) -> bool:
         parts = name.split(".")
-        if parts[0] != "tf" or len(parts) < 2 or api.exists(name, "v1") or api.exists(name, "v2"):
+        if parts[0] != "tf" or len(parts) < 2 or tf_api.exists(name, "v1") or tf_api.exists(name, "v2"):
             return False
         top = ".".join(parts[:2])
-        if (api.exists(top, "v1") or api.exists(top, "v2")) and len(parts) > 5:
+        if (tf_api.exists(top, "v1") or tf_api.exists(top, "v2")) and len(parts) > 5:
             return False  # below the depth the table lists: unknown, not gone
         return not self.covered_elsewhere(name)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from tf2rec.tools.scan import api
+from tf2rec.tools.scan import tf_api
 from tf2rec.tools.scan.names import dotted
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -55,22 +55,62 @@ class RenamedApiRule(Rule):
     id = "TF802"
     name = "renamed-api"
     severity = Severity.ERROR
-    fixed_severity = True
+    severity_from_api_table = False
     message = "`{name}` was renamed in TF2"
     replacement = "the TF2 name (`tf2rec fix` rewrites it)"
     RENAMES = RENAMES
     CASTS = CASTS
     names = frozenset(RENAMES) | frozenset(CASTS)
-    VALID = ["import tensorflow as tf\ny = tf.math.log(x)\n"]
-    INVALID = [
-        "import tensorflow as tf\ny = tf.log(x)\n",
-        "import tensorflow as tf\ny = tf.to_float(x)\n",
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            y = tf.math.log(x)
+            """
+        ),
     ]
-    FIXES = [
-        (
-            "import tensorflow as tf\ny = tf.log(x) + tf.to_float(tf.log1p(x))\n",
-            "import tensorflow as tf\ny = tf.math.log(x) + tf.cast(tf.math.log1p(x), tf.float32)\n",
-        )
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.log(x) + tf.to_float(tf.log1p(x))
+            """,
+            [
+                Expect(2, 5, "`tf.log` was renamed in TF2; use `tf.math.log`"),
+                Expect(2, 17, "`tf.to_float` was removed in TF2; use `tf.cast(x, tf.float32)`"),
+                Expect(2, 29, "`tf.log1p` was renamed in TF2; use `tf.math.log1p`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            y = tf.math.log(x) + tf.cast(tf.math.log1p(x), tf.float32)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.log(x)
+            """,
+            [
+                Expect(2, 5, "`tf.log` was renamed in TF2; use `tf.math.log`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            y = tf.math.log(x)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.to_float(x)
+            """,
+            [
+                Expect(2, 5, "`tf.to_float` was removed in TF2; use `tf.cast(x, tf.float32)`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            y = tf.cast(x, tf.float32)
+            """,
+        ),
     ]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
@@ -144,31 +184,132 @@ class Tf1OnlyNameRule(Rule):
     message = "`{name}` exists only in tf.compat.v1"
     replacement = "its TF2 name, else `tf.compat.v1.<name>` (`tf2rec fix` rewrites it)"
     VALID = [
-        "import tensorflow as tf\nx = tf.compat.v1.sparse_to_dense(i, s, v)\n",
-        "import tensorflow as tf\nf = tf.io.gfile.GFile(path)\n",
-        "from tensorflow.compat.v1 import gfile\nf = gfile.GFile(path)\n",
+        Valid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.sparse_to_dense(i, s, v)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            f = tf.io.gfile.GFile(path)
+            """
+        ),
+        Valid(
+            """
+            from tensorflow.compat.v1 import gfile
+            f = gfile.GFile(path)
+            """
+        ),
     ]
     INVALID = [
-        "import tensorflow as tf\nx = tf.sparse_to_dense(i, s, v)\n",
-        "import tensorflow as tf\nf = tf.gfile.GFile(path)\n",
-        "from tensorflow import gfile\n",
-    ]
-    FIXES = [
-        (
-            "import tensorflow as tflow\nx = tflow.sparse_to_dense(i, s, v)\n",
-            "import tensorflow as tflow\nx = tflow.compat.v1.sparse_to_dense(i, s, v)\n",
+        Invalid(
+            """
+            import tensorflow as tflow
+            x = tflow.sparse_to_dense(i, s, v)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.sparse_to_dense` exists only in tf.compat.v1 "
+                    "(`tf.sparse_to_dense` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+            x = tflow.compat.v1.sparse_to_dense(i, s, v)
+            """,
         ),
-        (
-            "import tensorflow as tf\n"
-            "f = tf.gfile.GFile(path)\n"
-            "spec = {'id': tf.FixedLenFeature([], tf.int64)}\n",
-            "import tensorflow as tf\n"
-            "f = tf.io.gfile.GFile(path)\n"
-            "spec = {'id': tf.io.FixedLenFeature([], tf.int64)}\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            f = tf.gfile.GFile(path)
+            spec = {'id': tf.FixedLenFeature([], tf.int64)}
+            """,
+            [
+                Expect(2, 5, "`tf.gfile.GFile` is `tf.io.gfile.GFile` in TF2 (the same object)"),
+                Expect(
+                    3,
+                    15,
+                    "`tf.FixedLenFeature` is `tf.io.FixedLenFeature` in TF2 (the same object)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            f = tf.io.gfile.GFile(path)
+            spec = {'id': tf.io.FixedLenFeature([], tf.int64)}
+            """,
         ),
-        (
-            "from tensorflow import gfile\nf = gfile.GFile(path)\n",
-            "from tensorflow.compat.v1 import gfile\nf = gfile.GFile(path)\n",
+        Invalid(
+            """
+            from tensorflow import gfile
+            f = gfile.GFile(path)
+            """,
+            [
+                Expect(
+                    1,
+                    1,
+                    "`tf.gfile` exists only in tf.compat.v1: this import fails on TF 2.21",
+                ),
+                Expect(
+                    2,
+                    5,
+                    "`tf.gfile.GFile` exists only in tf.compat.v1 (`tf.gfile.GFile` no "
+                    "longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            from tensorflow.compat.v1 import gfile
+            f = gfile.GFile(path)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.sparse_to_dense(i, s, v)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.sparse_to_dense` exists only in tf.compat.v1 "
+                    "(`tf.sparse_to_dense` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            x = tf.compat.v1.sparse_to_dense(i, s, v)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            f = tf.gfile.GFile(path)
+            """,
+            [
+                Expect(2, 5, "`tf.gfile.GFile` is `tf.io.gfile.GFile` in TF2 (the same object)"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            f = tf.io.gfile.GFile(path)
+            """,
+        ),
+        Invalid(
+            """
+            from tensorflow import gfile
+            """,
+            [
+                Expect(
+                    1,
+                    1,
+                    "`tf.gfile` exists only in tf.compat.v1: this import fails on TF 2.21",
+                ),
+            ],
+            fixed="""
+            from tensorflow.compat.v1 import gfile
+            """,
         ),
     ]
 
@@ -198,7 +339,7 @@ class Tf1OnlyNameRule(Rule):
         )
 
     def _tf1_only(self, name: str, namespace: str) -> bool:
-        if namespace != "v2" or api.exists(name, "v2") or not api.exists(name, "v1"):
+        if namespace != "v2" or tf_api.exists(name, "v2") or not tf_api.exists(name, "v1"):
             return False
         # another rule that covers the name reports it (and the compat.v1 fix comes with it)
         return not self.covered_elsewhere(name)
@@ -206,7 +347,7 @@ class Tf1OnlyNameRule(Rule):
     def on_reference(self, ctx, node, name, namespace) -> None:
         if not self._tf1_only(name, namespace):
             return
-        target = api.tf2_name(name)
+        target = tf_api.tf2_name(name)
         alias = _alias(ctx, node) if target else None
         if target is None or alias is None:
             ctx.report(self, node, name=name, namespace=namespace)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from tf2rec.tools.scan.names import keyword_arg, positional
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 
 class SessionRule(Rule):
@@ -18,8 +18,34 @@ class SessionRule(Rule):
     replacement = "call the model / functions directly (eager), train with `model.fit`"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender"
     names = frozenset({"tf.Session"})
-    VALID = ["import tensorflow as tf\nmodel = tf.keras.Sequential()\n"]
-    INVALID = ["import tensorflow as tf\nsess = tf.Session()\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            sess = tf.Session()
+            """,
+            [
+                Expect(
+                    2,
+                    8,
+                    "`tf.Session` creates a graph-mode session (`tf.Session` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            sess = tf.compat.v1.Session()
+            """,
+        ),
+    ]
 
 
 class InteractiveSessionRule(Rule):
@@ -31,8 +57,25 @@ class InteractiveSessionRule(Rule):
     message = "`{name}` is a graph-mode notebook session"
     replacement = "nothing: eager tensors evaluate immediately (`.numpy()`)"
     names = frozenset({"tf.InteractiveSession"})
-    VALID = ["import tensorflow as tf\nprint(tf.constant(1).numpy())\n"]
-    INVALID = ["import tensorflow.compat.v1 as tf\nsess = tf.InteractiveSession()\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            print(tf.constant(1).numpy())
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            sess = tf.InteractiveSession()
+            """,
+            [
+                Expect(2, 8, "`tf.InteractiveSession` is a graph-mode notebook session"),
+            ],
+        ),
+    ]
 
 
 class SessionRunRule(Rule):
@@ -45,11 +88,38 @@ class SessionRunRule(Rule):
     replacement = "call the model or a `tf.function` and use its return value"
     calls = frozenset({".run"})
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
-    VALID = ["import tensorflow as tf\nloss = model.train_on_batch(x)\nrunner.run(job)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            loss = model.train_on_batch(x)
+            runner.run(job)
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\nwith tf.Session() as sess:\n    sess.run(train_op)\n",
-        "import tensorflow as tf\nclass M:\n    def __init__(self):\n"
-        "        self.s = tf.Session()\n        self.s.run(self.init)\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.Session() as sess:
+                sess.run(train_op)
+            """,
+            [
+                Expect(3, 5, "`.run(...)` on a session executes a graph"),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            class M:
+                def __init__(self):
+                    self.s = tf.Session()
+                    self.s.run(self.init)
+            """,
+            [
+                Expect(5, 9, "`.run(...)` on a session executes a graph"),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -68,10 +138,33 @@ class FeedDictRule(Rule):
     replacement = "pass inputs as arguments, or a `tf.data.Dataset` to `model.fit`"
     calls = frozenset({".run", "feed_dict="})
     migrated = "tf2rec.migrated.data.training_dataset"
-    VALID = ["import tensorflow as tf\nmodel.fit(dataset)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            model.fit(dataset)
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\nsess.run(loss, feed_dict={x: batch})\n",
-        "import tensorflow as tf\nself.sess.run([loss, train_op], {self.x: batch})\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            sess.run(loss, feed_dict={x: batch})
+            """,
+            [
+                Expect(2, 16, "`feed_dict=` feeds graph placeholders"),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            self.sess.run([loss, train_op], {self.x: batch})
+            """,
+            [
+                Expect(2, 1, "`feed_dict=` feeds graph placeholders"),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -98,10 +191,38 @@ class GraphAsDefaultRule(Rule):
     message = "`Graph().as_default()` builds into an explicit graph"
     replacement = "drop it; trace graphs with `tf.function` where speed needs them"
     calls = frozenset({".as_default"})
-    VALID = ["import tensorflow as tf\n@tf.function\ndef step(x):\n    return x * 2\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            @tf.function
+            def step(x):
+                return x * 2
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\nwith tf.Graph().as_default():\n    pass\n",
-        "import tensorflow as tf\nself.g = tf.Graph()\nwith self.g.as_default():\n    pass\n",
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.Graph().as_default():
+                pass
+            """,
+            [
+                Expect(2, 6, "`Graph().as_default()` builds into an explicit graph"),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            self.g = tf.Graph()
+            with self.g.as_default():
+                pass
+            """,
+            [
+                Expect(3, 6, "`Graph().as_default()` builds into an explicit graph"),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -120,8 +241,25 @@ class DefaultGraphRule(Rule):
     message = "`{name}` reaches for the global default graph"
     replacement = "keep references to the objects you need (layers, variables, functions)"
     names = frozenset({"tf.get_default_graph"})
-    VALID = ["import tensorflow as tf\nlayer = tf.keras.layers.Dense(3)\n"]
-    INVALID = ["import tensorflow.compat.v1 as tf\ng = tf.get_default_graph()\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            layer = tf.keras.layers.Dense(3)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            g = tf.get_default_graph()
+            """,
+            [
+                Expect(2, 5, "`tf.get_default_graph` reaches for the global default graph"),
+            ],
+        ),
+    ]
 
 
 class ResetDefaultGraphRule(Rule):
@@ -133,8 +271,34 @@ class ResetDefaultGraphRule(Rule):
     message = "`{name}` resets global graph state"
     replacement = "`keras.backend.clear_session()` if Keras state must be reset, else nothing"
     names = frozenset({"tf.reset_default_graph"})
-    VALID = ["import keras\nkeras.backend.clear_session()\n"]
-    INVALID = ["import tensorflow as tf\ntf.reset_default_graph()\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            keras.backend.clear_session()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.reset_default_graph()
+            """,
+            [
+                Expect(
+                    2,
+                    1,
+                    "`tf.reset_default_graph` resets global graph state "
+                    "(`tf.reset_default_graph` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.reset_default_graph()
+            """,
+        ),
+    ]
 
 
 class DisableV2BehaviorRule(Rule):
@@ -154,8 +318,25 @@ class DisableV2BehaviorRule(Rule):
             "tf.disable_control_flow_v2",
         }
     )
-    VALID = ["import tensorflow as tf\nassert tf.executing_eagerly()\n"]
-    INVALID = ["import tensorflow.compat.v1 as tf\ntf.disable_v2_behavior()\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            assert tf.executing_eagerly()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            """,
+            [
+                Expect(2, 1, "`tf.disable_v2_behavior` keeps the process in TF1 graph mode"),
+            ],
+        ),
+    ]
 
 
 class ConfigProtoRule(Rule):
@@ -170,8 +351,34 @@ class ConfigProtoRule(Rule):
         "`tf.config.experimental.set_memory_growth`"
     )
     names = frozenset({"tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions", "tf.RunMetadata"})
-    VALID = ["import tensorflow as tf\ntf.config.threading.set_intra_op_parallelism_threads(2)\n"]
-    INVALID = ["import tensorflow as tf\nconfig = tf.ConfigProto(allow_soft_placement=True)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            tf.config.threading.set_intra_op_parallelism_threads(2)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            config = tf.ConfigProto(allow_soft_placement=True)
+            """,
+            [
+                Expect(
+                    2,
+                    10,
+                    "`tf.ConfigProto` configures a session (`tf.ConfigProto` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            config = tf.compat.v1.ConfigProto(allow_soft_placement=True)
+            """,
+        ),
+    ]
 
 
 GRAPH_ONLY = frozenset(
@@ -201,27 +408,98 @@ class GraphModeNeededRule(Rule):
         "(`tf2rec fix --unsafe-fixes` adds it)"
     )
     safe_fix = False
-    fixed_severity = True  # chosen per file: error in a script, warning in a module
+    severity_from_api_table = False  # chosen per file: error in a script, warning in a module
     VALID = [
-        "import tensorflow.compat.v1 as tf\ntf.disable_eager_execution()\n"
-        "x = tf.placeholder(tf.float32)\n",
-        "import tensorflow as tf\ntf.compat.v1.disable_v2_behavior()\ns = tf.compat.v1.Session()\n",
-    ]
-    INVALID = ["import tensorflow as tf\nx = tf.compat.v1.placeholder(tf.float32)\n"]
-    FIXES = [
-        (
-            "import tensorflow as tf\n\n\ndef main():\n"
-            "    x = tf.compat.v1.placeholder(tf.float32)\n\n\n"
-            'if __name__ == "__main__":\n    main()\n',
-            "import tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n\n\ndef main():\n"
-            "    x = tf.compat.v1.placeholder(tf.float32)\n\n\n"
-            'if __name__ == "__main__":\n    main()\n',
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_eager_execution()
+            x = tf.placeholder(tf.float32)
+            """
         ),
-        (
-            "import numpy as np\nimport tensorflow.compat.v1 as tf\n\n"
-            "x = tf.placeholder(tf.float32)\n",
-            "import numpy as np\nimport tensorflow.compat.v1 as tf\ntf.disable_eager_execution()\n"
-            "\nx = tf.placeholder(tf.float32)\n",
+        Valid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            s = tf.compat.v1.Session()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            def main():
+                x = tf.compat.v1.placeholder(tf.float32)
+
+
+            if __name__ == "__main__":
+                main()
+            """,
+            [
+                Expect(
+                    5,
+                    9,
+                    "`tf.compat.v1.placeholder` needs graph mode, and nothing in this "
+                    "file turns eager execution off",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+
+
+            def main():
+                x = tf.compat.v1.placeholder(tf.float32)
+
+
+            if __name__ == "__main__":
+                main()
+            """,
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow.compat.v1 as tf
+
+            x = tf.placeholder(tf.float32)
+            """,
+            [
+                Expect(
+                    4,
+                    5,
+                    "`tf.placeholder` needs graph mode, and nothing in this file turns "
+                    "eager execution off",
+                ),
+            ],
+            fixed="""
+            import numpy as np
+            import tensorflow.compat.v1 as tf
+            tf.disable_eager_execution()
+
+            x = tf.placeholder(tf.float32)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.compat.v1.placeholder` needs graph mode, and nothing in this "
+                    "file turns eager execution off",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = tf.compat.v1.placeholder(tf.float32)
+            """,
         ),
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from tf2rec.tools.scan.names import arguments, keyword_arg
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 _V1_OPTIMIZERS = (
     "GradientDescentOptimizer",
@@ -32,8 +32,34 @@ class V1OptimizerRule(Rule):
     replacement = "`keras.optimizers.SGD` / `Adagrad` / `Adam`, applied with `optimizer.apply`"
     migrated = "tf2rec.migrated.train.make_optimizer"
     names = frozenset(f"tf.train.{name}" for name in _V1_OPTIMIZERS)
-    VALID = ["import keras\noptimizer = keras.optimizers.Adam(1e-3)\n"]
-    INVALID = ["import tensorflow as tf\noptimizer = tf.train.AdamOptimizer(1e-3)\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            optimizer = keras.optimizers.Adam(1e-3)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            optimizer = tf.train.AdamOptimizer(1e-3)
+            """,
+            [
+                Expect(
+                    2,
+                    13,
+                    "`tf.train.AdamOptimizer` is a TF1 graph optimizer "
+                    "(`tf.train.AdamOptimizer` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            optimizer = tf.compat.v1.train.AdamOptimizer(1e-3)
+            """,
+        ),
+    ]
 
 
 class MinimizeGlobalStepRule(Rule):
@@ -49,9 +75,24 @@ class MinimizeGlobalStepRule(Rule):
     )
     calls = frozenset({".minimize"})
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
-    VALID = ["import tensorflow as tf\noptimizer.apply(grads, model.trainable_variables)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            optimizer.apply(grads, model.trainable_variables)
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\ntrain_op = optimizer.minimize(loss, global_step=global_step)\n"
+        Invalid(
+            """
+            import tensorflow as tf
+            train_op = optimizer.minimize(loss, global_step=global_step)
+            """,
+            [
+                Expect(2, 12, "`.minimize(..., global_step=...)` builds a graph train op"),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -80,8 +121,35 @@ class GlobalStepRule(Rule):
             "tf.train.global_step",
         }
     )
-    VALID = ["import keras\nstep = model.optimizer.iterations\n"]
-    INVALID = ["import tensorflow as tf\nstep = tf.train.get_or_create_global_step()\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            step = model.optimizer.iterations
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            step = tf.train.get_or_create_global_step()
+            """,
+            [
+                Expect(
+                    2,
+                    8,
+                    "`tf.train.get_or_create_global_step` manages a graph-global step "
+                    "variable (`tf.train.get_or_create_global_step` no longer exists in "
+                    "TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            step = tf.compat.v1.train.get_or_create_global_step()
+            """,
+        ),
+    ]
 
 
 class UpdateOpsDependencyRule(Rule):
@@ -93,11 +161,25 @@ class UpdateOpsDependencyRule(Rule):
     name = "update-ops-dependency"
     message = "`control_dependencies` on UPDATE_OPS orders graph updates by hand"
     replacement = "drop it: Keras layers update their own state when called with training=True"
-    VALID = ["import tensorflow as tf\noutputs = model(x, training=True)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            outputs = model(x, training=True)
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\n"
-        "with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):\n"
-        "    pass\n"
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+                pass
+            """,
+            [
+                Expect(2, 6, "`control_dependencies` on UPDATE_OPS orders graph updates by hand"),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -138,8 +220,34 @@ class SaverRule(Rule):
             "tf.saved_model.builder.SavedModelBuilder",
         }
     )
-    VALID = ["import keras\nmodel.save('model.keras')\n"]
-    INVALID = ["import tensorflow as tf\nsaver = tf.train.Saver()\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            model.save('model.keras')
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            saver = tf.train.Saver()
+            """,
+            [
+                Expect(
+                    2,
+                    9,
+                    "`tf.train.Saver` saves name-based graph checkpoints "
+                    "(`tf.train.Saver` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            saver = tf.compat.v1.train.Saver()
+            """,
+        ),
+    ]
 
 
 class MonitoredSessionRule(Rule):
@@ -164,11 +272,36 @@ class MonitoredSessionRule(Rule):
             "tf.train.LoggingTensorHook",
         }
     )
-    VALID = ["import keras\nmodel.fit(data, callbacks=[keras.callbacks.BackupAndRestore('b')])\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            model.fit(data, callbacks=[keras.callbacks.BackupAndRestore('b')])
+            """
+        ),
+    ]
     INVALID = [
-        "import tensorflow as tf\n"
-        "with tf.train.MonitoredTrainingSession(checkpoint_dir='c') as sess:\n"
-        "    pass\n"
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.train.MonitoredTrainingSession(checkpoint_dir='c') as sess:
+                pass
+            """,
+            [
+                Expect(
+                    2,
+                    6,
+                    "`tf.train.MonitoredTrainingSession` runs a graph-mode training "
+                    "loop (`tf.train.MonitoredTrainingSession` no longer exists in TF "
+                    "2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            with tf.compat.v1.train.MonitoredTrainingSession(checkpoint_dir='c') as sess:
+                pass
+            """,
+        ),
     ]
 
 
@@ -194,8 +327,34 @@ class V1SummaryRule(Rule):
             "tf.histogram_summary",
         }
     )
-    VALID = ["import keras\ncallback = keras.callbacks.TensorBoard('logs')\n"]
-    INVALID = ["import tensorflow as tf\nwriter = tf.summary.FileWriter('logs')\n"]
+    VALID = [
+        Valid(
+            """
+            import keras
+            callback = keras.callbacks.TensorBoard('logs')
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            writer = tf.summary.FileWriter('logs')
+            """,
+            [
+                Expect(
+                    2,
+                    10,
+                    "`tf.summary.FileWriter` is the TF1 summary API "
+                    "(`tf.summary.FileWriter` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            writer = tf.compat.v1.summary.FileWriter('logs')
+            """,
+        ),
+    ]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         # tf.summary.scalar & co. exist in TF2 with another signature (a `step` argument);
@@ -224,5 +383,31 @@ class PrintOpRule(Rule):
     message = "`{name}` is a graph identity op that prints"
     replacement = "`tf.print(...)`"
     names = frozenset({"tf.Print"})
-    VALID = ["import tensorflow as tf\ntf.print(x)\n"]
-    INVALID = ["import tensorflow as tf\nx = tf.Print(x, [x])\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            tf.print(x)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.Print(x, [x])
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.Print` is a graph identity op that prints (`tf.Print` no "
+                    "longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            x = tf.compat.v1.Print(x, [x])
+            """,
+        ),
+    ]

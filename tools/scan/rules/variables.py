@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from tf2rec.tools.scan.names import keyword_arg
-from tf2rec.tools.scan.rule import Rule
+from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Valid
 
 
 class GetVariableRule(Rule):
@@ -19,10 +19,26 @@ class GetVariableRule(Rule):
     migrated = "tf2rec.migrated.layers.Linear"
     names = frozenset({"tf.get_variable", "tf.get_local_variable"})
     VALID = [
-        "import keras\nclass L(keras.layers.Layer):\n"
-        "    def build(self, shape):\n        self.w = self.add_weight(shape=(3,))\n"
+        Valid(
+            """
+            import keras
+            class L(keras.layers.Layer):
+                def build(self, shape):
+                    self.w = self.add_weight(shape=(3,))
+            """
+        ),
     ]
-    INVALID = ["import tensorflow.compat.v1 as tf\nw = tf.get_variable('w', [3])\n"]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            w = tf.get_variable('w', [3])
+            """,
+            [
+                Expect(2, 5, "`tf.get_variable` creates variables by scoped name"),
+            ],
+        ),
+    ]
 
 
 class VariableScopeRule(Rule):
@@ -35,8 +51,27 @@ class VariableScopeRule(Rule):
     replacement = "layer objects (sub-layers created in `__init__`), `name=` for readability"
     migrated = "tf2rec.migrated.layers.UserTower"
     names = frozenset({"tf.variable_scope", "tf.get_variable_scope", "tf.VariableScope"})
-    VALID = ["import tensorflow as tf\nwith tf.name_scope('tower'):\n    pass\n"]
-    INVALID = ["import tensorflow.compat.v1 as tf\nwith tf.variable_scope('tower'):\n    pass\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.name_scope('tower'):
+                pass
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            with tf.variable_scope('tower'):
+                pass
+            """,
+            [
+                Expect(2, 6, "`tf.variable_scope` shares variables by name"),
+            ],
+        ),
+    ]
 
 
 class VariableReuseRule(Rule):
@@ -50,11 +85,32 @@ class VariableReuseRule(Rule):
     calls = frozenset({"reuse="})
     migrated = "tf2rec.migrated.layers.ItemTower"
     VALID = [
-        "import tensorflow as tf\nwith tf.name_scope('a'):\n    pass\n",
-        "import tensorflow.compat.v1 as tf\nwith tf.variable_scope('a', reuse=None):\n    pass\n",
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.name_scope('a'):
+                pass
+            """
+        ),
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            with tf.variable_scope('a', reuse=None):
+                pass
+            """
+        ),
     ]
     INVALID = [
-        "import tensorflow.compat.v1 as tf\nwith tf.variable_scope('a', reuse=True):\n    pass\n"
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            with tf.variable_scope('a', reuse=True):
+                pass
+            """,
+            [
+                Expect(2, 29, "variable reuse by scope (`reuse=`)"),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -89,8 +145,35 @@ class InitializerOpRule(Rule):
             "tf.initialize_variables",
         }
     )
-    VALID = ["import tensorflow as tf\nv = tf.Variable(1.0)\n"]
-    INVALID = ["import tensorflow as tf\ninit = tf.global_variables_initializer()\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            v = tf.Variable(1.0)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            init = tf.global_variables_initializer()
+            """,
+            [
+                Expect(
+                    2,
+                    8,
+                    "`tf.global_variables_initializer` is an op that initializes "
+                    "variables in a session (`tf.global_variables_initializer` no "
+                    "longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            init = tf.compat.v1.global_variables_initializer()
+            """,
+        ),
+    ]
 
 
 class CollectionsRule(Rule):
@@ -111,8 +194,40 @@ class CollectionsRule(Rule):
         }
     )
     prefixes = ("tf.GraphKeys",)
-    VALID = ["import tensorflow as tf\nweights = model.trainable_weights\n"]
-    INVALID = ["import tensorflow as tf\nops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            weights = model.trainable_weights
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+            """,
+            [
+                Expect(
+                    2,
+                    7,
+                    "`tf.get_collection` uses a global graph collection "
+                    "(`tf.get_collection` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+                Expect(
+                    2,
+                    25,
+                    "`tf.GraphKeys.UPDATE_OPS` uses a global graph collection "
+                    "(`tf.GraphKeys.UPDATE_OPS` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)
+            """,
+        ),
+    ]
 
     @classmethod
     def covers(cls, name: str) -> bool:
@@ -137,5 +252,31 @@ class GraphVariablesRule(Rule):
             "tf.moving_average_variables",
         }
     )
-    VALID = ["import tensorflow as tf\nvariables = model.trainable_variables\n"]
-    INVALID = ["import tensorflow as tf\nvariables = tf.trainable_variables()\n"]
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            variables = model.trainable_variables
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            variables = tf.trainable_variables()
+            """,
+            [
+                Expect(
+                    2,
+                    13,
+                    "`tf.trainable_variables()` lists the default graph's variables "
+                    "(`tf.trainable_variables` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            variables = tf.compat.v1.trainable_variables()
+            """,
+        ),
+    ]
