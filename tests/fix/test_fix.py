@@ -8,8 +8,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from tf2rec.tools.cli import main
 from tf2rec.tools.scan.fixer import fix_source
 from tf2rec.tools.scan.rules import RULES
@@ -220,8 +218,8 @@ def test_fixable_flag_in_the_json_report(tmp_path, capsys, monkeypatch):
 
 def test_rename_table_agrees_with_tf_2_21():
     """Every renamed name is gone from TF 2.21 and its new name exists (from the API table)."""
-    from tf2rec.tools.scan.tf_api import exists
     from tf2rec.tools.scan.rules.renames import CASTS, RENAMES
+    from tf2rec.tools.scan.tf_api import exists
 
     for old, new in RENAMES.items():
         assert not exists(old, "v2") and exists(new, "v2"), (old, new)

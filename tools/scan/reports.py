@@ -405,6 +405,4 @@ def _fix_text(rule: type[Rule]) -> str:
 
 
 def _diff(before: str, after: str) -> list[str]:
-    return list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1))[
-        2:
-    ]
+    return list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1))[2:]

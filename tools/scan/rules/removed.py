@@ -388,7 +388,12 @@ class GoneApiRule(Rule):
 
     def _gone(self, name: str) -> bool:
         parts = name.split(".")
-        if parts[0] != "tf" or len(parts) < 2 or tf_api.exists(name, "v1") or tf_api.exists(name, "v2"):
+        if (
+            parts[0] != "tf"
+            or len(parts) < 2
+            or tf_api.exists(name, "v1")
+            or tf_api.exists(name, "v2")
+        ):
             return False
         top = ".".join(parts[:2])
         if (tf_api.exists(top, "v1") or tf_api.exists(top, "v2")) and len(parts) > 5:
