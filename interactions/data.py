@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tf2rec.errors import UsageError
 
-class DataError(ValueError):
+
+class DataError(UsageError, ValueError):
     """Bad input data; the message names the file, the line and what to do about it."""
 
 

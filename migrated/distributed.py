@@ -28,10 +28,12 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from tf2rec.errors import UsageError
+
 STRATEGIES = ("one", "mirrored", "multi-worker", "parameter-server")
 
 
-class ClusterError(ValueError):
+class ClusterError(UsageError, ValueError):
     """A cluster that cannot run the requested strategy (one line, for the command line)."""
 
 

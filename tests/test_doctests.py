@@ -4,11 +4,12 @@ import doctest
 import importlib
 import io
 import pkgutil
+from pathlib import Path
 
 import pytest
 
 # tf2rec.legacy is left out: importing it switches TF2 behaviour off for the process
-PACKAGES = ["tf2rec.interactions", "tf2rec.migrated", "tf2rec.tools.parity.error_bounds"]
+PACKAGES = ["tf2rec", "tf2rec.interactions", "tf2rec.migrated", "tf2rec.tools.parity.error_bounds"]
 
 
 def modules() -> list[str]:
@@ -30,3 +31,10 @@ def test_docstring_examples_run(name):
         if test.examples and test.name.startswith(name):  # not what the module imported
             runner.run(test, out=report.write)
     assert runner.failures == 0, report.getvalue()
+
+
+def test_readme_examples_run():
+    """The README's `>>>` examples (the Python API) run as shown."""
+    readme = Path(__file__).parents[1] / "README.md"
+    failed, attempted = doctest.testfile(str(readme), module_relative=False, verbose=False)
+    assert attempted and not failed

@@ -1,7 +1,73 @@
 """tf2rec: move a TensorFlow 1.x recommender to TensorFlow 2 / Keras 3 (scan, prove, train).
 
-One import name for the whole kit; the repository's folders are its parts:
-`tf2rec.interactions` (interactions/), `tf2rec.legacy` (legacy/), `tf2rec.migrated`
-(migrated/) and `tf2rec.tools` (tools/). Importing `tf2rec` imports none of them, and so no
-TensorFlow.
+The public API is the names below, importable from `tf2rec` itself; each loads its module on
+first use, so `import tf2rec` imports nothing heavy, and the scanner's names never import
+TensorFlow. The command line (`tf2rec.tools.cli`) is a thin layer over them.
+
+>>> import pathlib, tempfile, tf2rec
+>>> project = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (project / "train.py").write_text(
+...     "import tensorflow as tf\\n"
+...     "x = tf.placeholder(tf.float32, [None, 3])\\n"
+...     "loss = tf.reduce_sum(x, reduction_indices=1)\\n"
+... )
+>>> report = tf2rec.scan([project])
+>>> [(f.rule_id, f.line, f.column, f.severity.label) for f in report.findings]
+[('TF110', 2, 5, 'warning'), ('TF201', 2, 5, 'error'), ('TF902', 3, 8, 'error')]
+>>> report.files[0].state, report.exit_code(fail_on="error")
+(<FileState.BLOCKED: 'blocked'>, 1)
+>>> fixed = tf2rec.fix([project], write=True)
+>>> print((project / "train.py").read_text(), end="")
+import tensorflow as tf
+x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+loss = tf.reduce_sum(x, axis=1)
+
+The repository's folders are the package's parts: `tf2rec.interactions` (interactions/),
+`tf2rec.legacy` (legacy/), `tf2rec.migrated` (migrated/) and `tf2rec.tools` (tools/).
 """
+
+from importlib import import_module
+
+# public name -> "module" (the same name there) or "module:name"
+PUBLIC = {
+    # errors a person gets as one line
+    "UsageError": "tf2rec.errors",
+    "CommandFailed": "tf2rec.errors",
+    # files tf2rec writes
+    "write_atomically": "tf2rec.atomic",
+    "output_file": "tf2rec.atomic",
+    # scan and fix (no TensorFlow)
+    "scan": "tf2rec.tools.scan.runner",
+    "fix": "tf2rec.tools.scan.runner",
+    "ScanReport": "tf2rec.tools.scan.results",
+    "FileResult": "tf2rec.tools.scan.results",
+    "FileState": "tf2rec.tools.scan.results",
+    "FixReport": "tf2rec.tools.scan.results",
+    "FileFix": "tf2rec.tools.scan.results",
+    "Finding": "tf2rec.tools.scan.finding",
+    "Severity": "tf2rec.tools.scan.finding",
+    "scan_settings": "tf2rec.tools.scan.config:settings",
+    "REPORT_FORMATS": "tf2rec.tools.scan.config",
+    "FAIL_ON": "tf2rec.tools.scan.results",
+    "render_report": "tf2rec.tools.scan.reports:render",
+    "write_baseline": "tf2rec.tools.scan.baseline:write",
+    "RULES": "tf2rec.tools.scan.rules",
+    "rule": "tf2rec.tools.scan.rules",
+    "rule_page": "tf2rec.tools.scan.reports",
+}
+
+__all__ = sorted(PUBLIC)
+
+
+def __getattr__(name: str):
+    target = PUBLIC.get(name)
+    if target is None:
+        raise AttributeError(f"module 'tf2rec' has no attribute {name!r}")
+    module, _, attribute = target.partition(":")
+    value = getattr(import_module(module), attribute or name)
+    globals()[name] = value  # the next lookup does not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *PUBLIC})

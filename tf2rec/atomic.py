@@ -8,11 +8,14 @@ it was and no temporary file behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from tf2rec.errors import UsageError
 
 
 def write_atomically(path: str | Path, data: str | bytes | Iterable[str]) -> None:
@@ -44,6 +47,18 @@ def write_atomically(path: str | Path, data: str | bytes | Iterable[str]) -> Non
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def output_file(path: str | Path) -> Iterator[Path]:
+    """Around the writing of a file the user named (a report, a baseline): its folder is
+    created, and an OS error becomes the user's one line naming the file."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield path
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _umask() -> int:

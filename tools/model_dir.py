@@ -19,9 +19,9 @@ import shutil
 from pathlib import Path
 
 from tf2rec.atomic import write_atomically
+from tf2rec.errors import UsageError
 from tf2rec.interactions import model_files
 from tf2rec.interactions.model_files import CHECKPOINT_PREFIX
-from tf2rec.tools.errors import UsageError
 
 MARKER = "tf2rec-model.json"
 # every file or folder name tf2rec writes into a model directory

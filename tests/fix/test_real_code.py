@@ -10,9 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import tf2rec
 from tf2rec.tools.cli import main
-from tf2rec.tools.scan.rules import RULES
-from tf2rec.tools.scan.runner import scan_paths
 
 PACKAGE = Path(__file__).parents[1] / "fixtures" / "recsys2018"
 
@@ -114,7 +113,7 @@ def test_fix_then_the_manual_edits_train_with_the_original_losses(tmp_path, caps
     capsys.readouterr()
     blocking = {
         (Path(f.path).name, f.line)
-        for f in scan_paths([package], RULES).findings
+        for f in tf2rec.scan([package]).findings
         if f.severity.label == "error"
     }
     # every line that still stops the package from running carries a finding
@@ -125,6 +124,6 @@ def test_fix_then_the_manual_edits_train_with_the_original_losses(tmp_path, caps
             assert before in text, (name, before)
             text = text.replace(before, after)
         (package / name).write_text(text)
-    assert not [f for f in scan_paths([package], RULES).findings if f.severity.label == "error"]
+    assert not [f for f in tf2rec.scan([package]).findings if f.severity.label == "error"]
 
     assert run(None, package) == original

@@ -6,10 +6,9 @@ import stat
 
 import pytest
 
+import tf2rec
 from tf2rec.tools.cli import main
 from tf2rec.tools.scan.fixer import write_fixes
-from tf2rec.tools.scan.rules import RULES
-from tf2rec.tools.scan.runner import fix_paths
 
 TF1 = "import tensorflow as tf\ny = tf.log(x)\n"
 FIXED = "import tensorflow as tf\ny = tf.math.log(x)\n"
@@ -18,7 +17,7 @@ FIXED = "import tensorflow as tf\ny = tf.math.log(x)\n"
 def test_an_edit_saved_while_fix_runs_is_kept(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(TF1)
-    (fix,) = fix_paths([path], RULES)
+    (fix,) = tf2rec.fix([path]).files
     path.write_text(TF1 + "z = 1  # saved by the user meanwhile\n")
     write_fixes([fix], roots=[tmp_path])
     assert fix.error == "changed since it was read; not changed (run fix again)"

@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
+import tf2rec
 from tf2rec.tools.scan.rules import RULES
-from tf2rec.tools.scan.runner import scan_paths
 
 from . import FIXTURES, SAMPLES, TEMPLATES
 
 
 def scan(name: str):
-    result = scan_paths([SAMPLES[name]], RULES)
+    result = tf2rec.scan([SAMPLES[name]])
     return [(f.rule_id, f.line, f.column, f.severity.label) for f in result.findings]
 
 
@@ -48,7 +48,7 @@ def test_keras2_idioms():
 
 def test_python2_file_is_one_finding_with_the_hint_and_stays_untouched():
     before = (FIXTURES / "python2_script.py").read_bytes()
-    result = scan_paths([FIXTURES / "python2_script.py"], RULES)
+    result = tf2rec.scan([FIXTURES / "python2_script.py"])
     (finding,) = result.findings
     assert (finding.rule_id, finding.line, finding.column) == ("TF001", 4, 1)
     assert "Missing parentheses in call to 'print'" in finding.message
@@ -58,7 +58,7 @@ def test_python2_file_is_one_finding_with_the_hint_and_stays_untouched():
 
 def test_broken_file_is_one_finding_and_stays_untouched():
     before = (FIXTURES / "broken.py").read_bytes()
-    result = scan_paths([FIXTURES / "broken.py"], RULES)
+    result = tf2rec.scan([FIXTURES / "broken.py"])
     assert [(f.rule_id, f.line, f.column, f.message) for f in result.findings] == [
         ("TF001", 3, 10, "file does not parse: '(' was never closed")
     ]
@@ -68,26 +68,27 @@ def test_broken_file_is_one_finding_and_stays_untouched():
 def test_tab_space_mix_is_reported(tmp_path):
     path = tmp_path / "tabs.py"
     path.write_text("import tensorflow as tf\nif True:\n\tx = 1\n        y = 2\n")
-    (finding,) = scan_paths([path], RULES).findings
+    (finding,) = tf2rec.scan([path]).findings
     assert (finding.rule_id, finding.line) == ("TF001", 4)
     assert "inconsistent use of tabs and spaces" in finding.message
 
 
 def test_a_file_without_tensorflow_is_skipped():
-    result = scan_paths([FIXTURES / "no_tensorflow.py"], RULES)
-    assert result.findings == [] and result.files_skipped == 1
+    result = tf2rec.scan([FIXTURES / "no_tensorflow.py"])
+    assert result.findings == [] and result.counts[tf2rec.FileState.NO_TENSORFLOW] == 1
 
 
 def test_a_python2_helper_without_tensorflow_is_reported_too(tmp_path):
     path = tmp_path / "helpers.py"
     path.write_text("import os\n\ndef show(x):\n    print x\n")
-    result = scan_paths([path], RULES)
+    result = tf2rec.scan([path])
     assert [(f.rule_id, f.line) for f in result.findings] == [("TF001", 4)]
-    assert result.files_skipped == 1  # no TensorFlow in it: the rules did not look
+    # no TensorFlow in it: the rules did not look
+    assert not result.files[0].mentions_tensorflow
 
 
 def _findings(root: Path, *files: str) -> list[tuple[str, str, int]]:
-    result = scan_paths([root / f for f in files], RULES)
+    result = tf2rec.scan([root / f for f in files])
     return [(Path(f.path).name, f.rule_id, f.line) for f in result.findings]
 
 
@@ -138,7 +139,7 @@ def test_sessions_and_graphs_held_on_objects(tmp_path):
 
 def test_legacy_model_reports_every_idiom_it_uses():
     legacy = Path(__file__).parents[2] / "legacy"
-    found = {f.rule_id for f in scan_paths([legacy], RULES).findings}
+    found = {f.rule_id for f in tf2rec.scan([legacy]).findings}
     assert found == {
         "TF101",
         "TF103",
@@ -188,7 +189,7 @@ def test_parameters_spellings_and_datasets(tmp_path):
         "with tf.compat.v1.variable_scope('a', reuse=None):\n"
         "    pass\n"
     )
-    result = scan_paths([tmp_path / "layers.py"], RULES)
+    result = tf2rec.scan([tmp_path / "layers.py"])
     found = {(f.rule_id, f.line): f for f in result.findings}
     assert sorted(found) == [
         ("TF110", 7),
@@ -204,7 +205,7 @@ def test_parameters_spellings_and_datasets(tmp_path):
 
 def test_tf1_distributed_idioms_name_the_tf2_strategy_and_the_command():
     path = Path(__file__).parents[1] / "fixtures" / "distributed" / "between_graph.py"
-    result = scan_paths([path], [r for r in RULES if r.id.startswith("TF41")])
+    result = tf2rec.scan([path], select=["TF41"])
     assert [(f.rule_id, f.line, f.column, f.severity.label) for f in result.findings] == [
         ("TF410", 16, 14, "error"),  # tf.train.Server(cluster, job_name=..., task_index=...)
         ("TF411", 21, 20, "error"),  # tf.device(tf.train.replica_device_setter(...))

@@ -64,3 +64,22 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(monkeypat
         assert "lost its way" in str(err)
     else:
         raise AssertionError("--debug should let the traceback through")
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    """`tf2rec scan . | head -1`: the reader stops early (the report, 3,000 lines, is more
+    than a pipe holds); no traceback, nothing on stderr."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.py").write_text("import tensorflow as tf\n" + "s = tf.Session()\n" * 3000)
+    run = subprocess.run(
+        f"{sys.executable} -m tf2rec.tools.cli scan a.py | head -1",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.stdout.startswith("a.py:2:5: TF101") and run.stdout.count("\n") == 1
+    assert run.stderr == ""

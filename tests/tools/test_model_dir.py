@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from tf2rec.errors import UsageError
 from tf2rec.tools import model_dir
 from tf2rec.tools.cli import main
-from tf2rec.tools.errors import UsageError
 
 SETTINGS = {"lr": 0.01, "optimizer": "adam", "data": "abc"}
 DATA = ["--synthetic-users", "60", "--synthetic-items", "40", "--synthetic-interactions", "900"]

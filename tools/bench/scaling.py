@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tf2rec.errors import CommandFailed, last_line
 from tf2rec.interactions import ModelSpec
 from tf2rec.tools.bench.workload import (
     BATCH,
@@ -35,7 +36,6 @@ from tf2rec.tools.bench.workload import (
     NEGATIVES,
     batch_files,
 )
-from tf2rec.tools.errors import CommandFailed, last_line
 
 WORKER_COUNTS = (1, 2)
 

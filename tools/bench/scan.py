@@ -30,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tf2rec.errors import CommandFailed, last_line
 from tf2rec.tools.cli.options import positive_float, positive_int
-from tf2rec.tools.errors import CommandFailed, last_line
 
 # the package's root: the repository in a checkout, site-packages/tf2rec once installed
 PACKAGE = Path(__file__).resolve().parents[2]

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tf2rec.errors import CommandFailed, last_line
 from tf2rec.interactions import OPTIMIZERS, ModelSpec
 from tf2rec.tools.bench.workload import (  # noqa: F401  (make_batches: the tests use it here)
     BATCH,
@@ -42,7 +43,6 @@ from tf2rec.tools.bench.workload import (  # noqa: F401  (make_batches: the test
     make_batches,
 )
 from tf2rec.tools.cli.options import positive_int
-from tf2rec.tools.errors import CommandFailed, last_line
 
 SIDES = ("legacy", "migrated")
 

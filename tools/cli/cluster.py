@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from tf2rec.errors import UsageError
 from tf2rec.tools.cli.options import positive_int
-from tf2rec.tools.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

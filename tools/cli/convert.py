@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from tf2rec.atomic import write_atomically
+from tf2rec.errors import UsageError
 from tf2rec.interactions import ModelSpec
 from tf2rec.interactions.model_files import (
     CHECKPOINT_PREFIX,
@@ -20,7 +21,6 @@ from tf2rec.interactions.model_files import (
 )
 from tf2rec.tools import model_dir
 from tf2rec.tools.cli.options import legacy_hparams
-from tf2rec.tools.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,18 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tf2rec.tools.cli.options import add_scan_arguments, fails, scan_settings
-from tf2rec.tools.errors import UsageError
-from tf2rec.tools.scan.fixer import write_fixes
-from tf2rec.tools.scan.rule import Severity
-from tf2rec.tools.scan.runner import discover, fix_paths
+import tf2rec
+from tf2rec.tools.cli.options import add_scan_arguments, scan_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_scan_arguments(
         parser,
-        fail_on_help="lowest severity of a finding left after fixing that makes the "
-        "exit code 1 (default: info)",
+        fail_on_help="lowest severity of a finding left after fixing that makes the exit code 1",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -37,35 +33,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = scan_settings(args)
-    try:
-        files = discover(args.paths, settings.exclude)
-    except FileNotFoundError as err:
-        raise UsageError(str(err)) from None
-    results = fix_paths(files, settings.rules, jobs=settings.jobs, unsafe_fixes=args.unsafe_fixes)
-    if args.write:
-        write_fixes(results, roots=args.paths)
-    else:
-        for result in results:
-            if result.changed:
-                sys.stdout.write(result.diff())
-    changed = [r for r in results if r.changed]
-    left = [f for r in results if not r.error for f in r.remaining]
-    for result in results:
-        if result.error:
-            print(f"error: {result.path}: {result.error}", file=sys.stderr)
-    blocking = sum(f.severity == Severity.ERROR for f in left)
-    unparsed = sum(any(f.rule_id == "TF001" for f in r.remaining) for r in results)
-    verb = "Fixed" if args.write else "Would fix"
-    print(
-        f"{verb} {sum(len(r.applied) for r in changed)} finding(s) in {len(changed)} file(s); "
+    report = tf2rec.fix(
+        args.paths, **settings.scan_options(), unsafe_fixes=args.unsafe_fixes, write=args.write
+    )
+    if not args.write:
+        sys.stdout.write(report.diff())
+    for result in report.errors:
+        print(f"error: {result.path}: {result.error}", file=sys.stderr)
+    print(summary(report), file=sys.stderr)
+    return report.exit_code(settings.fail_on)
+
+
+def summary(report) -> str:
+    """One line: what was (or would be) fixed, and what is left for a person."""
+    left = report.remaining
+    blocking = sum(f.severity == tf2rec.Severity.ERROR for f in left)
+    verb = "Fixed" if report.written else "Would fix"
+    return (
+        f"{verb} {report.applied} finding(s) in {len(report.changed)} file(s); "
         f"{len(left)} finding(s) need a manual change (`tf2rec scan` lists them): {blocking} "
         f"blocking (errors), {len(left) - blocking} for compat mode (warnings, info)"
-        + (f"; {unparsed} file(s) do not parse" if unparsed else "")
+        + (f"; {report.unparsed} file(s) do not parse" if report.unparsed else "")
         + "."
-        + ("" if args.write or not changed else " Run with --write to apply."),
-        file=sys.stderr,
+        + ("" if report.written or not report.changed else " Run with --write to apply.")
     )
-    if any(r.error for r in results):
-        return 2
-    pending = changed and not args.write
-    return 1 if pending or fails(left, settings.fail_on) else 0

@@ -1,7 +1,8 @@
 """`tf2rec`: the entry point. Each command is a module of this package, listed in COMMANDS.
 
 Exit codes: 0 success, 1 findings/failed checks (where a command defines them), 2 usage or
-input errors. User mistakes print one clear line on stderr, never a traceback; so does an
+input errors. User mistakes (`tf2rec.UsageError` and its subclasses, raised by the library
+where the mistake is found) print one clear line on stderr, never a traceback; so does an
 unexpected error, whose traceback `--debug` shows.
 """
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-from tf2rec.tools.errors import CommandFailed, UsageError
+from tf2rec.errors import CommandFailed, UsageError
 
 # name -> (module in this package, one-line help). A command's module is imported only when
 # it runs, so a command that needs no TensorFlow never pays for importing it.
@@ -40,12 +42,12 @@ def _version() -> str:
         return "unknown"
 
 
-def _data_error() -> type[Exception]:
-    """The input pipeline's error class, imported only once something was raised (an
-    `except` clause is evaluated then): `scan` and `fix` never load pandas."""
-    from tf2rec.interactions import DataError
-
-    return DataError
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush of it at exit into the closed pipe
+    prints nothing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = command_parser.parse_args(argv[1:])
     try:
         return command.run(args)
-    except (UsageError, _data_error(), FloatingPointError) as err:  # diverged: "lower --lr"
+    except (UsageError, FloatingPointError) as err:  # FloatingPointError: "diverged; lower --lr"
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 2
     except CommandFailed as err:
@@ -90,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tf2rec {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `tf2rec scan . | head`: the reader has what it wanted
+        _quiet_stdout()
+        return 128 + signal.SIGPIPE  # what a C tool killed by SIGPIPE reports
     except Exception as err:  # a bug, or a case nobody foresaw: still one line
         if debug:
             raise

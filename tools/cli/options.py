@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tf2rec.tools.errors import UsageError
+import tf2rec
+from tf2rec.errors import UsageError
 
 if TYPE_CHECKING:
     from tf2rec.interactions import Interactions, Split
@@ -50,9 +50,6 @@ def rule_ids(text: str) -> list[str]:
     return [part.strip().upper() for part in text.split(",") if part.strip()]
 
 
-FAIL_ON = ("error", "warning", "info", "never")
-
-
 def add_scan_arguments(parser: argparse.ArgumentParser, *, fail_on_help: str) -> None:
     """The options `scan` and `fix` share; each defaults to `[tool.tf2rec]` in pyproject.toml."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
@@ -60,7 +57,7 @@ def add_scan_arguments(parser: argparse.ArgumentParser, *, fail_on_help: str) ->
         "--select", type=rule_ids, help="only these rule ids / prefixes (TF1,TF501)"
     )
     parser.add_argument("--ignore", type=rule_ids, help="skip these rule ids / prefixes")
-    parser.add_argument("--fail-on", choices=FAIL_ON, help=fail_on_help)
+    parser.add_argument("--fail-on", choices=tf2rec.FAIL_ON, help=fail_on_help + " (default: info)")
     parser.add_argument("--jobs", "-j", type=positive_int, help="work on N files at once")
     parser.add_argument(
         "--exclude",
@@ -71,50 +68,16 @@ def add_scan_arguments(parser: argparse.ArgumentParser, *, fail_on_help: str) ->
     )
 
 
-@dataclass(frozen=True)
-class ScanSettings:
-    """`scan` / `fix` options after the command line has overridden `[tool.tf2rec]`."""
-
-    rules: list
-    exclude: list[str]
-    jobs: int
-    fail_on: str
-    format: str
-
-
-def scan_settings(args: argparse.Namespace) -> ScanSettings:
-    from tf2rec.tools.scan import config
-    from tf2rec.tools.scan.reports import FORMATS as REPORT_FORMATS
-    from tf2rec.tools.scan.runner import select_rules
-
-    try:
-        settings, _ = config.load()
-        rules = select_rules(
-            args.select or settings.get("select", []), args.ignore or settings.get("ignore", [])
-        )
-    except (ValueError, config.ConfigError) as err:
-        raise UsageError(str(err)) from None
-    chosen = ScanSettings(
-        rules=rules,
-        exclude=[*settings.get("exclude", []), *(args.exclude or [])],
-        jobs=args.jobs or settings.get("jobs", 1),
-        fail_on=args.fail_on or settings.get("fail-on", "info"),
-        format=getattr(args, "format", None) or settings.get("format", "text"),
+def scan_settings(args: argparse.Namespace):
+    """`scan` / `fix` options, the command line over `[tool.tf2rec]`."""
+    return tf2rec.scan_settings(
+        select=args.select,
+        ignore=args.ignore,
+        exclude=args.exclude or (),
+        jobs=args.jobs,
+        fail_on=args.fail_on,
+        format=getattr(args, "format", None),
     )
-    if chosen.format not in REPORT_FORMATS:
-        raise UsageError(f"[tool.tf2rec] format must be one of {', '.join(REPORT_FORMATS)}")
-    if chosen.fail_on not in FAIL_ON:
-        raise UsageError(f"[tool.tf2rec] fail-on must be one of {', '.join(FAIL_ON)}")
-    if chosen.jobs < 1:
-        raise UsageError(f"[tool.tf2rec] jobs must be at least 1, got {chosen.jobs}")
-    return chosen
-
-
-def fails(findings, fail_on: str) -> bool:
-    """Whether any finding is at or above `fail_on` (never, for "never")."""
-    from tf2rec.tools.scan.rule import Severity
-
-    return fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in findings)
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from tf2rec.errors import UsageError
 from tf2rec.interactions import OPTIMIZERS, DataError, ModelSpec
 from tf2rec.tools.cli.options import (
     add_data_arguments,
@@ -20,7 +21,6 @@ from tf2rec.tools.cli.options import (
     positive_float,
     positive_int,
 )
-from tf2rec.tools.errors import UsageError
 from tf2rec.tools.user_json import read_json
 
 

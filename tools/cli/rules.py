@@ -1,14 +1,12 @@
-"""`tf2rec rules [ID]`: the scanner's rules, one per line, or one rule's page (why, the
-replacement, VALID / INVALID / FIX examples)."""
+"""`tf2rec rules [ID]`: the scanner's rules, one per line, or one rule's page (what it finds,
+why, an example, what to use instead, its severity and whether its fix is safe)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from tf2rec.tools.errors import UsageError
-from tf2rec.tools.scan.reports import rule_page
-from tf2rec.tools.scan.rules import RULES, RULES_BY_ID
+import tf2rec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,14 +15,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.rule is None:
-        for rule in RULES:
+        for rule in tf2rec.RULES:
+            fix = ("fix" if rule.safe_fix else "unsafe fix") if rule.fixable() else ""
             print(
-                f"{rule.id}  {rule.severity.label:<7}  {rule.name:<24} "
-                f"{rule.message.format(name='...')}"
+                f"{rule.id}  {rule.severity_label():<13}  {fix:<10}  {rule.name:<24} "
+                f"{rule.summary()}"
             )
         return 0
-    rule = RULES_BY_ID.get(args.rule.upper())
-    if rule is None:
-        raise UsageError(f"unknown rule {args.rule!r}; `tf2rec rules` lists them")
-    sys.stdout.write(rule_page(rule))
+    sys.stdout.write(tf2rec.rule_page(tf2rec.rule(args.rule)))
     return 0

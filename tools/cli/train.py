@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tf2rec.errors import UsageError
 from tf2rec.tools import model_dir
 from tf2rec.tools.cli.options import (
     add_training_arguments,
@@ -15,7 +16,6 @@ from tf2rec.tools.cli.options import (
     results_table,
     training_options,
 )
-from tf2rec.tools.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -48,6 +48,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tf2rec.errors import CommandFailed, last_line
 from tf2rec.interactions import DataError
 from tf2rec.interactions.model_files import CHECKPOINT_PREFIX
 from tf2rec.tools.convert import (
@@ -56,7 +57,6 @@ from tf2rec.tools.convert import (
     read_checkpoint,
     tf1_state,
 )
-from tf2rec.tools.errors import CommandFailed, last_line
 from tf2rec.tools.parity.causes import annotate
 from tf2rec.tools.parity.compare import Comparison, compare_bitwise, compare_bounded
 from tf2rec.tools.parity.error_bounds import gamma, mean_bound

@@ -1,4 +1,5 @@
-"""Defaults for `tf2rec scan` from `[tool.tf2rec]` in the nearest pyproject.toml.
+"""Settings of `tf2rec scan` and `fix`: the arguments given, else `[tool.tf2rec]` in the
+nearest pyproject.toml, else the defaults.
 
 [tool.tf2rec]
 select = ["TF1", "TF5"]     # rule ids or prefixes
@@ -11,13 +12,20 @@ jobs = 2
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+from tf2rec.errors import UsageError
+from tf2rec.tools.scan.results import FAIL_ON
+
+REPORT_FORMATS = ("text", "json", "markdown", "sarif")
 
 KEYS = {"select": list, "ignore": list, "fail-on": str, "exclude": list, "jobs": int, "format": str}
 
 
-class ConfigError(ValueError):
-    pass
+class ConfigError(UsageError, ValueError):
+    """A `[tool.tf2rec]` section that cannot be used; the message names the file."""
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -48,3 +56,53 @@ def load(start: Path | None = None) -> tuple[dict, Path | None]:
                 f"{path}: [tool.tf2rec] {key} must be a {KEYS[key].__name__}, got {value!r}"
             )
     return section, path
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """What `scan` and `fix` run with: the arguments given, else `[tool.tf2rec]`, else the
+    defaults."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    jobs: int = 1
+    fail_on: str = "info"
+    format: str = "text"
+
+    def scan_options(self) -> dict:
+        """The keyword arguments `tf2rec.scan` and `tf2rec.fix` take."""
+        return {"select": self.select, "ignore": self.ignore, "exclude": self.exclude,
+                "jobs": self.jobs}  # fmt: skip
+
+
+def settings(
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    jobs: int | None = None,
+    fail_on: str | None = None,
+    format: str | None = None,
+    start: Path | None = None,
+) -> ScanSettings:
+    """The settings for a run from the folder `start` (the current one): each argument given
+    wins over `[tool.tf2rec]` in the nearest pyproject.toml; `exclude` adds to it."""
+    section, path = load(start)
+    chosen = ScanSettings(
+        select=tuple(select or section.get("select", ())),
+        ignore=tuple(ignore or section.get("ignore", ())),
+        exclude=(*section.get("exclude", ()), *exclude),
+        jobs=jobs or section.get("jobs", 1),
+        fail_on=fail_on or section.get("fail-on", "info"),
+        format=format or section.get("format", "text"),
+    )
+    checks = {
+        "format": (chosen.format in REPORT_FORMATS, f"one of {', '.join(REPORT_FORMATS)}"),
+        "fail-on": (chosen.fail_on in FAIL_ON, f"one of {', '.join(FAIL_ON)}"),
+        "jobs": (chosen.jobs >= 1, "at least 1"),
+    }
+    for key, (ok, wanted) in checks.items():
+        if not ok:
+            raise ConfigError(f"{path}: [tool.tf2rec] {key} must be {wanted}")
+    return chosen

@@ -10,47 +10,19 @@ a file that does not parse or cannot be written is reported and left as it was.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tf2rec.atomic import write_atomically
 from tf2rec.tools.scan.engine import analyze
 from tf2rec.tools.scan.positions import Positions
-from tf2rec.tools.scan.rule import Edit, FileContext, Finding, Rule
-
-
-@dataclass
-class FileFix:
-    path: str
-    source: str
-    fixed: str
-    applied: list[Finding] = field(default_factory=list)  # findings the fix removes
-    remaining: list[Finding] = field(default_factory=list)  # findings left after it
-    error: str | None = None  # why the file is left alone
-    encoding: str = "utf-8"  # written back as it was read
-    digest: str | None = None  # sha256 of the bytes read: unchanged when written?
-
-    @property
-    def changed(self) -> bool:
-        return self.error is None and self.fixed != self.source
-
-    def diff(self) -> str:
-        relative = not Path(self.path).is_absolute()
-        return "".join(
-            difflib.unified_diff(
-                self.source.splitlines(keepends=True),
-                self.fixed.splitlines(keepends=True),
-                fromfile=f"a/{self.path}" if relative else self.path,
-                tofile=f"b/{self.path}" if relative else self.path,
-            )
-        )
+from tf2rec.tools.scan.results import FileFix
+from tf2rec.tools.scan.rule import Edit, FileContext, Rule
 
 
 def fix_source(

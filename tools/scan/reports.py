@@ -1,10 +1,12 @@
 """Render a scan as text (ruff style), JSON, Markdown (for a pull-request comment) or SARIF.
 
-JSON schema (`schema_version` 1), stable across releases:
+JSON schema (`schema_version` 2), stable across releases:
 
-    {"schema_version": 1, "tool": {"name": "tf2rec", "version": str},
+    {"schema_version": 2, "tool": {"name": "tf2rec", "version": str},
      "files_scanned": int, "lines_scanned": int, "files_with_findings": int,
-     "readiness": float,            # share of scanned files with no error/warning finding
+     "readiness": float,            # ready share of the files to migrate (`ScanReport`)
+     "files": {"blocked": int, "compat": int, "ready": int, "without_tensorflow": int},
+     "file_status": {path: "blocked"|"compat"|"ready"|"without TensorFlow"},
      "summary": {"error": int, "warning": int, "info": int, "by_rule": {id: int}},
      "findings": [{"rule": id, "name": str, "severity": "error"|"warning"|"info",
                    "path": str, "line": int, "column": int,       # 1-based
@@ -24,12 +26,11 @@ from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from tf2rec.tools.scan.baseline import fingerprints
-from tf2rec.tools.scan.rule import Rule, Severity
+from tf2rec.tools.scan.finding import Severity
+from tf2rec.tools.scan.results import FileState, ScanReport
+from tf2rec.tools.scan.rule import Rule
 from tf2rec.tools.scan.rules import RULES_BY_ID
-from tf2rec.tools.scan.runner import ScanResult
 
-FORMATS = ("text", "json", "markdown", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://pypi.org/project/tf2rec/"
 
@@ -41,86 +42,54 @@ def tool_version() -> str:
         return "0.0.0"
 
 
-BLOCKED, COMPAT, READY, NO_TENSORFLOW = "blocked", "compat", "ready", "without TensorFlow"
-
-
-def file_status(result: ScanResult) -> dict[str, str]:
-    """Each scanned file's state: blocked (an error finding: it does not parse, or uses
-    what TF 2.21 lacks), compat (warnings only: it runs, in TF1 compatibility / graph mode),
-    ready (no error or warning), or without TensorFlow (counted apart, never as ready)."""
-    worst: dict[str, Severity] = {}
-    for f in result.findings:
-        worst[f.path] = max(worst.get(f.path, f.severity), f.severity)
-    status = {}
-    for path in result.scanned:
-        severity = worst.get(path)
-        if severity == Severity.ERROR:
-            status[path] = BLOCKED
-        elif path in result.without_tensorflow:
-            status[path] = NO_TENSORFLOW
-        else:
-            status[path] = COMPAT if severity == Severity.WARNING else READY
-    return status
-
-
-def readiness(result: ScanResult) -> float:
-    """Share of the files to migrate (those with TensorFlow, and any that do not parse)
-    that are ready; 1.0 when there is nothing to migrate."""
-    counts = Counter(file_status(result).values())
-    to_migrate = counts[BLOCKED] + counts[COMPAT] + counts[READY]
-    return counts[READY] / to_migrate if to_migrate else 1.0
-
-
-def status_line(result: ScanResult) -> str:
-    counts = Counter(file_status(result).values())
+def _file_counts(report: ScanReport) -> str:
+    c = report.counts
     return (
-        f"Files: {counts[BLOCKED]} blocked, {counts[COMPAT]} run in compat mode, "
-        f"{counts[READY]} ready ({readiness(result):.0%} ready); "
-        f"{counts[NO_TENSORFLOW]} without TensorFlow."
+        f"Files: {c[FileState.BLOCKED]} blocked, {c[FileState.COMPAT]} run in compat mode, "
+        f"{c[FileState.READY]} ready ({report.readiness:.0%} ready); "
+        f"{c[FileState.NO_TENSORFLOW]} without TensorFlow."
     )
 
 
-def render(result: ScanResult, fmt: str) -> Iterable[str]:
+def render(result: ScanReport, fmt: str) -> Iterable[str]:
     """The report, in pieces to write one after the other."""
     if fmt in ("json", "sarif"):
         return (as_json if fmt == "json" else sarif)(result)
     return [(text if fmt == "text" else markdown)(result)]
 
 
-def text(result: ScanResult) -> str:
+def text(result: ScanReport) -> str:
     lines = [
         f"{f.path}:{f.line}:{f.column}: {f.rule_id} [{f.severity.label}] {f.message}"
         for f in result.findings
     ]
-    lines += [f"error: {e}" for e in result.errors]
+    lines += [f"error: {f.path}: {f.error}" for f in result.unreadable]
     counts = Counter(f.severity.label for f in result.findings)
     if result.findings:
         lines.append(
             f"Found {len(result.findings)} finding(s) in {len({f.path for f in result.findings})}"
-            f" of {result.files_scanned} file(s): {counts['error']} error, "
-            f"{counts['warning']} warning, {counts['info']} info. {status_line(result)} "
+            f" of {len(result.scanned)} file(s): {counts['error']} error, "
+            f"{counts['warning']} warning, {counts['info']} info. {_file_counts(result)} "
             "`tf2rec rules ID` explains a rule."
         )
     else:
-        lines.append(f"No findings in {result.files_scanned} file(s). {status_line(result)}")
+        lines.append(f"No findings in {len(result.scanned)} file(s). {_file_counts(result)}")
     return "\n".join(lines) + "\n"
 
 
-def as_json(result: ScanResult) -> Iterator[str]:
-    prints = fingerprints(result)
+def as_json(result: ScanReport) -> Iterator[str]:
     by_severity = Counter(f.severity.label for f in result.findings)
     payload = {
         "schema_version": 2,
         "tool": {"name": "tf2rec", "version": tool_version()},
-        "files_scanned": result.files_scanned,
+        "files_scanned": len(result.scanned),
         "lines_scanned": result.lines_scanned,
         "files_with_findings": len({f.path for f in result.findings}),
-        "readiness": round(readiness(result), 4),
+        "readiness": round(result.readiness, 4),
         "files": {
-            status.replace(" ", "_").lower(): count
-            for status, count in _status_counts(result).items()
+            state.value.replace(" ", "_").lower(): result.counts[state] for state in _MIGRATION
         },
-        "file_status": dict(sorted(file_status(result).items())),
+        "file_status": dict(sorted((f.path, f.state.value) for f in result.scanned)),
         "summary": {
             **{s: by_severity.get(s, 0) for s in ("error", "warning", "info")},
             "by_rule": dict(sorted(Counter(f.rule_id for f in result.findings).items())),
@@ -139,11 +108,11 @@ def as_json(result: ScanResult) -> Iterator[str]:
                 "replacement": RULES_BY_ID[f.rule_id].replacement,
                 "migrated": RULES_BY_ID[f.rule_id].migrated,
                 "fixable": f.fixable,
-                "fingerprint": fp,
+                "fingerprint": f.fingerprint,
             }
-            for f, fp in zip(result.findings, prints, strict=True)
+            for f in result.findings
         ),
-        "unreadable": result.errors,
+        "unreadable": [f"{f.path}: {f.error}" for f in result.unreadable],
     }
     return json_chunks(payload, rows={"findings"})
 
@@ -177,20 +146,18 @@ def json_chunks(value, rows: set[str], depth: int = 0) -> Iterator[str]:
         yield "\n"
 
 
-def _status_counts(result: ScanResult) -> dict[str, int]:
-    counts = Counter(file_status(result).values())
-    return {status: counts[status] for status in (BLOCKED, COMPAT, READY, NO_TENSORFLOW)}
+# the states of the files a scan read, in the order the reports list them
+_MIGRATION = (FileState.BLOCKED, FileState.COMPAT, FileState.READY, FileState.NO_TENSORFLOW)
 
 
-def markdown(result: ScanResult) -> str:
-    counts = _status_counts(result)
-    to_migrate = counts[BLOCKED] + counts[COMPAT] + counts[READY]
+def markdown(result: ScanReport) -> str:
+    blocked, compat, ready, without = (result.counts[state] for state in _MIGRATION)
     out = [
         "## tf2rec scan",
         "",
-        f"**Migration readiness: {readiness(result):.0%}** ({counts[READY]} of {to_migrate} "
-        f"files with TensorFlow ready; {counts[BLOCKED]} blocked, {counts[COMPAT]} run in "
-        f"compat mode; {counts[NO_TENSORFLOW]} without TensorFlow)",
+        f"**Migration readiness: {result.readiness:.0%}** ({ready} of "
+        f"{blocked + compat + ready} files with TensorFlow ready; {blocked} blocked, {compat} "
+        f"run in compat mode; {without} without TensorFlow)",
         "",
     ]
     if not result.findings:
@@ -222,7 +189,7 @@ def markdown(result: ScanResult) -> str:
         "| File | Status | Errors | Warnings | Info |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
-    status = file_status(result)
+    status = {f.path: f.state.value for f in result.files}
     per_file: dict[str, list] = {}
     for f in result.findings:
         per_file.setdefault(f.path, []).append(f)
@@ -250,13 +217,12 @@ def _cell(text: str) -> str:
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def sarif(result: ScanResult) -> Iterator[str]:
+def sarif(result: ScanReport) -> Iterator[str]:
     root = Path.cwd().resolve()
     rule_ids = sorted({f.rule_id for f in result.findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    prints = fingerprints(result)
     results = []
-    for f, fp in zip(result.findings, prints, strict=True):
+    for f in result.findings:
         region = {"startLine": f.line, "startColumn": f.column}
         if f.end_line >= f.line:
             region.update(endLine=f.end_line, endColumn=max(f.end_column, 1))
@@ -277,7 +243,7 @@ def sarif(result: ScanResult) -> Iterator[str]:
                         }
                     }
                 ],
-                "partialFingerprints": {"primaryLocationLineHash": fp},
+                "partialFingerprints": {"primaryLocationLineHash": f.fingerprint},
             }
         )
     log = {
@@ -297,9 +263,10 @@ def sarif(result: ScanResult) -> Iterator[str]:
                 "results": results,
                 "invocations": [
                     {
-                        "executionSuccessful": not result.errors,
+                        "executionSuccessful": not result.unreadable,
                         "toolExecutionNotifications": [
-                            {"level": "error", "message": {"text": e}} for e in result.errors
+                            {"level": "error", "message": {"text": f"{f.path}: {f.error}"}}
+                            for f in result.unreadable
                         ],
                     }
                 ],
@@ -321,7 +288,7 @@ def _sarif_rule(rule: type[Rule]) -> dict:
     return {
         "id": rule.id,
         "name": rule.name,
-        "shortDescription": {"text": rule.message.format(name=rule.name)},
+        "shortDescription": {"text": rule.summary()},
         "fullDescription": {"text": rule.describe()},
         "help": {
             "text": f"{rule.describe()} Use instead: {rule.replacement}",
@@ -351,7 +318,7 @@ def rule_page(rule: type[Rule]) -> str:
         f"# {rule.id} {rule.name} ({rule.severity_label()})",
         "",
         "## What it does",
-        rule.message.format(name="...") + ".",
+        f"Reports {rule.summary()}.",
         "",
         "## Why is this bad?",
         rule.describe(),

@@ -16,46 +16,13 @@ import ast
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
 from tf2rec.tools.scan import tf_api
+from tf2rec.tools.scan.finding import Finding, Severity
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
 from tf2rec.tools.scan.positions import Positions, Span
-
-
-class Severity(IntEnum):
-    """error: gone in TF 2.21 / Keras 3; warning: runs only in compat / graph mode; info: style."""
-
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls[text.upper()]
-        except KeyError:
-            raise ValueError(f"unknown severity {text!r}; choose error, warning or info") from None
-
-
-class Finding(NamedTuple):
-    """One finding. A tuple: created, hashed and sorted in C (large files have many)."""
-
-    path: str
-    line: int
-    column: int
-    rule_id: str
-    severity: Severity
-    message: str
-    end_line: int = 0
-    end_column: int = 0
-    fixable: bool = False  # `tf2rec fix` rewrites it safely
 
 
 def example_code(text: str) -> str:
@@ -156,6 +123,19 @@ class Rule:
     def describe(cls) -> str:
         """Why the rule exists: the class docstring."""
         return " ".join((cls.__doc__ or "").split())
+
+    @classmethod
+    def summary(cls) -> str:
+        """The rule's message about an example of what it finds (the first name it covers,
+        else its first invalid case's), for listings and SARIF's short description."""
+        if "{name}" not in cls.message:
+            return cls.message
+        names = sorted(cls.names) or [f"{prefix}.*" for prefix in cls.prefixes]
+        if names:
+            return cls.message.format(name=names[0])
+        if cls.INVALID and cls.INVALID[0].expected:
+            return cls.INVALID[0].expected[0].message
+        return cls.message.format(name="...")
 
     @classmethod
     def fixable(cls) -> bool:

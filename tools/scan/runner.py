@@ -1,4 +1,5 @@
-"""Scan a set of paths: discover files, scan them (in parallel), apply suppressions.
+"""`scan` and `fix` a set of paths: discover files, work on them (in parallel), apply
+suppressions and a baseline.
 
 The scanner only reads files. Errors reading a file (permissions, encoding) are reported as
 that file's problem and do not stop the others.
@@ -13,13 +14,17 @@ import os
 import re
 import stat
 import tokenize
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from tf2rec.errors import UsageError
+from tf2rec.tools.scan.baseline import read as read_baseline
 from tf2rec.tools.scan.engine import mentions_tensorflow, scan_source
-from tf2rec.tools.scan.rule import Finding, Rule
+from tf2rec.tools.scan.finding import Finding, fingerprinted
+from tf2rec.tools.scan.results import FileFix, FileResult, FixReport, ScanReport
+from tf2rec.tools.scan.rule import Rule
 from tf2rec.tools.scan.rules import RULES, RULES_BY_ID
 
 DEFAULT_EXCLUDE = (
@@ -36,17 +41,8 @@ DEFAULT_EXCLUDE = (
 _SUPPRESS = re.compile(r"#\s*tf2rec:\s*ignore(?:\[([A-Za-z0-9_,\s]+)\])?")
 
 
-@dataclass
-class ScanResult:
-    findings: list[Finding] = field(default_factory=list)
-    files_scanned: int = 0
-    files_skipped: int = 0  # mention neither tensorflow nor keras
-    scanned: list[str] = field(default_factory=list)  # every file read
-    without_tensorflow: set[str] = field(default_factory=set)  # of those, the skipped ones
-    lines_scanned: int = 0
-    errors: list[str] = field(default_factory=list)  # files that could not be read
-    # path -> line number -> text, of the lines findings are on (for baselines)
-    sources: dict[str, dict[int, str]] = field(default_factory=dict)
+class PathNotFound(UsageError, FileNotFoundError):
+    """A path given to scan or fix that does not exist."""
 
 
 def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[type[Rule]]:
@@ -54,7 +50,7 @@ def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list
     known = {r.id for r in RULES}
     for code in (*select, *ignore):
         if not any(rule_id.startswith(code) for rule_id in known):
-            raise ValueError(f"unknown rule or prefix {code!r}; `tf2rec rules` lists them")
+            raise UsageError(f"unknown rule or prefix {code!r}; `tf2rec rules` lists them")
     return [
         r
         for r in RULES
@@ -75,7 +71,7 @@ def discover(paths: Iterable[str | Path], exclude: Sequence[str] = ()) -> list[P
     found: set[Path] = set()
     for root in map(Path, paths):
         if not root.exists():
-            raise FileNotFoundError(f"{root}: no such file or directory")
+            raise PathNotFound(f"{root}: no such file or directory")
         if not root.is_dir():
             found.add(root)  # named explicitly: read whatever its name (a FIFO is refused)
             continue
@@ -132,59 +128,58 @@ def read_source(path: str) -> Source:
     return Source(text, encoding, hashlib.sha256(raw).hexdigest())
 
 
-def _scan_file(
-    args: tuple[str, tuple[str, ...]],
-) -> tuple[str, list[Finding], int, str | None, bool, dict[int, str]]:
+def _scan_file(args: tuple[str, tuple[str, ...]]) -> FileResult:
     path, rule_ids = args
     try:
         source = read_source(path).text
     except Unreadable as err:
-        return path, [], 0, f"{path}: {err}", True, {}
+        return FileResult(path, error=str(err))
     rules = [RULES_BY_ID[i]() for i in rule_ids]
     wanted = set(rule_ids)  # the engine reports files it cannot read (TF001) whatever is asked
     findings = [f for f in scan_source(path, source, rules) if f.rule_id in wanted]
     lines = source.splitlines()
     if "tf2rec" in source:  # a file without the word has no suppression comment
         findings = [f for f in findings if not suppressed(f, lines)]
-    shown = {f.line: lines[f.line - 1] for f in findings if 0 < f.line <= len(lines)}
-    return path, findings, len(lines), None, not mentions_tensorflow(source), shown
+    return FileResult(
+        path,
+        tuple(fingerprinted(sorted(findings), lines)),
+        len(lines),
+        mentions_tensorflow(source),
+    )
 
 
-def scan_paths(
+def _in_parallel(work: Callable, items: list, jobs: int) -> list:
+    if jobs > 1 and len(items) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(work, items, chunksize=max(1, len(items) // (jobs * 8))))
+    return [work(item) for item in items]
+
+
+def scan(
     paths: Sequence[str | Path],
-    rules: Sequence[type[Rule]],
     *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
     exclude: Sequence[str] = (),
     jobs: int = 1,
-) -> ScanResult:
-    files = discover(paths, exclude)
+    baseline: str | Path | None = None,
+) -> ScanReport:
+    """Scan the Python files under `paths` with the rules `select` / `ignore` choose (ids or
+    prefixes: `"TF1"`, `"TF501"`); with `baseline`, leave out the findings it holds.
+
+    Only reads files. A path that does not exist, an unknown rule or an unreadable baseline
+    raises `UsageError`; a file that cannot be read is in the report (`report.unreadable`).
+    """
+    rules = select_rules(select, ignore)
+    known = read_baseline(baseline) if baseline is not None else None
     rule_ids = tuple(r.id for r in rules)
-    work = [(str(f), rule_ids) for f in files]
-    result = ScanResult()
-    if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = list(pool.map(_scan_file, work, chunksize=max(1, len(work) // (jobs * 8))))
-    else:
-        outcomes = [_scan_file(w) for w in work]
-    for path, findings, n_lines, error, skipped, shown in outcomes:
-        if error:
-            result.errors.append(error)
-            continue
-        result.files_scanned += 1
-        result.files_skipped += skipped
-        result.scanned.append(path)
-        if skipped:
-            result.without_tensorflow.add(path)
-        result.lines_scanned += n_lines
-        result.findings.extend(findings)
-        if findings:
-            result.sources[path] = shown
-    result.findings.sort()
-    return result
+    work = [(str(f), rule_ids) for f in discover(paths, exclude)]
+    report = ScanReport(tuple(_in_parallel(_scan_file, work, jobs)))
+    return report.without(known) if known is not None else report
 
 
-def _fix_file(args: tuple[str, tuple[str, ...], bool]):
-    from tf2rec.tools.scan.fixer import FileFix, fix_source
+def _fix_file(args: tuple[str, tuple[str, ...], bool]) -> FileFix:
+    from tf2rec.tools.scan.fixer import fix_source
 
     path, rule_ids, unsafe_fixes = args
     try:
@@ -201,14 +196,25 @@ def _fix_file(args: tuple[str, tuple[str, ...], bool]):
     return result
 
 
-def fix_paths(
-    files: Sequence[Path], rules: Sequence[type[Rule]], jobs: int = 1, unsafe_fixes: bool = False
-) -> list:
-    """A `FileFix` per file; nothing is written here."""
-    work = [(str(f), tuple(r.id for r in rules), unsafe_fixes) for f in files]
-    if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_fix_file, work, chunksize=max(1, len(work) // (jobs * 8))))
-    else:
-        results = [_fix_file(w) for w in work]
-    return results
+def fix(
+    paths: Sequence[str | Path],
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    jobs: int = 1,
+    unsafe_fixes: bool = False,
+    write: bool = False,
+) -> FixReport:
+    """Fix the Python files under `paths`: every exact fix of the chosen rules (with
+    `unsafe_fixes`, also those that change what the program does on purpose). Nothing is
+    written unless `write`; a file is written only if it still holds what was read, and each
+    one that cannot be says why in its `error`."""
+    from tf2rec.tools.scan.fixer import write_fixes
+
+    rule_ids = tuple(r.id for r in select_rules(select, ignore))
+    work = [(str(f), rule_ids, unsafe_fixes) for f in discover(paths, exclude)]
+    files = tuple(_in_parallel(_fix_file, work, jobs))
+    if write:
+        write_fixes(files, roots=paths)
+    return FixReport(files, written=write)
