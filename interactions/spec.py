@@ -11,7 +11,42 @@ from dataclasses import asdict, dataclass, fields
 
 from tf2rec.interactions.data import DataError
 
-OPTIMIZERS = ("sgd", "adagrad", "adam")
+
+@dataclass(frozen=True)
+class OptimizerKind:
+    """An optimizer both sides offer, and what each side calls it: the legacy model's
+    `tf.train` class, the Keras 3 class the migrated one extends and the class of
+    `tf2rec.migrated.optimizers` that updates as TF1's does, and how each names its slots.
+    Classes are named as strings: this package imports neither TensorFlow nor Keras."""
+
+    name: str
+    tf1_class: str  # in `tf.compat.v1.train`
+    keras_class: str  # in `keras.optimizers`
+    migrated_class: str  # in `tf2rec.migrated.optimizers`
+    slots: Mapping[str, str]  # TF1 slot suffix (`item_embeddings/Adam`) -> Keras slot name
+
+
+OPTIMIZER_KINDS: dict[str, OptimizerKind] = {
+    kind.name: kind
+    for kind in (
+        OptimizerKind("sgd", "GradientDescentOptimizer", "SGD", "TF1SGD", {}),
+        OptimizerKind(
+            "adagrad", "AdagradOptimizer", "Adagrad", "TF1Adagrad", {"Adagrad": "accumulator"}
+        ),
+        OptimizerKind(
+            "adam", "AdamOptimizer", "Adam", "TF1Adam", {"Adam": "momentum", "Adam_1": "velocity"}
+        ),
+    )
+}
+OPTIMIZERS = tuple(OPTIMIZER_KINDS)
+
+
+def optimizer_kind(name: str) -> OptimizerKind:
+    """The optimizer called `name`; a DataError naming the ones there are otherwise."""
+    kind = OPTIMIZER_KINDS.get(name)
+    if kind is None:
+        raise DataError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    return kind
 
 
 @dataclass(frozen=True)

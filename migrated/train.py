@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from tf2rec.atomic import write_atomically
-from tf2rec.interactions import OPTIMIZERS, BatchSampler, ModelSpec, Split, save_vocabs
+from tf2rec.interactions import BatchSampler, ModelSpec, Split, optimizer_kind, save_vocabs
 from tf2rec.interactions.model_files import (
     BACKUP_DIR,
     CONFIG_FILE,
@@ -28,6 +28,7 @@ from tf2rec.interactions.model_files import (
     SAVED_MODEL_DIR,
 )
 from tf2rec.interactions.ranking import evaluate_popularity
+from tf2rec.migrated import optimizers
 from tf2rec.migrated.data import EpochTracker, batch_signature, eval_dataset, training_dataset
 from tf2rec.migrated.distributed import (
     ClusterError,
@@ -43,7 +44,6 @@ from tf2rec.migrated.distributed import (
 from tf2rec.migrated.export import export_saved_model
 from tf2rec.migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
 from tf2rec.migrated.model import TwoTowerRecommender
-from tf2rec.migrated.optimizers import TF1SGD, TF1Adagrad, TF1Adam
 
 LOSSES = ("ns", "sampled_softmax")
 MONITOR = "val_recall_at_10"
@@ -55,13 +55,7 @@ STEPS_PER_EXECUTION = 10
 def make_optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
     """Keras optimizers that update as TF1's `tf.train` ones (migrated/optimizers.py):
     TF1's arithmetic, and only the embedding rows a batch touches for SGD and Adagrad."""
-    if name == "sgd":
-        return TF1SGD(lr)
-    if name == "adagrad":
-        return TF1Adagrad(lr)
-    if name == "adam":
-        return TF1Adam(lr)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    return getattr(optimizers, optimizer_kind(name).migrated_class)(lr)
 
 
 def compiled_model(

@@ -28,7 +28,7 @@ The repository's folders are the package's parts: `tf2rec.interactions` (interac
 
 from importlib import import_module
 
-# public name -> "module" (the same name there) or "module:name"
+# public name -> "module" (the same name there), "module:name", or "module:" (the module)
 PUBLIC = {
     # errors a person gets as one line
     "UsageError": "tf2rec.errors",
@@ -54,6 +54,35 @@ PUBLIC = {
     "RULES": "tf2rec.tools.scan.rules",
     "rule": "tf2rec.tools.scan.rules",
     "rule_page": "tf2rec.tools.scan.reports",
+    # data (numpy and pandas)
+    "DataError": "tf2rec.interactions.data",
+    "load_interactions": "tf2rec.interactions.load:load",
+    "DATA_FORMATS": "tf2rec.interactions.load:FORMATS",
+    "synthetic": "tf2rec.interactions.synthetic",
+    "leave_last_out": "tf2rec.interactions.split",
+    "ModelSpec": "tf2rec.interactions.spec",
+    "OPTIMIZERS": "tf2rec.interactions.spec",
+    "read_json": "tf2rec.tools.user_json",
+    # training and serving (TensorFlow)
+    "train": "tf2rec.tools.training",
+    "train_legacy": "tf2rec.tools.training",
+    "Recommender": "tf2rec.migrated.serving",
+    "run_local_cluster": "tf2rec.tools.cluster:run_local",
+    # checkpoints between the two models
+    "convert_legacy": "tf2rec.tools.convert",
+    "convert_to_legacy": "tf2rec.tools.convert",
+    "legacy_hparams": "tf2rec.tools.convert",
+    "latest_checkpoint": "tf2rec.tools.convert",
+    "load_map_file": "tf2rec.tools.convert",
+    # parity
+    "run_pair": "tf2rec.tools.parity.harness",
+    "run_parity": "tf2rec.tools.parity.two_tower",
+    "kernel_configuration": "tf2rec.tools.parity.report",
+    "parity_table": "tf2rec.tools.parity.report:table",
+    "parity_json": "tf2rec.tools.parity.report:as_json",
+    # benchmarks (modules: `add_arguments`, `execute`)
+    "bench_scan": "tf2rec.tools.bench.scan:",
+    "bench_train": "tf2rec.tools.bench.train:",
 }
 
 __all__ = sorted(PUBLIC)
@@ -63,8 +92,12 @@ def __getattr__(name: str):
     target = PUBLIC.get(name)
     if target is None:
         raise AttributeError(f"module 'tf2rec' has no attribute {name!r}")
-    module, _, attribute = target.partition(":")
-    value = getattr(import_module(module), attribute or name)
+    module, colon, attribute = target.partition(":")
+    value = (
+        import_module(module)
+        if colon and not attribute
+        else getattr(import_module(module), attribute or name)
+    )
     globals()[name] = value  # the next lookup does not come here
     return value
 

@@ -21,6 +21,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tf2rec.errors import UsageError
+
 STOP_GRACE_S = 10  # after SIGTERM, before SIGKILL
 
 
@@ -60,7 +62,7 @@ def run_local(workers: int, command: Sequence[str], *, ps: int = 0, poll_s: floa
     in a shell), else 0 once every worker (with `ps`: the chief) has ended. The processes
     share this terminal."""
     if not command:
-        raise ValueError("no command to run; put it after `--`")
+        raise UsageError("no command to run; put it after `--`")
     cluster = cluster_spec(workers, ps)
     tasks = [Task(job, i) for job, hosts in cluster.items() for i in range(len(hosts))]
     processes: list[subprocess.Popen] = []
@@ -78,7 +80,7 @@ def run_local(workers: int, command: Sequence[str], *, ps: int = 0, poll_s: floa
                 return 0
             time.sleep(poll_s)
     except FileNotFoundError:
-        raise ValueError(f"{command[0]}: no such command") from None
+        raise UsageError(f"{command[0]}: no such command") from None
     finally:
         stop(processes)
 

@@ -12,6 +12,8 @@ TF1-named Saver checkpoint that the legacy code restores (for rollbacks).
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,15 +21,19 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf2rec.interactions import DataError
+from tf2rec.atomic import write_atomically
+from tf2rec.interactions import OPTIMIZER_KINDS, DataError, ModelSpec, optimizer_kind
+from tf2rec.interactions.model_files import (
+    CHECKPOINT_PREFIX,
+    CONFIG_FILE,
+    HPARAMS_FILE,
+    MODEL_FILE,
+    VOCAB_FILE,
+    WEIGHTS_FILE,
+)
+from tf2rec.tools import model_dir
 from tf2rec.tools.user_json import read_json
 
-# legacy slot suffix -> Keras optimizer slot name, per optimizer
-SLOTS = {
-    "sgd": {},
-    "adagrad": {"Adagrad": "accumulator"},
-    "adam": {"Adam": "momentum", "Adam_1": "velocity"},
-}
 # TF1 Adam's running beta powers <-> TF1Adam's variables of the same meaning
 BETA_POWERS = {"beta1_power": "beta_1_power", "beta2_power": "beta_2_power"}
 STEP = "global_step"
@@ -141,7 +147,7 @@ class StateEntry:
     tf1_name: str
     variable: object  # a Keras variable
     label: str  # the Keras side, for messages
-    missing: str | None  # the error when a checkpoint lacks it; None: it may be absent
+    error_if_absent: str | None  # the error when a checkpoint lacks it; None: it may be absent
 
 
 def tf1_state(model: keras.Model, name_map: NameMap, optimizer: str | None) -> list[StateEntry]:
@@ -153,22 +159,21 @@ def tf1_state(model: keras.Model, name_map: NameMap, optimizer: str | None) -> l
     entries = []
     for weight in model.weights:
         name = name_map.entries[weight.path]
-        missing = f"TF1 checkpoint has no {name!r} (for Keras {weight.path})"
-        entries.append(StateEntry(name, weight, weight.path, missing))
+        absent = f"TF1 checkpoint has no {name!r} (for Keras {weight.path})"
+        entries.append(StateEntry(name, weight, weight.path, absent))
     if optimizer is None:
         return entries
-    if optimizer not in SLOTS:
-        raise ConversionError(f"unknown optimizer {optimizer!r}; one of {', '.join(SLOTS)}")
+    slots = optimizer_kind(optimizer).slots
     model.optimizer.build(model.trainable_variables)
     for weight in model.trainable_variables:
-        for suffix, slot in SLOTS[optimizer].items():
+        for suffix, slot in slots.items():
             name = f"{name_map.entries[weight.path]}/{suffix}"
-            missing = (
+            absent = (
                 f"TF1 checkpoint has no optimizer slot {name!r}; was the legacy model "
                 f"trained with {optimizer}?"
             )
             variable = slot_variable(model.optimizer, weight, slot)
-            entries.append(StateEntry(name, variable, f"{weight.path} ({slot})", missing))
+            entries.append(StateEntry(name, variable, f"{weight.path} ({slot})", absent))
     if optimizer == "adam" and hasattr(model.optimizer, "beta_1_power"):
         # TF1Adam keeps TF1's beta powers; Keras' own Adam computes them from the step
         for name, attribute in BETA_POWERS.items():
@@ -188,8 +193,8 @@ def legacy_to_migrated(
     used = []
     for entry in tf1_state(model, name_map, optimizer):
         if entry.tf1_name not in checkpoint:
-            if entry.missing:
-                raise ConversionError(entry.missing)
+            if entry.error_if_absent:
+                raise ConversionError(entry.error_if_absent)
             continue
         _assign(entry.variable, checkpoint[entry.tf1_name], entry.label, entry.tf1_name)
         used.append(entry.tf1_name)
@@ -227,3 +232,113 @@ def load_map_file(path: str | Path | None) -> dict[str, str]:
     ):
         raise DataError(f'{path}: a map file is a JSON object {{"keras path": "tf1 name"}}')
     return data
+
+
+def legacy_hparams(legacy_dir: str | Path) -> dict:
+    """The settings `tf2rec legacy-train` recorded in a legacy model directory."""
+    path = Path(legacy_dir) / HPARAMS_FILE
+    if not path.is_file():
+        raise DataError(
+            f"{legacy_dir}: not a legacy model directory (no {HPARAMS_FILE}); "
+            "train one with `tf2rec legacy-train`"
+        )
+    hparams = read_json(path, "legacy model's settings file")
+    needed = ("n_users", "n_items", "optimizer", "lr")
+    missing = [key for key in needed if not isinstance(hparams, dict) or key not in hparams]
+    if missing:
+        raise DataError(f"{path}: no {', '.join(missing)} in it; is it a legacy-train file?")
+    return hparams
+
+
+def optimizer_of(model: keras.Model) -> str | None:
+    """The name of the optimizer whose slots the model's Keras optimizer holds (None: an
+    optimizer the legacy model does not offer)."""
+    return next(
+        (
+            kind.name
+            for kind in OPTIMIZER_KINDS.values()
+            if isinstance(model.optimizer, getattr(keras.optimizers, kind.keras_class))
+        ),
+        None,
+    )
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What a conversion wrote: the name map it used and the main file (or prefix)."""
+
+    name_map: NameMap
+    written: Path
+
+
+def convert_legacy(
+    legacy_dir: str | Path,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    map_file: str | Path | None = None,
+) -> Conversion:
+    """A `tf2rec legacy-train` directory -> a model directory holding the migrated model
+    (`model.keras`, its weights, optimizer slots and step) and the vocabulary."""
+    legacy_dir, out = Path(legacy_dir), Path(out)
+    settings = {"source": str(legacy_dir.resolve()), "reverse": False}
+    with model_dir.writing(
+        out, kind="converted", settings=settings, overwrite=overwrite, resume=False, option="--out"
+    ) as run:
+        from tf2rec.migrated.train import compiled_model
+
+        overrides = load_map_file(map_file)
+        hparams = legacy_hparams(legacy_dir)
+        checkpoint = read_checkpoint(legacy_dir)
+        model = compiled_model(ModelSpec.from_dict(hparams), hparams["optimizer"], hparams["lr"])
+        name_map = derive_name_map(model, checkpoint, overrides)
+        legacy_to_migrated(checkpoint, model, name_map, hparams["optimizer"])
+        model.save_weights(run.partial / WEIGHTS_FILE)
+        model.save(run.partial / MODEL_FILE)
+        _copy_vocab(legacy_dir, run.partial)
+    return Conversion(name_map, out / MODEL_FILE)
+
+
+def convert_to_legacy(
+    model_file: str | Path,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    map_file: str | Path | None = None,
+) -> Conversion:
+    """A migrated `.keras` model -> a TF1 checkpoint the legacy code restores, with its
+    `hparams.json` and the vocabulary (a rollback)."""
+    from tf2rec.migrated.serving import load_keras_model
+
+    model_file, out = Path(model_file), Path(out)
+    settings = {"source": str(model_file.resolve()), "reverse": True}
+    with model_dir.writing(
+        out, kind="converted", settings=settings, overwrite=overwrite, resume=False, option="--out"
+    ) as run:
+        overrides = load_map_file(map_file)
+        model = load_keras_model(model_file)
+        name_map = derive_name_map(model, None, overrides)
+        optimizer = optimizer_of(model)
+        prefix = migrated_to_legacy(model, name_map, run.partial / CHECKPOINT_PREFIX, optimizer)
+        config = model_file.parent / CONFIG_FILE
+        extra = json.loads(config.read_text()) if config.is_file() else {}
+        spec = ModelSpec.from_dict({**model.get_config(), "negatives": extra.get("negatives", 8)})
+        hparams = dict(
+            spec.as_dict(),
+            optimizer=optimizer or "adam",
+            lr=extra.get("lr", 0.01),
+            seed=extra.get("seed", 0),
+        )
+        write_atomically(run.partial / HPARAMS_FILE, json.dumps(hparams, indent=2))
+        _copy_vocab(model_file.parent, run.partial)
+    return Conversion(name_map, out / Path(prefix).name)
+
+
+def _copy_vocab(source: Path, target: Path) -> None:
+    if (source / VOCAB_FILE).is_file():
+        shutil.copy(source / VOCAB_FILE, target / VOCAB_FILE)
+
+
+def latest_checkpoint(legacy_dir: str | Path) -> str | None:
+    """The prefix of the newest checkpoint the TF1 Saver wrote in `legacy_dir`."""
+    return tf.train.latest_checkpoint(str(legacy_dir))

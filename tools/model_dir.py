@@ -16,6 +16,8 @@ import contextlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from tf2rec.atomic import write_atomically
@@ -200,6 +202,35 @@ def finish(partial: Path, path: Path, kind: str, settings: dict) -> None:
     os.replace(partial, path)
     if old.exists():
         shutil.rmtree(old)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run writing a model directory: the folder it writes into until it is complete, and
+    whether it resumes an interrupted run of the same settings."""
+
+    partial: Path
+    resuming: bool
+
+
+@contextlib.contextmanager
+def writing(
+    path: str | Path,
+    *,
+    kind: str,
+    settings: dict,
+    overwrite: bool = False,
+    resume: bool = True,
+    option: str = "--model-dir",
+) -> Iterator[Run]:
+    """The one way tf2rec writes a model directory: with its lock held, into the partial
+    folder (`start`), swapped in at `path` when the block ends without an error (`finish`).
+    `option` is how the user named `path`, for the messages."""
+    path = Path(path)
+    with lock(path, option):
+        partial, resuming = start(path, overwrite, kind, settings, option, resume)
+        yield Run(partial, resuming)
+        finish(partial, path, kind, settings)
 
 
 def _marker_text(kind: str, settings: dict, complete: bool) -> str:

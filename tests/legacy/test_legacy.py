@@ -117,3 +117,24 @@ def test_model_dir_that_is_a_file_or_holds_other_files(tmp_path, capsys):
     assert main(["legacy-train", "--model-dir", str(tmp_path / "dir"), "--overwrite"]) == 2
     assert "refusing to delete them" in capsys.readouterr().err
     assert (tmp_path / "dir" / "notes.txt").read_text() == "mine"
+
+
+def test_the_optimizer_table_names_the_classes_each_side_uses(run_legacy):
+    """`interactions.OPTIMIZER_KINDS` is what the converter and the migrated trainer read; the
+    legacy model spells its optimizers out as TF1 code did. They must agree."""
+    import keras
+
+    from tf2rec.interactions import OPTIMIZER_KINDS
+    from tf2rec.migrated.train import make_optimizer
+
+    legacy = run_legacy("""
+        import json
+        from tf2rec.interactions import OPTIMIZERS
+        from tf2rec.legacy.model import make_optimizer
+        print(json.dumps({name: type(make_optimizer(name, 0.1)).__name__ for name in OPTIMIZERS}))
+    """)
+    for name, kind in OPTIMIZER_KINDS.items():
+        assert legacy[name] == kind.tf1_class
+        migrated = make_optimizer(name, 0.1)
+        assert type(migrated).__name__ == kind.migrated_class
+        assert isinstance(migrated, getattr(keras.optimizers, kind.keras_class))

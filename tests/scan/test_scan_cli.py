@@ -232,3 +232,19 @@ def test_a_file_with_a_coding_line_is_read_as_declared_and_a_fifo_is_skipped(pro
     assert code == 2
     assert "src/latin1.py:3:5: TF101" in out
     assert "error: src/pipe.py: not a regular file (a FIFO, socket or device); skipped" in out
+
+
+def test_the_scanners_public_names_import_no_tensorflow_keras_or_pandas():
+    """`import tf2rec` and its scanner's names: what a pre-commit hook or a CI lint job loads."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tf2rec\n"
+        "names = ['scan', 'fix', 'ScanReport', 'FixReport', 'render_report', 'RULES',\n"
+        "         'rule_page', 'write_baseline', 'scan_settings', 'UsageError']\n"
+        "[getattr(tf2rec, n) for n in names]\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'pandas', 'libcst') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

@@ -107,3 +107,20 @@ def test_the_scanner_needs_no_tensorflow():
     imported = _imported_by("tf2rec.tools.scan", but=("tf2rec.tools.scan.generate_api_table",))
     assert not {m for m in imported if m.split(".")[0] in ("tensorflow", "keras")}
     assert not {m for m in imported if m.startswith(("tf2rec.legacy", "tf2rec.migrated"))}
+
+
+def test_the_command_line_imports_only_the_public_api():
+    """`tools/cli` is a thin layer: it reaches the library through `tf2rec`'s public names
+    (and its own modules), so that whatever it does, a Python caller can do too."""
+    for name, path in MODULES.items():
+        if not name.startswith("tf2rec.tools.cli"):
+            continue
+        internal = {m for m in _imports(name, path) if m.startswith("tf2rec.")}
+        assert {m for m in internal if not m.startswith("tf2rec.tools.cli")} == set(), name
+
+
+def test_every_public_name_resolves():
+    import tf2rec
+
+    for name in tf2rec.__all__:
+        assert getattr(tf2rec, name) is not None, name

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from tf2rec.tools.bench import scan, train
+import tf2rec
 
 BENCHMARKS = {
-    "train": (train, "training speed, migrated against legacy, by vocabulary and optimizer"),
-    "scan": (scan, "scanner speed against tf_upgrade_v2 on a generated tree"),
+    "train": (
+        tf2rec.bench_train,
+        "training speed, migrated against legacy, by vocabulary and optimizer",
+    ),
+    "scan": (tf2rec.bench_scan, "scanner speed against tf_upgrade_v2 on a generated tree"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from tf2rec.errors import UsageError
+import tf2rec
 from tf2rec.tools.cli.options import positive_int
 
 
@@ -28,10 +28,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tf2rec.tools import cluster
-
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    try:
-        return cluster.run_local(args.workers, command, ps=args.ps)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
+    return tf2rec.run_local_cluster(args.workers, command, ps=args.ps)

@@ -4,23 +4,9 @@ state, or back with --reverse (a checkpoint the legacy code restores)."""
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 from pathlib import Path
 
-from tf2rec.atomic import write_atomically
-from tf2rec.errors import UsageError
-from tf2rec.interactions import ModelSpec
-from tf2rec.interactions.model_files import (
-    CHECKPOINT_PREFIX,
-    CONFIG_FILE,
-    HPARAMS_FILE,
-    MODEL_FILE,
-    VOCAB_FILE,
-    WEIGHTS_FILE,
-)
-from tf2rec.tools import model_dir
-from tf2rec.tools.cli.options import legacy_hparams
+import tf2rec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,78 +27,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.reverse and args.model is None:
-        raise UsageError("--reverse needs --model PATH.keras")
+        raise tf2rec.UsageError("--reverse needs --model PATH.keras")
     if not args.reverse and args.legacy_dir is None:
-        raise UsageError("give --legacy-dir (or --reverse --model)")
-    source = args.model if args.reverse else args.legacy_dir
-    settings = {"source": str(Path(source).resolve()), "reverse": args.reverse}
-    with model_dir.lock(args.out, "--out"):
-        partial, _ = model_dir.start(
-            args.out, args.overwrite, "converted", settings, "--out", resume=False
-        )
-        name_map, written = _convert(args, partial)
-        model_dir.finish(partial, args.out, "converted", settings)
-    if args.print_map:
-        print(name_map.describe())
-    print(f"converted {len(name_map.entries)} weights; wrote {args.out / written.name}")
-    return 0
-
-
-def _convert(args: argparse.Namespace, out: Path):
-    """Write the converted model into `out`; returns (the name map, the main file)."""
-    from tf2rec.tools.convert import (
-        derive_name_map,
-        legacy_to_migrated,
-        load_map_file,
-        migrated_to_legacy,
-        read_checkpoint,
-    )
-
-    overrides = load_map_file(args.map)
+        raise tf2rec.UsageError("give --legacy-dir (or --reverse --model)")
     if args.reverse:
-        from tf2rec.migrated.serving import load_keras_model
-
-        model = load_keras_model(args.model)
-        name_map = derive_name_map(model, None, overrides)
-        optimizer = _optimizer_name(model)
-        prefix = migrated_to_legacy(model, name_map, out / CHECKPOINT_PREFIX, optimizer)
-        config = args.model.parent / CONFIG_FILE
-        extra = json.loads(config.read_text()) if config.is_file() else {}
-        spec = ModelSpec.from_dict({**model.get_config(), "negatives": extra.get("negatives", 8)})
-        hparams = dict(
-            spec.as_dict(),
-            optimizer=optimizer or "adam",
-            lr=extra.get("lr", 0.01),
-            seed=extra.get("seed", 0),
+        done = tf2rec.convert_to_legacy(
+            args.model, args.out, overwrite=args.overwrite, map_file=args.map
         )
-        write_atomically(out / HPARAMS_FILE, json.dumps(hparams, indent=2))
-        _copy_vocab(args.model.parent, out)
-        return name_map, Path(prefix)
-    from tf2rec.migrated.train import compiled_model
-
-    hparams = legacy_hparams(args.legacy_dir)
-    checkpoint = read_checkpoint(args.legacy_dir)
-    model = compiled_model(ModelSpec.from_dict(hparams), hparams["optimizer"], hparams["lr"])
-    name_map = derive_name_map(model, checkpoint, overrides)
-    legacy_to_migrated(checkpoint, model, name_map, hparams["optimizer"])
-    model.save_weights(out / WEIGHTS_FILE)
-    model.save(out / MODEL_FILE)
-    _copy_vocab(args.legacy_dir, out)
-    return name_map, out / MODEL_FILE
-
-
-def _optimizer_name(model) -> str | None:
-    """The TF1 optimizer whose slots the model's Keras optimizer holds."""
-    import keras
-
-    kinds = {
-        "adam": keras.optimizers.Adam,
-        "adagrad": keras.optimizers.Adagrad,
-        "sgd": keras.optimizers.SGD,
-    }
-    return next((name for name, cls in kinds.items() if isinstance(model.optimizer, cls)), None)
-
-
-def _copy_vocab(source: Path, target: Path) -> None:
-    if (source / VOCAB_FILE).is_file():
-        shutil.copy(source / VOCAB_FILE, target / VOCAB_FILE)
+    else:
+        done = tf2rec.convert_legacy(
+            args.legacy_dir, args.out, overwrite=args.overwrite, map_file=args.map
+        )
+    if args.print_map:
+        print(done.name_map.describe())
+    print(f"converted {len(done.name_map.entries)} weights; wrote {done.written}")
+    return 0

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-from tf2rec.errors import CommandFailed, UsageError
+import tf2rec
 
 # name -> (module in this package, one-line help). A command's module is imported only when
 # it runs, so a command that needs no TensorFlow never pays for importing it.
@@ -83,10 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = command_parser.parse_args(argv[1:])
     try:
         return command.run(args)
-    except (UsageError, FloatingPointError) as err:  # FloatingPointError: "diverged; lower --lr"
+    except (tf2rec.UsageError, FloatingPointError) as err:  # Floating...: "diverged; lower --lr"
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 2
-    except CommandFailed as err:
+    except tf2rec.CommandFailed as err:
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

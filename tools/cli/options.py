@@ -9,15 +9,9 @@ that `scan` and `fix`, which share this module, start as fast as the scanner alo
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import tf2rec
-from tf2rec.errors import UsageError
-
-if TYPE_CHECKING:
-    from tf2rec.interactions import Interactions, Split
 
 
 def positive_int(text: str) -> int:
@@ -81,13 +75,11 @@ def scan_settings(args: argparse.Namespace):
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    from tf2rec.interactions.load import FORMATS
-
     group = parser.add_argument_group("data (default: the built-in synthetic data set)")
     group.add_argument(
         "--data", metavar="PATH", help="u.data, ratings.csv, a CSV/TSV, or a directory holding one"
     )
-    group.add_argument("--format", choices=FORMATS, default="auto")
+    group.add_argument("--format", choices=tf2rec.DATA_FORMATS, default="auto")
     group.add_argument("--user-col", help="user id column of a generic CSV/TSV")
     group.add_argument("--item-col", help="item id column of a generic CSV/TSV")
     group.add_argument("--time-col", help="timestamp column of a generic CSV/TSV")
@@ -115,20 +107,19 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_interactions(args: argparse.Namespace) -> Interactions:
-    from tf2rec.interactions import load, synthetic
-
+def load_interactions(args: argparse.Namespace):
+    """The interactions the data options name: a file, or the synthetic data set."""
     if args.data is None:
         try:
-            return synthetic(
+            return tf2rec.synthetic(
                 args.synthetic_users,
                 args.synthetic_items,
                 args.synthetic_interactions,
                 seed=args.data_seed,
             )
         except ValueError as err:  # sizes that do not fit together
-            raise UsageError(f"--synthetic-*: {err}") from None
-    return load(
+            raise tf2rec.UsageError(f"--synthetic-*: {err}") from None
+    return tf2rec.load_interactions(
         args.data,
         format=args.format,
         user_col=args.user_col,
@@ -141,13 +132,12 @@ def load_interactions(args: argparse.Namespace) -> Interactions:
     )
 
 
-def load_split(args: argparse.Namespace) -> tuple[Interactions, Split]:
-    from tf2rec.interactions import leave_last_out
-
+def load_split(args: argparse.Namespace):
+    """(the interactions, their leave-last-out split), refusing data too small to evaluate."""
     interactions = load_interactions(args)
-    split = leave_last_out(interactions)
+    split = tf2rec.leave_last_out(interactions)
     if not len(split.test):
-        raise UsageError(
+        raise tf2rec.UsageError(
             f"{interactions.source}: no user has 3 interactions, and leave-last-out needs 3 "
             "(train, validation, test) to evaluate a user; use more data, or a lower "
             "--min-rating"
@@ -158,8 +148,6 @@ def load_split(args: argparse.Namespace) -> tuple[Interactions, Split]:
 def add_training_arguments(
     parser: argparse.ArgumentParser, *, default_lr: float, default_epochs: int
 ) -> None:
-    from tf2rec.interactions import OPTIMIZERS
-
     add_data_arguments(parser)
     group = parser.add_argument_group("training")
     group.add_argument(
@@ -185,7 +173,7 @@ def add_training_arguments(
     )
     group.add_argument("--embedding-dim", type=positive_int, default=32)
     group.add_argument("--hidden-units", type=positive_int, default=64)
-    group.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    group.add_argument("--optimizer", choices=tf2rec.OPTIMIZERS, default="adam")
     group.add_argument("--lr", type=positive_float, default=default_lr, help="learning rate")
     group.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
 
@@ -206,36 +194,6 @@ def training_options(args: argparse.Namespace) -> dict:
         "seed",
     )
     return {name: getattr(args, name) for name in names}
-
-
-def data_fingerprint(split: Split) -> str:
-    """A short hash of the training interactions, so a resumed run can tell it is fed the
-    same data."""
-    digest = hashlib.sha256()
-    for array in (split.train.indptr, split.train.items, split.users.ids, split.items.ids):
-        digest.update(array.tobytes())
-    digest.update(f"{split.n_users},{split.n_items}".encode())
-    return digest.hexdigest()[:16]
-
-
-def legacy_hparams(legacy_dir: Path) -> dict:
-    """The settings `tf2rec legacy-train` recorded in a legacy model directory."""
-    from tf2rec.interactions import DataError
-    from tf2rec.interactions.model_files import HPARAMS_FILE
-    from tf2rec.tools.user_json import read_json
-
-    path = legacy_dir / HPARAMS_FILE
-    if not path.is_file():
-        raise DataError(
-            f"{legacy_dir}: not a legacy model directory (no {HPARAMS_FILE}); "
-            "train one with `tf2rec legacy-train`"
-        )
-    hparams = read_json(path, "legacy model's settings file")
-    needed = ("n_users", "n_items", "optimizer", "lr")
-    missing = [key for key in needed if not isinstance(hparams, dict) or key not in hparams]
-    if missing:
-        raise DataError(f"{path}: no {', '.join(missing)} in it; is it a legacy-train file?")
-    return hparams
 
 
 def results_table(rows: dict[str, dict[str, float]], k: int = 10) -> str:

@@ -12,16 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from tf2rec.errors import UsageError
-from tf2rec.interactions import OPTIMIZERS, DataError, ModelSpec
-from tf2rec.tools.cli.options import (
-    add_data_arguments,
-    legacy_hparams,
-    load_split,
-    positive_float,
-    positive_int,
-)
-from tf2rec.tools.user_json import read_json
+import tf2rec
+from tf2rec.tools.cli.options import add_data_arguments, load_split, positive_float, positive_int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,24 +65,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     optimizers = [o.strip() for o in args.optimizers.split(",") if o.strip()]
-    unknown = [o for o in optimizers if o not in OPTIMIZERS]
+    unknown = [o for o in optimizers if o not in tf2rec.OPTIMIZERS]
     if unknown or not optimizers:
-        raise UsageError(
+        raise tf2rec.UsageError(
             f"--optimizers: unknown {', '.join(unknown) or '(none)'}; "
-            f"choose from {', '.join(OPTIMIZERS)}"
+            f"choose from {', '.join(tf2rec.OPTIMIZERS)}"
         )
     given = [name for name in ("legacy", "migrated", "batches") if getattr(args, name)]
     if given and len(given) < 3:
         missing = sorted({"legacy", "migrated", "batches"} - set(given))
-        raise UsageError(f"a pair needs --legacy, --migrated and --batches; add --{missing[0]}")
+        raise tf2rec.UsageError(
+            f"a pair needs --legacy, --migrated and --batches; add --{missing[0]}"
+        )
     if given and args.jit_compile:
-        raise UsageError("--jit-compile is for the two-tower pair; your make() compiles yours")
+        raise tf2rec.UsageError(
+            "--jit-compile is for the two-tower pair; your make() compiles yours"
+        )
     results = _own_pair(args, optimizers) if given else _two_tower(args, optimizers)
 
-    from tf2rec.tools.parity import as_json, kernel_configuration, table
-
-    configuration = kernel_configuration()
-    print(as_json(results, configuration) if args.json else table(results, configuration))
+    configuration = tf2rec.kernel_configuration()
+    report = tf2rec.parity_json if args.json else tf2rec.parity_table
+    print(report(results, configuration))
     if not all(r.passed for r in results):
         print("parity FAILED", file=sys.stderr)
         return 1
@@ -98,10 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _own_pair(args: argparse.Namespace, optimizers: list[str]):
-    from tf2rec.tools.convert import load_map_file
-    from tf2rec.tools.parity import run_pair
-
-    return run_pair(
+    return tf2rec.run_pair(
         args.legacy,
         args.migrated,
         args.batches,
@@ -110,7 +102,7 @@ def _own_pair(args: argparse.Namespace, optimizers: list[str]):
         steps=args.steps,
         lr=args.lr,
         labels=[key.strip() for key in args.labels.split(",") if key.strip()],
-        name_map=load_map_file(args.map),
+        name_map=tf2rec.load_map_file(args.map),
         legacy_checkpoint=args.checkpoint,
         seed=args.seed,
     )
@@ -121,14 +113,14 @@ def _hparams(text: str | None) -> dict:
     if text is None:
         return {}
     if not text.lstrip().startswith("{"):
-        value = read_json(text, "--hparams file")
+        value = tf2rec.read_json(text, "--hparams file")
     else:
         try:
             value = json.loads(text)
         except (ValueError, RecursionError) as err:
-            raise DataError(f"--hparams {text}: not JSON ({err})") from None
+            raise tf2rec.DataError(f"--hparams {text}: not JSON ({err})") from None
     if not isinstance(value, dict):
-        raise DataError(f'--hparams {text}: must be a JSON object {{"name": value}}')
+        raise tf2rec.DataError(f'--hparams {text}: must be a JSON object {{"name": value}}')
     return value
 
 
@@ -136,18 +128,16 @@ def _two_tower(args: argparse.Namespace, optimizers: list[str]):
     _, split = load_split(args)
     checkpoint = None
     if args.legacy_dir is not None:
-        spec = ModelSpec.from_dict(legacy_hparams(args.legacy_dir))
+        spec = tf2rec.ModelSpec.from_dict(tf2rec.legacy_hparams(args.legacy_dir))
         if (spec.n_users, spec.n_items) != (split.n_users, split.n_items):
-            raise UsageError(
+            raise tf2rec.UsageError(
                 f"{args.legacy_dir} was trained on {spec.n_users} users x "
                 f"{spec.n_items} items (padding included), the data given has "
                 f"{split.n_users} x {split.n_items}; pass the same --data"
             )
-        import tensorflow as tf
-
-        checkpoint = tf.train.latest_checkpoint(str(args.legacy_dir))
+        checkpoint = tf2rec.latest_checkpoint(args.legacy_dir)
     else:
-        spec = ModelSpec(
+        spec = tf2rec.ModelSpec(
             split.n_users,
             split.n_items,
             args.embedding_dim,
@@ -155,9 +145,7 @@ def _two_tower(args: argparse.Namespace, optimizers: list[str]):
             args.history_length,
             args.negatives,
         )
-    from tf2rec.tools.parity import run_parity
-
-    return run_parity(
+    return tf2rec.run_parity(
         split,
         spec,
         optimizers=optimizers,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import tf2rec
 from tf2rec.tools.cli.options import positive_int, raw_id
 
 
@@ -20,9 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tf2rec.migrated.serving import Recommender  # imports TensorFlow
-
-    recommender = Recommender.load(args.model_dir)
+    recommender = tf2rec.Recommender.load(args.model_dir)  # imports TensorFlow
     items, note = recommender.for_user(args.user, args.k, exclude_seen=not args.include_seen)
     if note:
         print(f"note: {note}", file=sys.stderr)

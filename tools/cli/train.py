@@ -6,11 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tf2rec.errors import UsageError
-from tf2rec.tools import model_dir
+import tf2rec
 from tf2rec.tools.cli.options import (
     add_training_arguments,
-    data_fingerprint,
     load_split,
     positive_int,
     results_table,
@@ -52,65 +50,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    on_cluster = args.strategy in ("multi-worker", "parameter-server")
-    if on_cluster and args.jit_compile:
-        raise UsageError(f"--jit-compile runs with --strategy one or mirrored, not {args.strategy}")
-    if on_cluster:  # imports TensorFlow: a data error is one line without it otherwise
-        from tf2rec.migrated.distributed import ClusterError, check_cluster, is_chief, serve
-
-        try:
-            check_cluster(args.strategy)  # before the model directory is touched
-        except ClusterError as err:
-            raise UsageError(str(err)) from None
-        if args.strategy == "parameter-server" and not is_chief():
-            serve()  # a worker or a parameter server: until the launcher stops it
-            return 0
     interactions, split = load_split(args)
-    options = {
-        **training_options(args),
-        "loss": args.loss,
-        "patience": args.patience,
-        "strategy": args.strategy,
-        "jit_compile": args.jit_compile,
-    }
-    if on_cluster and not is_chief():
-        return _train_as_worker(split, args.model_dir, options)
     print(interactions.describe())
-    settings = {**options, "data": data_fingerprint(split)}
-    with model_dir.lock(args.model_dir):
-        partial, resuming = model_dir.start(args.model_dir, args.overwrite, "migrated", settings)
-        if resuming:
-            print(f"resuming the interrupted run into {args.model_dir}")
-        from tf2rec.migrated.distributed import ClusterError
-        from tf2rec.migrated.train import train  # imports TensorFlow: only when training
-
-        try:
-            result = train(
-                split,
-                partial,
-                **options,
-                # the progress bar on a terminal, one line per epoch in a log file
-                verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
-            )
-        except ClusterError as err:
-            raise UsageError(str(err)) from None
-        model_dir.finish(partial, args.model_dir, "migrated", settings)
+    result = tf2rec.train(
+        split,
+        args.model_dir,
+        overwrite=args.overwrite,
+        strategy=args.strategy,
+        jit_compile=args.jit_compile,
+        loss=args.loss,
+        patience=args.patience,
+        # the progress bar on a terminal, one line per epoch in a log file
+        verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
+        **training_options(args),
+    )
+    if result is None:  # a task of a cluster other than the chief
+        return 0
     print(
         results_table({"two-tower (Keras 3)": result["test"], "popularity": result["popularity"]})
     )
     print(f"model written to {args.model_dir} in {result['seconds']:.0f} s")
-    return 0
-
-
-def _train_as_worker(split, path, options: dict) -> int:
-    """A worker other than the chief: it trains in step with the others, reading the
-    checkpoints the chief writes in the model directory's partial folder (to resume), and
-    writes nothing there."""
-    from tf2rec.migrated.distributed import ClusterError
-    from tf2rec.migrated.train import fit
-
-    try:
-        fit(split, model_dir.partial_of(path), **options, verbose=0)
-    except ClusterError as err:
-        raise UsageError(str(err)) from None
     return 0

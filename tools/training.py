@@ -1,0 +1,93 @@
+"""Training jobs that write a model directory tf2rec owns (`model_dir.writing`): the migrated
+model (`train`, the main job, on one process or a tf.distribute cluster) and the legacy TF1
+model (`train_legacy`, the migration's reference). TensorFlow is imported only when one runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from tf2rec.errors import UsageError
+from tf2rec.interactions import Split
+from tf2rec.tools import model_dir
+
+CLUSTER_STRATEGIES = ("multi-worker", "parameter-server")
+
+
+def data_fingerprint(split: Split) -> str:
+    """A short hash of the training interactions, so that a resumed run can tell it is fed
+    the same data."""
+    digest = hashlib.sha256()
+    for array in (split.train.indptr, split.train.items, split.users.ids, split.items.ids):
+        digest.update(array.tobytes())
+    digest.update(f"{split.n_users},{split.n_items}".encode())
+    return digest.hexdigest()[:16]
+
+
+def train(
+    split: Split,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    strategy: str = "one",
+    jit_compile: bool = False,
+    verbose: int | str = "auto",
+    announce: Callable[[str], None] = print,
+    **options,
+) -> dict | None:
+    """Train the migrated recommender on `split` into the model directory `path` (options:
+    `tf2rec.migrated.train.fit`'s). A killed run started again with the same settings resumes.
+
+    On a cluster (`strategy` "multi-worker" or "parameter-server", the cluster from
+    `TF_CONFIG`), every task calls this: worker 0 (the chief) writes `path` and returns the
+    result; the other tasks train, or serve, and return None.
+    """
+    if strategy in CLUSTER_STRATEGIES and jit_compile:
+        raise UsageError(f"--jit-compile runs with --strategy one or mirrored, not {strategy}")
+    options = {**options, "strategy": strategy, "jit_compile": jit_compile}
+    role = _cluster_role(strategy) if strategy in CLUSTER_STRATEGIES else "chief"
+    if role == "served":
+        return None
+    if role == "worker":
+        from tf2rec.migrated.train import fit
+
+        # reads the checkpoints the chief writes into the partial folder, to resume
+        fit(split, model_dir.partial_of(path), **options, verbose=0)
+        return None
+    settings = {**options, "data": data_fingerprint(split)}
+    with model_dir.writing(path, kind="migrated", settings=settings, overwrite=overwrite) as run:
+        if run.resuming:
+            announce(f"resuming the interrupted run into {path}")
+        from tf2rec.migrated.train import train as train_migrated
+
+        return train_migrated(split, run.partial, **options, verbose=verbose)
+
+
+def _cluster_role(strategy: str) -> str:
+    """This task's part in the cluster `TF_CONFIG` names, checked before any model directory
+    is touched: "chief", "worker" (trains in step with the chief), or "served" (a parameter
+    server, or a worker of the parameter-server strategy, served the chief until stopped)."""
+    from tf2rec.migrated.distributed import check_cluster, is_chief, serve
+
+    check_cluster(strategy)
+    if is_chief():
+        return "chief"
+    if strategy == "parameter-server":
+        serve()
+        return "served"
+    return "worker"
+
+
+def train_legacy(split: Split, path: str | Path, *, overwrite: bool = False, **options) -> dict:
+    """Train the legacy TF1 model on `split` into the model directory `path` (options:
+    `tf2rec.legacy.train.train`'s). In a process of its own: importing the legacy package
+    switches TF2 behaviour off for the whole process."""
+    settings = {**options, "data": data_fingerprint(split)}
+    with model_dir.writing(
+        path, kind="legacy", settings=settings, overwrite=overwrite, resume=False
+    ) as run:
+        from tf2rec.legacy.train import train as train_tf1
+
+        return train_tf1(split, str(run.partial), **options)
