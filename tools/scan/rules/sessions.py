@@ -607,7 +607,8 @@ class ConfigProtoRule(Rule):
         Invalid(
             """
             import tensorflow as tf
-            config = tf.ConfigProto(gpu_options=tf.GPUOptions(allow_growth=True))
+            config = tf.ConfigProto(
+                gpu_options=tf.GPUOptions(allow_growth=True))
             sess = tf.Session(config=config)
             """,
             [
@@ -618,15 +619,16 @@ class ConfigProtoRule(Rule):
                     "exists in TF 2.21's `tensorflow`)",
                 ),
                 Expect(
-                    2,
-                    37,
+                    3,
+                    17,
                     "`tf.GPUOptions` configures a session (`tf.GPUOptions` no longer "
                     "exists in TF 2.21's `tensorflow`)",
                 ),
             ],
             fixed="""
             import tensorflow as tf
-            config = tf.compat.v1.ConfigProto(gpu_options=tf.compat.v1.GPUOptions(allow_growth=True))
+            config = tf.compat.v1.ConfigProto(
+                gpu_options=tf.compat.v1.GPUOptions(allow_growth=True))
             sess = tf.Session(config=config)
             """,
         ),
