@@ -377,15 +377,17 @@ class PyFuncRule(RenamedApiRule):
             """
             import tensorflow as tf
 
-            dataset = dataset.map(lambda x: tf.py_func(parse_line, [x], [tf.int64, tf.float32]))
+            dataset = dataset.map(
+                lambda line: tf.py_func(parse_line, [line], [tf.int64, tf.float32]))
             """,
             [
-                Expect(3, 33, "`tf.py_func` was renamed in TF2; use `tf.numpy_function`"),
+                Expect(4, 18, "`tf.py_func` was renamed in TF2; use `tf.numpy_function`"),
             ],
             fixed="""
             import tensorflow as tf
 
-            dataset = dataset.map(lambda x: tf.numpy_function(parse_line, [x], [tf.int64, tf.float32]))
+            dataset = dataset.map(
+                lambda line: tf.numpy_function(parse_line, [line], [tf.int64, tf.float32]))
             """,
         ),
         Invalid(
