@@ -172,9 +172,9 @@ class BackendSessionRule(Rule):
 
 class SaveFormatTfRule(Rule):
     """Finds `save_format="tf"`, with which TF 2.x Keras wrote a SavedModel directory from
-    `model.save` or `keras.models.save_model`. Keras 3 raises a ValueError for it unless
-    the path ends in `.keras` or `.h5`. It saves `.keras` files (architecture, weights
-    and optimizer state in one archive); a SavedModel for TensorFlow Serving comes from `model.export(path)` or
+    `model.save` or `keras.models.save_model`. Keras 3 raises a ValueError for it unless the path
+    ends in `.keras` or `.h5`. It saves `.keras` files (architecture, weights and optimizer state in
+    one archive); a SavedModel for TensorFlow Serving comes from `model.export(path)` or
     `keras.export.ExportArchive`."""
 
     id = "TF704"
@@ -327,11 +327,11 @@ class GeneratorMethodsRule(Rule):
 
 
 class OptimizerLrArgumentRule(Rule):
-    """Finds `lr=` in a Keras optimizer's constructor. Keras 2 accepted it as an old alias
-    of `learning_rate=`; Keras 3 optimizers reject it ("Argument(s) not recognized"), so
-    the program stops where the optimizer is built. `tf2rec fix` renames the keyword.
-    Mind the defaults when an optimizer is built without one: Keras' `SGD` starts at 0.01, its `Adam`,
-    `Adagrad` and `RMSprop` at 0.001."""
+    """Finds `lr=` in a Keras optimizer's constructor. Keras 2 accepted it as an old alias of
+    `learning_rate=`; Keras 3 optimizers reject it ("Argument(s) not recognized"), so the program
+    stops where the optimizer is built. `tf2rec fix` renames the keyword. Mind the defaults when an
+    optimizer is built without one: Keras' `SGD` starts at 0.01, its `Adam`, `Adagrad` and `RMSprop`
+    at 0.001."""
 
     id = "TF706"
     name = "keras-lr-argument"
