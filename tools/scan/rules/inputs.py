@@ -127,6 +127,10 @@ class QueueRunnerRule(Rule):
         }
     )
     prefixes = ("tf.train.queue_runner",)
+    fix_safety = (
+        "The compat.v1 names are TF1's queues and queue runners themselves: the same pipeline, "
+        "which runs in graph mode once a session starts its threads."
+    )
     VALID = [
         Valid(
             """
@@ -238,6 +242,10 @@ class InputProducerRule(Rule):
             "tf.TFRecordReader",
             "tf.TextLineReader",
         }
+    )
+    fix_safety = (
+        "The compat.v1 names are TF1's producers, readers and batchers themselves: the same "
+        "batches, in graph mode, once a session starts the queue runners."
     )
     VALID = [
         Valid(

@@ -86,6 +86,11 @@ class DropoutKeepProbRule(Rule):
     )
     replacement = "`tf.nn.dropout(x, rate=1 - keep_prob)` (`tf2rec fix` rewrites it)"
     migrated = "tf2rec.migrated.deepfm.DeepFM"
+    fix_safety = (
+        "`rate=1 - keep_prob` is the same dropout TF1 applied: each unit kept with probability "
+        "keep_prob and scaled by 1 / keep_prob. A call with `*args`, or with the keep "
+        "probability before other positional arguments, is reported and left as it is."
+    )
     VALID = [
         Valid(
             """
@@ -209,6 +214,12 @@ class CallSignatureRule(Rule):
     severity_from_api_table = False
     message = "`{name}` takes other arguments in TF2"
     replacement = "TF2's keywords (`keepdims=`, `axis=`): `tf2rec fix` rewrites the call"
+    fix_safety = (
+        "The arguments keep their values and get the names TF1 gave them, in TF2's spelling "
+        "(`keep_dims=` is `keepdims=`; `tf.argmax`'s third positional argument is `name=`). "
+        "Where TF2 has no spelling for what the call meant (a removed keyword, `*args`, the TF2 "
+        "keyword given as well), the call is reported and left alone."
+    )
     VALID = [
         Valid(
             """
@@ -381,6 +392,11 @@ class ChangedDefaultRule(Rule):
     severity_from_api_table = False
     message = "`{name}` has other defaults in TF2"
     replacement = "TF1's default written out (`stddev=1.0`): `tf2rec fix` adds it"
+    fix_safety = (
+        "Writing TF1's defaults out (`stddev=1.0`; `minval=0.0, maxval=1.0`) makes the "
+        "initializer draw from the distribution TF1 drew from. The numbers drawn are not TF1's: "
+        "TF2's initializers use another random generator, whatever the seed."
+    )
     VALID = [
         Valid(
             """
@@ -505,6 +521,10 @@ class ShapeValueRule(Rule):
     message = "`.value` of a shape's dimension: TF2 shapes hold ints"
     replacement = "`x.shape[1]` (an int or None): `tf2rec fix` drops `.value`"
     attributes = frozenset({"value"})
+    fix_safety = (
+        "`dim.value` was the int (or None) that a TF2 shape already holds at that position, so "
+        "the expression without `.value` has the same value."
+    )
     VALID = [
         Valid(
             """
@@ -590,6 +610,11 @@ class RegularizationLossRule(Rule):
             "tf.losses.get_regularization_losses",
             "tf.GraphKeys.REGULARIZATION_LOSSES",
         }
+    )
+    fix_safety = (
+        "The fix only spells the name through compat.v1, which sums the same collection: the "
+        "right total while the variables come from `get_variable(regularizer=...)`, still 0.0 "
+        "for Keras layers' penalties, which is what the finding is about."
     )
     VALID = [
         Valid(

@@ -19,6 +19,11 @@ class PlaceholderRule(Rule):
     replacement = "a function argument; `keras.Input` / the model's `call(inputs)`"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.call"
     names = frozenset({"tf.placeholder"})
+    fix_safety = (
+        "`tf.compat.v1.placeholder` is the same function; `from tensorflow import placeholder` "
+        "becomes an import from `tensorflow.compat.v1`, the file's other names staying where "
+        "they were. The file still needs graph mode to run it (TF110)."
+    )
     VALID = [
         Valid(
             """

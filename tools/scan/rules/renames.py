@@ -61,6 +61,12 @@ class RenamedApiRule(Rule):
     RENAMES = RENAMES
     CASTS = CASTS
     names = frozenset(RENAMES) | frozenset(CASTS)
+    fix_safety = (
+        "Each TF2 name is the same function under its new name (`tf.math.log` is what `tf.log` "
+        "was), and `tf.cast(x, tf.float32)` computes what `tf.to_float(x)` did, a `name=` kept. "
+        "A cast called with other arguments, or a name reached through a from-import, is "
+        "reported and left to you."
+    )
     VALID = [
         Valid(
             """
@@ -183,6 +189,11 @@ class Tf1OnlyNameRule(Rule):
     severity = Severity.ERROR
     message = "`{name}` exists only in tf.compat.v1"
     replacement = "its TF2 name, else `tf.compat.v1.<name>` (`tf2rec fix` rewrites it)"
+    fix_safety = (
+        "Either spelling names the object the file used: TF2's own name where TF 2.21 has it "
+        "under another one (`tf.io.gfile.GFile`), `tf.compat.v1.<name>` otherwise, the file's "
+        "alias kept; `from tensorflow import x` becomes `from tensorflow.compat.v1 import x`."
+    )
     VALID = [
         Valid(
             """

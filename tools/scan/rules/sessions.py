@@ -577,6 +577,10 @@ class ConfigProtoRule(Rule):
         "`tf.config.experimental.set_memory_growth`"
     )
     names = frozenset({"tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions", "tf.RunMetadata"})
+    fix_safety = (
+        "`tf.compat.v1.ConfigProto` and the others are the same protocol buffer classes, so the "
+        "session gets the same configuration; nothing moves to `tf.config` by itself."
+    )
     VALID = [
         Valid(
             """
@@ -697,6 +701,12 @@ class GraphModeNeededRule(Rule):
     )
     safe_fix = False
     severity_from_api_table = False  # chosen per file: error in a script, warning in a module
+    fix_safety = (
+        "It turns eager execution off for the whole process, right after the file's imports and "
+        "before any of its code runs. Placeholders and sessions then work as in TF1, and "
+        "everything that needs eager execution stops working, in this file and in all the "
+        "process imports: Keras 3 models, `.numpy()`, a `for` loop over a dataset."
+    )
     VALID = [
         Valid(
             """

@@ -204,6 +204,10 @@ class GlobalStepRule(Rule):
             "tf.train.global_step",
         }
     )
+    fix_safety = (
+        "The compat.v1 functions are TF1's own: in graph mode they find or create the same "
+        "int64 `global_step` variable."
+    )
     VALID = [
         Valid(
             """
@@ -370,6 +374,10 @@ class SaverRule(Rule):
             "tf.saved_model.simple_save",
             "tf.saved_model.builder.SavedModelBuilder",
         }
+    )
+    fix_safety = (
+        "`tf.compat.v1.train.Saver` is the same class: it writes and restores the same "
+        "checkpoint files, under the same variable names."
     )
     VALID = [
         Valid(
@@ -587,6 +595,10 @@ class V1SummaryRule(Rule):
             "tf.scalar_summary",
             "tf.histogram_summary",
         }
+    )
+    fix_safety = (
+        "`tf.compat.v1.summary` holds TF1's summary functions themselves, so in graph mode the "
+        "same events go to the same files."
     )
     VALID = [
         Valid(

@@ -285,6 +285,10 @@ class InitializerOpRule(Rule):
             "tf.initialize_variables",
         }
     )
+    fix_safety = (
+        "The compat.v1 functions are TF1's own initializer ops, so a session that runs them "
+        "gives the same variables the same first values."
+    )
     VALID = [
         Valid(
             """
@@ -396,6 +400,10 @@ class CollectionsRule(Rule):
         }
     )
     prefixes = ("tf.GraphKeys",)
+    fix_safety = (
+        "`tf.compat.v1.get_collection` and `tf.compat.v1.GraphKeys` read and write the same "
+        "collections of the same default graph, so in graph mode the code finds what it found."
+    )
     VALID = [
         Valid(
             """
