@@ -9,8 +9,12 @@ from tf2rec.tools.scan.rules.renames import RenamedApiRule
 
 
 class V1IteratorRule(Rule):
-    """One-shot and initializable iterators exist for sessions. A TF2 `tf.data.Dataset` is
-    iterated with a Python `for` loop, or passed to `model.fit`."""
+    """Finds one-shot and initializable iterators (`make_one_shot_iterator`,
+    `make_initializable_iterator`, as dataset methods or `tf.data` functions, and
+    `tf.data.Iterator`): a session pulled batches from their `get_next()` op, after
+    running an initializable iterator's init op. A TF2 `tf.data.Dataset` has no such
+    methods (an AttributeError), and the compat.v1 functions need graph mode. Iterate the
+    dataset with a Python `for`, or pass it to `model.fit`."""
 
     id = "TF601"
     name = "v1-iterator"

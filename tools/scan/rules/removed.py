@@ -318,8 +318,10 @@ class AppFlagsLoggingRule(_ImportedModuleRule):
 
 
 class CompatKerasRule(Rule):
-    """`tf.compat.v1.keras` points at Keras 3 under TF 2.21, where the TF1-only parts of the
-    Keras 2 API (sessions, `get_session`, v1 optimizers, `Network`, ...) do not exist."""
+    """Finds `tf.keras` reached through `tensorflow.compat.v1`. Code converted to compat.v1
+    expects Keras 2 there, but on TF 2.21 it is Keras 3, which lacks the TF1-facing parts
+    of Keras 2 (`get_session`, the v1 optimizers, `Network`, ...): those names fail. The
+    rest is plain Keras 3, better written as `keras` directly."""
 
     id = "TF505"
     name = "compat-v1-keras"

@@ -186,8 +186,12 @@ class InteractiveSessionRule(Rule):
 
 
 class SessionRunRule(Rule):
-    """`sess.run(fetches, feed_dict)` executes a graph. In TF2 the fetched values are what
-    the Python calls return; a training step is `model.fit` or a `tf.function`."""
+    """Finds `.run(...)` called on a session (a name or attribute a session was assigned
+    to, such as `self.sess`, or one whose last part says "sess"): the call that executed
+    part of a TF1 graph and returned the fetched values as NumPy arrays. On TF 2.21 a
+    session exists only through compat.v1 and only in graph mode. In TF2 the values are what
+    the Python calls return: call the model, or a `tf.function` for a training step, and
+    take `.numpy()` where the code expected NumPy arrays."""
 
     id = "TF103"
     name = "session-run"
@@ -236,8 +240,11 @@ class SessionRunRule(Rule):
 
 
 class FeedDictRule(Rule):
-    """`feed_dict=` feeds placeholders. TF2 functions take their inputs as arguments; input
-    pipelines are `tf.data` datasets passed to `fit`."""
+    """Finds `feed_dict=`, and a dict passed as `sess.run`'s second argument, which gave
+    the placeholders their values for one run. TF2 has no placeholders to feed: a function
+    takes its inputs as arguments, and `fit` takes a `tf.data.Dataset` or arrays. A feed
+    also copied each batch from Python while the device waited; a `tf.data` pipeline
+    with `prefetch` prepares the next batch during the current step."""
 
     id = "TF104"
     name = "feed-dict"
@@ -290,8 +297,11 @@ class FeedDictRule(Rule):
 
 
 class GraphAsDefaultRule(Rule):
-    """`with tf.Graph().as_default():` builds ops into an explicit graph. In TF2, graphs come
-    from `tf.function` tracing and need no management."""
+    """Finds `with tf.Graph().as_default():`, and `as_default()` on a graph the file made
+    (`self.graph = tf.Graph()`). TF1 code built each model into a graph of its own so that
+    several could live in one process. Inside such a block TF 2.21 builds TF1 graph ops
+    again, which need a session; outside it, ops run at once. TF2 makes graphs by tracing a
+    `tf.function`, and two models are simply two objects."""
 
     id = "TF105"
     name = "graph-as-default"
