@@ -168,6 +168,36 @@ class DropoutKeepProbRule(Rule):
             y = tf.nn.dropout(x, rate=1 - self.keep_prob)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def _mlp(self, h):
+                    h = tflow.nn.dropout(h,  # hidden layer
+                                         self.keep_prob)
+                    return h
+            """,
+            [
+                Expect(
+                    6,
+                    13,
+                    "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
+                    "keep probability in TF1",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def _mlp(self, h):
+                    h = tflow.nn.dropout(h,  # hidden layer
+                                         rate=1 - self.keep_prob)
+                    return h
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -298,6 +328,30 @@ class CallSignatureRule(Rule):
             fixed="""
             import tensorflow as tf
             i = tf.argmax(logits, 1, name="best")
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            class Ranker(object):
+                def predict(self, scores):
+                    best = tf.argmax(scores, dimension=1)
+                    return tf.expand_dims(best, dim=-1)
+            """,
+            [
+                Expect(6, 16, "`tf.argmax` takes other arguments in TF2: `dimension=` is `axis=`"),
+                Expect(7, 16, "`tf.expand_dims` takes other arguments in TF2: `dim=` is `axis=`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+
+            class Ranker(object):
+                def predict(self, scores):
+                    best = tf.argmax(scores, axis=1)
+                    return tf.expand_dims(best, axis=-1)
             """,
         ),
     ]
@@ -478,6 +532,26 @@ class ChangedDefaultRule(Rule):
             fixed="""
             import tensorflow as tf
             init = tf.random_uniform_initializer(seed=1, minval=0.0, maxval=1.0)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+            init = tflow.random_uniform_initializer(maxval=0.1)
+            """,
+            [
+                Expect(
+                    3,
+                    8,
+                    "`tf.random_uniform_initializer` has other defaults in TF2 (minval "
+                    "0.0 -> -0.05); write TF1's out",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+            init = tflow.random_uniform_initializer(maxval=0.1, minval=0.0)
             """,
         ),
     ]

@@ -117,6 +117,21 @@ class RenamedApiRule(Rule):
             y = tf.cast(x, tf.float32)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tflow
+            correct = tflow.equal(tflow.argmax(logits, 1), labels)
+            accuracy = tflow.reduce_mean(tflow.to_float(correct))
+            """,
+            [
+                Expect(3, 30, "`tf.to_float` was removed in TF2; use `tf.cast(x, tf.float32)`"),
+            ],
+            fixed="""
+            import tensorflow as tflow
+            correct = tflow.equal(tflow.argmax(logits, 1), labels)
+            accuracy = tflow.reduce_mean(tflow.cast(correct, tflow.float32))
+            """,
+        ),
     ]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
