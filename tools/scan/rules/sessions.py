@@ -809,6 +809,57 @@ class GraphModeNeededRule(Rule):
             x = tf.compat.v1.placeholder(tf.float32)
             """,
         ),
+        Invalid(
+            """
+            # Train NCF on MovieLens.
+            from __future__ import absolute_import
+            from __future__ import print_function
+
+            import os
+            import tensorflow as tf
+
+            FLAGS = tf.app.flags.FLAGS
+
+
+            def main(_):
+                sess = \\
+                    tf.Session()
+                x = tf.placeholder(tf.float32)
+
+
+            if __name__ == '__main__':
+                tf.app.run()
+            """,
+            [
+                Expect(
+                    13,
+                    9,
+                    "`tf.Session` needs graph mode, and nothing in this file turns eager "
+                    "execution off",
+                ),
+            ],
+            fixed="""
+            # Train NCF on MovieLens.
+            from __future__ import absolute_import
+            from __future__ import print_function
+
+            import os
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+
+            FLAGS = tf.app.flags.FLAGS
+
+
+            def main(_):
+                sess = \\
+                    tf.Session()
+                x = tf.placeholder(tf.float32)
+
+
+            if __name__ == '__main__':
+                tf.app.run()
+            """,
+        ),
     ]
 
     def __init__(self) -> None:
