@@ -71,11 +71,12 @@ def _tf2_call(ctx, call: ast.Call) -> str | None:
 
 
 class DropoutKeepProbRule(Rule):
-    """TF1's `tf.nn.dropout(x, keep_prob)` takes the probability of keeping a unit; TF2's
-    second argument is the rate of dropping one. Called through `tensorflow` on TF 2.21, the
-    TF1 call still runs, and drops the share it meant to keep (0.8 keeps 20%), with no
-    error; `keep_prob=` is a TypeError. `rate=1 - keep_prob` is the same dropout, which is
-    what `tf2rec fix` writes. Through `tf.compat.v1`, `keep_prob` keeps its meaning."""
+    """TF1's `tf.nn.dropout(x, keep_prob)` takes the probability of keeping a unit; TF2's second
+    argument is the rate of dropping one. Called through `tensorflow` on TF 2.21, the TF1 call still
+    runs, and drops the share it meant to keep (0.8 keeps 20%), with no error; `keep_prob=` is a
+    TypeError. `rate=1 - keep_prob` is the same dropout, which is what `tf2rec fix` writes. Through
+    `tf.compat.v1`, `keep_prob` keeps its meaning. TF 1.13 and later also took `rate=`; a call that
+    names it means the same in both."""
 
     id = "TF901"
     name = "dropout-keep-prob"
@@ -235,8 +236,9 @@ class CallSignatureRule(Rule):
     (TF1's `tf.argmax(x, 1, "name")` passes the name as TF2's `output_type`). A renamed
     keyword is a TypeError on TF 2.21; a positional argument in a changed position runs
     with another meaning or fails later. `tf2rec fix` names the arguments as TF1 meant them,
-    in TF2's spelling. The tables come from TensorFlow's own upgrade tables, checked
-    against TF 2.21's signatures."""
+    in TF2's spelling. Late TF 1.x releases already accepted `keepdims=` and `axis=`, so
+    code written with those needs nothing. The tables come from TensorFlow's own upgrade
+    tables, checked against TF 2.21's signatures."""
 
     id = "TF902"
     name = "call-signature"

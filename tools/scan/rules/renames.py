@@ -48,9 +48,11 @@ def _alias(ctx, node: ast.expr) -> str | None:
 
 
 class RenamedApiRule(Rule):
-    """TF2 removed these names, keeping the same function under another name (`tf.log` is
-    `tf.math.log`, `tf.to_float(x)` is `tf.cast(x, tf.float32)`). The rename is safe and
-    `tf2rec fix` applies it."""
+    """Finds TF1 names that TF2 removed while keeping the same function under another name
+    (`tf.log` is `tf.math.log`, `tf.random_normal` is `tf.random.normal`), and the
+    `tf.to_<type>` casts (`tf.to_float(x)` is `tf.cast(x, tf.float32)`). Through
+    `tensorflow` on TF 2.21 the old name is an AttributeError; `tf2rec fix` writes the new
+    one, keeping the file's alias."""
 
     id = "TF802"
     name = "renamed-api"
