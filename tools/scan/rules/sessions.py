@@ -55,6 +55,15 @@ class SessionRule(Rule):
         ),
         Invalid(
             """
+            import tensorflow.compat.v1 as tf
+            sess = tf.Session(config=tf.ConfigProto(log_device_placement=True))
+            """,
+            [
+                Expect(2, 8, "`tf.Session` creates a graph-mode session"),
+            ],
+        ),
+        Invalid(
+            """
             import tensorflow as tflow
 
 
@@ -101,15 +110,6 @@ class SessionRule(Rule):
             with Session() as sess:  # closed at the end of the block
                 print(sess.run(constant(1)))
             """,
-        ),
-        Invalid(
-            """
-            import tensorflow.compat.v1 as tf
-            sess = tf.Session(config=tf.ConfigProto(log_device_placement=True))
-            """,
-            [
-                Expect(2, 8, "`tf.Session` creates a graph-mode session"),
-            ],
         ),
     ]
 
@@ -384,6 +384,34 @@ class DefaultGraphRule(Rule):
         Invalid(
             """
             import tensorflow as tf
+
+
+            class Ranker(object):
+                def __init__(self):
+                    self.graph = tf.get_default_graph()
+                    self.scores = self.graph.get_tensor_by_name('scores:0')
+            """,
+            [
+                Expect(
+                    6,
+                    22,
+                    "`tf.get_default_graph` reaches for the global default graph "
+                    "(`tf.get_default_graph` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+
+            class Ranker(object):
+                def __init__(self):
+                    self.graph = tf.compat.v1.get_default_graph()
+                    self.scores = self.graph.get_tensor_by_name('scores:0')
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             from keras.models import load_model
 
             model = load_model('ncf.h5')
@@ -413,34 +441,6 @@ class DefaultGraphRule(Rule):
             def predict(users):
                 with graph.as_default():
                     return model.predict(users)
-            """,
-        ),
-        Invalid(
-            """
-            import tensorflow as tf
-
-
-            class Ranker(object):
-                def __init__(self):
-                    self.graph = tf.get_default_graph()
-                    self.scores = self.graph.get_tensor_by_name('scores:0')
-            """,
-            [
-                Expect(
-                    6,
-                    22,
-                    "`tf.get_default_graph` reaches for the global default graph "
-                    "(`tf.get_default_graph` no longer exists in TF 2.21's `tensorflow`)",
-                ),
-            ],
-            fixed="""
-            import tensorflow as tf
-
-
-            class Ranker(object):
-                def __init__(self):
-                    self.graph = tf.compat.v1.get_default_graph()
-                    self.scores = self.graph.get_tensor_by_name('scores:0')
             """,
         ),
     ]
