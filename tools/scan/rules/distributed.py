@@ -116,6 +116,10 @@ class ReplicaDeviceSetterRule(Rule):
     )
     migrated = "tf2rec.migrated.distributed.CoordinatedTraining"
     names = frozenset({"tf.train.replica_device_setter"})
+    fix_safety = (
+        "`tf.compat.v1.train.replica_device_setter` is the same function, so every variable is "
+        "placed on the same parameter server as before."
+    )
     VALID = [
         Valid(
             """
@@ -187,6 +191,10 @@ class SyncReplicasRule(Rule):
     replacement = _MULTI_WORKER
     migrated = "tf2rec.migrated.distributed.train_steps"
     names = frozenset({"tf.train.SyncReplicasOptimizer"})
+    fix_safety = (
+        "`tf.compat.v1.train.SyncReplicasOptimizer` is the same class: the workers still "
+        "aggregate as many gradients on the parameter servers before each update."
+    )
     VALID = [
         Valid(
             """

@@ -124,6 +124,10 @@ class PlaceholderWithDefaultRule(Rule):
     message = "`{name}` declares an optional graph input"
     replacement = "a function argument with a default (e.g. `training=False`)"
     names = frozenset({"tf.placeholder_with_default"})
+    fix_safety = (
+        "`tf.compat.v1.placeholder_with_default` is the same op: the default still applies "
+        "whenever a session does not feed the input."
+    )
     VALID = [
         Valid(
             """
@@ -195,6 +199,10 @@ class SparsePlaceholderRule(Rule):
     message = "`{name}` declares a sparse graph input"
     replacement = "pass a `tf.SparseTensor` argument; `keras.Input(sparse=True)`"
     names = frozenset({"tf.sparse_placeholder", "tf.sparse.placeholder"})
+    fix_safety = (
+        "`tf.compat.v1.sparse_placeholder` is the same function, fed the same "
+        "`tf.SparseTensorValue`s, in graph mode."
+    )
     VALID = [
         Valid(
             """

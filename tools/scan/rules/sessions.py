@@ -126,6 +126,10 @@ class InteractiveSessionRule(Rule):
     message = "`{name}` is a graph-mode notebook session"
     replacement = "nothing: eager tensors evaluate immediately (`.numpy()`)"
     names = frozenset({"tf.InteractiveSession"})
+    fix_safety = (
+        "`tf.compat.v1.InteractiveSession` is the same class: it installs itself as the default "
+        "session again, so `.eval()` and `.run()` keep finding it, in graph mode."
+    )
     VALID = [
         Valid(
             """
@@ -363,6 +367,10 @@ class DefaultGraphRule(Rule):
     message = "`{name}` reaches for the global default graph"
     replacement = "keep references to the objects you need (layers, variables, functions)"
     names = frozenset({"tf.get_default_graph"})
+    fix_safety = (
+        "`tf.compat.v1.get_default_graph` is the same function and returns the same graph that "
+        "the file's other TF1 calls build into."
+    )
     VALID = [
         Valid(
             """
@@ -458,6 +466,10 @@ class ResetDefaultGraphRule(Rule):
     message = "`{name}` resets global graph state"
     replacement = "`keras.backend.clear_session()` if Keras state must be reset, else nothing"
     names = frozenset({"tf.reset_default_graph"})
+    fix_safety = (
+        "`tf.compat.v1.reset_default_graph` is the same function: it empties the same default "
+        "graph, no more and no less."
+    )
     VALID = [
         Valid(
             """

@@ -481,6 +481,10 @@ class MonitoredSessionRule(Rule):
             "tf.train.LoggingTensorHook",
         }
     )
+    fix_safety = (
+        "The compat.v1 classes are TF1's monitored sessions and hooks themselves: the same "
+        "loop, with the same checkpoints and summaries, in graph mode."
+    )
     VALID = [
         Valid(
             """

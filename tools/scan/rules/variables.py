@@ -23,6 +23,10 @@ class GetVariableRule(Rule):
     replacement = "`self.add_weight(...)` in a Keras layer's `build()`"
     migrated = "tf2rec.migrated.layers.Linear"
     names = frozenset({"tf.get_variable", "tf.get_local_variable"})
+    fix_safety = (
+        "`tf.compat.v1.get_variable` is the same function: in graph mode it creates and finds "
+        "variables under the same scoped names, so existing checkpoints still match them."
+    )
     VALID = [
         Valid(
             """
@@ -112,6 +116,10 @@ class VariableScopeRule(Rule):
     replacement = "layer objects (sub-layers created in `__init__`), `name=` for readability"
     migrated = "tf2rec.migrated.layers.UserTower"
     names = frozenset({"tf.variable_scope", "tf.get_variable_scope", "tf.VariableScope"})
+    fix_safety = (
+        "`tf.compat.v1.variable_scope` and `get_variable_scope` are the same functions, so in "
+        "graph mode variables get the same names and are shared as before."
+    )
     VALID = [
         Valid(
             """
@@ -521,6 +529,10 @@ class GraphVariablesRule(Rule):
             "tf.model_variables",
             "tf.moving_average_variables",
         }
+    )
+    fix_safety = (
+        "The compat.v1 functions are TF1's own and read the same collections, so in graph mode "
+        "a `Saver` or an optimizer gets the same variables."
     )
     VALID = [
         Valid(
