@@ -351,6 +351,26 @@ class CompatKerasRule(Rule):
                 ),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            """,
+            [
+                Expect(
+                    2,
+                    9,
+                    "`tf.keras.Sequential`: the compat.v1 Keras shim has no TF1 parts under "
+                    "Keras 3",
+                ),
+                Expect(
+                    2,
+                    30,
+                    "`tf.keras.layers.Dense`: the compat.v1 Keras shim has no TF1 parts under "
+                    "Keras 3",
+                ),
+            ],
+        ),
     ]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
