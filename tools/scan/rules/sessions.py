@@ -726,8 +726,8 @@ class GraphModeNeededRule(Rule):
     fix_safety = (
         "It turns eager execution off for the whole process, right after the file's imports and "
         "before any of its code runs. Placeholders and sessions then work as in TF1, and "
-        "everything that needs eager execution stops working, in this file and in all the "
-        "process imports: Keras 3 models, `.numpy()`, a `for` loop over a dataset."
+        "everything that needs eager execution stops working, in this file and in everything "
+        "the process imports: Keras 3 models, `.numpy()`, a `for` loop over a dataset."
     )
     VALID = [
         Valid(
