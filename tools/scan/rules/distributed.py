@@ -27,6 +27,10 @@ class ServerRule(Rule):
     replacement = _MULTI_WORKER
     migrated = "tf2rec.migrated.distributed.make_strategy"
     names = frozenset({"tf.train.Server"})
+    fix_safety = (
+        "`tf.compat.v1.train.Server` is the same class, so each task starts the same "
+        "server for the same cluster; the replication around it stays TF1's."
+    )
     VALID = [
         Valid(
             """
@@ -56,6 +60,42 @@ class ServerRule(Rule):
             server = tf.compat.v1.train.Server(cluster, job_name='worker', task_index=0)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            def main(_):
+                cluster = tf.train.ClusterSpec({'ps': FLAGS.ps_hosts.split(','),
+                                                'worker': FLAGS.worker_hosts.split(',')})
+                server = tf.train.Server(cluster,
+                                         job_name=FLAGS.job_name,
+                                         task_index=FLAGS.task_index)
+                if FLAGS.job_name == 'ps':
+                    server.join()
+            """,
+            [
+                Expect(
+                    7,
+                    14,
+                    "`tf.train.Server` starts a TF1 cluster task by hand "
+                    "(`tf.train.Server` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+
+            def main(_):
+                cluster = tf.train.ClusterSpec({'ps': FLAGS.ps_hosts.split(','),
+                                                'worker': FLAGS.worker_hosts.split(',')})
+                server = tf.compat.v1.train.Server(cluster,
+                                         job_name=FLAGS.job_name,
+                                         task_index=FLAGS.task_index)
+                if FLAGS.job_name == 'ps':
+                    server.join()
+            """,
+        ),
     ]
 
 
@@ -76,6 +116,10 @@ class ReplicaDeviceSetterRule(Rule):
     )
     migrated = "tf2rec.migrated.distributed.CoordinatedTraining"
     names = frozenset({"tf.train.replica_device_setter"})
+    fix_safety = (
+        "`tf.compat.v1.train.replica_device_setter` is the same function, so every variable is "
+        "placed on the same parameter server as before."
+    )
     VALID = [
         Valid(
             """
@@ -106,6 +150,33 @@ class ReplicaDeviceSetterRule(Rule):
                 w = tf.get_variable('w', [10, 4])
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+            with tflow.device(tflow.train.replica_device_setter(
+                    worker_device='/job:worker/task:%d' % FLAGS.task_index,
+                    cluster=cluster)):
+                model = build_model()
+            """,
+            [
+                Expect(
+                    3,
+                    19,
+                    "`tf.train.replica_device_setter` places variables on parameter "
+                    "servers by hand (`tf.train.replica_device_setter` no longer exists "
+                    "in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+            with tflow.device(tflow.compat.v1.train.replica_device_setter(
+                    worker_device='/job:worker/task:%d' % FLAGS.task_index,
+                    cluster=cluster)):
+                model = build_model()
+            """,
+        ),
     ]
 
 
@@ -120,6 +191,10 @@ class SyncReplicasRule(Rule):
     replacement = _MULTI_WORKER
     migrated = "tf2rec.migrated.distributed.train_steps"
     names = frozenset({"tf.train.SyncReplicasOptimizer"})
+    fix_safety = (
+        "`tf.compat.v1.train.SyncReplicasOptimizer` is the same class: the workers still "
+        "aggregate as many gradients on the parameter servers before each update."
+    )
     VALID = [
         Valid(
             """
@@ -146,6 +221,33 @@ class SyncReplicasRule(Rule):
             fixed="""
             import tensorflow as tf
             opt = tf.compat.v1.train.SyncReplicasOptimizer(opt, replicas_to_aggregate=2)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            opt = tf.train.AdamOptimizer(0.001)
+            opt = tf.train.SyncReplicasOptimizer(
+                opt, replicas_to_aggregate=num_workers, total_num_replicas=num_workers)
+            sync_hook = opt.make_session_run_hook(is_chief)
+            """,
+            [
+                Expect(
+                    4,
+                    7,
+                    "`tf.train.SyncReplicasOptimizer` makes TF1 workers train "
+                    "synchronously through parameter servers "
+                    "(`tf.train.SyncReplicasOptimizer` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            opt = tf.train.AdamOptimizer(0.001)
+            opt = tf.compat.v1.train.SyncReplicasOptimizer(
+                opt, replicas_to_aggregate=num_workers, total_num_replicas=num_workers)
+            sync_hook = opt.make_session_run_hook(is_chief)
             """,
         ),
     ]
@@ -184,6 +286,20 @@ class ChiefFlagRule(Rule):
             """,
             [
                 Expect(2, 62, "`is_chief=` picks the TF1 chief worker by hand"),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+            is_chief = FLAGS.task_index == 0
+            with tflow.train.MonitoredTrainingSession(master=server.target,
+                                                      is_chief=is_chief,
+                                                      hooks=hooks) as mon_sess:
+                pass
+            """,
+            [
+                Expect(5, 43, "`is_chief=` picks the TF1 chief worker by hand"),
             ],
         ),
     ]

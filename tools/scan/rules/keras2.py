@@ -9,8 +9,12 @@ from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 
 class CompiledLossMetricsRule(Rule):
-    """`self.compiled_loss` and `self.compiled_metrics` are gone in Keras 3. A custom
-    `train_step` calls `self.compute_loss(...)` and updates metric objects."""
+    """Finds `self.compiled_loss` and `self.compiled_metrics`, which a TF 2.x custom
+    `train_step` called to apply what `compile` was given. Keras 3 has neither, so the
+    first training step fails with an AttributeError. A Keras 3 `train_step` calls
+    `self.compute_loss(x=x, y=y, y_pred=y_pred)`, which adds the layers' own losses as
+    `compiled_loss` did with `regularization_losses=self.losses`, and updates the metric
+    objects in `self.metrics` itself."""
 
     id = "TF701"
     name = "compiled-loss-metrics"
@@ -42,6 +46,26 @@ class CompiledLossMetricsRule(Rule):
                 Expect(4, 16, "`.compiled_loss` does not exist in Keras 3"),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            class RankingModel(tf.keras.Model):
+                def train_step(self, data):
+                    x, y = data
+                    with tf.GradientTape() as tape:
+                        y_pred = self(x, training=True)
+                        loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+                    self.optimizer.minimize(loss, self.trainable_variables, tape=tape)
+                    self.compiled_metrics.update_state(y, y_pred)
+                    return {m.name: m.result() for m in self.metrics}
+            """,
+            [
+                Expect(9, 20, "`.compiled_loss` does not exist in Keras 3"),
+                Expect(11, 9, "`.compiled_metrics` does not exist in Keras 3"),
+            ],
+        ),
     ]
 
     def on_attribute(self, ctx, node: ast.Attribute) -> None:
@@ -49,7 +73,10 @@ class CompiledLossMetricsRule(Rule):
 
 
 class LegacyOptimizersRule(Rule):
-    """`keras.optimizers.legacy` held the Keras 2 optimizers; in Keras 3 they only raise."""
+    """Finds `keras.optimizers.legacy` (and `tf.keras.optimizers.legacy`), where TF 2.11
+    to 2.15 kept the Keras 2 optimizers after the new ones became the default. In Keras 3
+    the legacy classes only raise an ImportError when created. Use `keras.optimizers.Adam`
+    & co."""
 
     id = "TF702"
     name = "keras-legacy-optimizers"
@@ -76,6 +103,16 @@ class LegacyOptimizersRule(Rule):
                 Expect(2, 7, "`tf.keras.optimizers.legacy.Adam`: Keras 3 has no legacy optimizers"),
             ],
         ),
+        Invalid(
+            """
+            from tensorflow.keras.optimizers.legacy import Adam
+            opt = Adam(learning_rate=1e-3)
+            """,
+            [
+                Expect(1, 1, "`tf.keras.optimizers.legacy.Adam`: Keras 3 has no legacy optimizers"),
+                Expect(2, 7, "`tf.keras.optimizers.legacy.Adam`: Keras 3 has no legacy optimizers"),
+            ],
+        ),
     ]
 
     def on_import(self, ctx, node, module) -> None:
@@ -84,7 +121,11 @@ class LegacyOptimizersRule(Rule):
 
 
 class BackendSessionRule(Rule):
-    """Keras 3 has no session: `keras.backend.get_session` / `set_session` are gone."""
+    """Finds `keras.backend.get_session` and `set_session`, with which Keras 2 code shared
+    a TF1 session with the rest of the program (to initialize variables, to run ops built
+    outside Keras, to set GPU options). Keras 3 has no session, and both names are gone: an
+    AttributeError. Eager code needs none; `keras.backend.clear_session()` resets Keras'
+    global state, and GPU options are `tf.config` calls (TF109)."""
 
     id = "TF703"
     name = "keras-backend-session"
@@ -115,12 +156,26 @@ class BackendSessionRule(Rule):
                 Expect(2, 8, "`keras.backend.get_session`: Keras 3 has no session"),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            sess = tf.Session(config=config)
+            tf.keras.backend.set_session(sess)
+            """,
+            [
+                Expect(4, 1, "`tf.keras.backend.set_session`: Keras 3 has no session"),
+            ],
+        ),
     ]
 
 
 class SaveFormatTfRule(Rule):
-    """`save_format="tf"` is rejected by Keras 3's `model.save`. Save `.keras` files, and
-    export a SavedModel for serving with `model.export(path)` / `keras.export.ExportArchive`."""
+    """Finds `save_format="tf"`, with which TF 2.x Keras wrote a SavedModel directory from
+    `model.save` or `keras.models.save_model`. Keras 3 raises a ValueError for it unless the path
+    ends in `.keras` or `.h5`. It saves `.keras` files (architecture, weights and optimizer state in
+    one archive); a SavedModel for TensorFlow Serving comes from `model.export(path)` or
+    `keras.export.ExportArchive`."""
 
     id = "TF704"
     name = "save-format-tf"
@@ -148,6 +203,18 @@ class SaveFormatTfRule(Rule):
                 Expect(2, 19, '`save_format="tf"` is not accepted by Keras 3'),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            def export(model, export_dir):
+                tf.keras.models.save_model(model, export_dir, save_format='tf')
+            """,
+            [
+                Expect(5, 51, '`save_format="tf"` is not accepted by Keras 3'),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -164,9 +231,13 @@ _GENERATOR_METHODS = {
 
 
 class GeneratorMethodsRule(Rule):
-    """Keras 3 removed `fit_generator`, `evaluate_generator` and `predict_generator`;
-    `fit`, `evaluate` and `predict` take generators and datasets with the same meaning.
-    `tf2rec fix` renames the call."""
+    """Finds `fit_generator`, `evaluate_generator` and `predict_generator`, deprecated
+    since TF 2.1 (when `fit` learned to take generators) and gone in Keras 3, where the
+    call is an AttributeError. `fit`, `evaluate` and `predict` take a generator, a
+    `keras.utils.PyDataset` or a `tf.data.Dataset` as their first argument, `x`; `tf2rec
+    fix` renames the method. The options for loading batches in parallel (`workers`,
+    `use_multiprocessing`, `max_queue_size`) are no longer arguments of `fit`: in Keras 3
+    they belong to the `PyDataset`."""
 
     id = "TF705"
     name = "keras-generator-methods"
@@ -175,6 +246,12 @@ class GeneratorMethodsRule(Rule):
     message = "`{name}` does not exist in Keras 3"
     replacement = "`model.fit` / `evaluate` / `predict`, which take generators"
     calls = frozenset(f".{name}" for name in _GENERATOR_METHODS)
+    fix_safety = (
+        "Only the method's name changes: the generator stays the first argument, which "
+        "`fit`, `evaluate` and `predict` read as `x`, and the keywords they share with the "
+        "old methods (`steps_per_epoch`, `epochs`, `validation_data`, `steps`, `callbacks`, "
+        "`verbose`) mean what they meant."
+    )
     VALID = [
         Valid(
             """
@@ -197,6 +274,48 @@ class GeneratorMethodsRule(Rule):
             model.fit(batches, epochs=2)
             """,
         ),
+        Invalid(
+            """
+            from keras.models import load_model
+
+            model = load_model('ncf.h5')
+            scores = model.predict_generator(test_batches, steps=len(test_batches),
+                                             verbose=1)
+            """,
+            [
+                Expect(4, 10, "`.predict_generator()` does not exist in Keras 3"),
+            ],
+            fixed="""
+            from keras.models import load_model
+
+            model = load_model('ncf.h5')
+            scores = model.predict(test_batches, steps=len(test_batches),
+                                             verbose=1)
+            """,
+        ),
+        Invalid(
+            """
+            import keras
+
+
+            class Trainer(object):
+                def train(self, train_batches, val_batches):
+                    self.model.fit_generator(train_batches, epochs=self.epochs,
+                                             validation_data=val_batches)
+            """,
+            [
+                Expect(6, 9, "`.fit_generator()` does not exist in Keras 3"),
+            ],
+            fixed="""
+            import keras
+
+
+            class Trainer(object):
+                def train(self, train_batches, val_batches):
+                    self.model.fit(train_batches, epochs=self.epochs,
+                                             validation_data=val_batches)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -208,8 +327,11 @@ class GeneratorMethodsRule(Rule):
 
 
 class OptimizerLrArgumentRule(Rule):
-    """Keras 3 optimizers no longer accept `lr=`; it is `learning_rate=`, same meaning.
-    `tf2rec fix` renames the keyword."""
+    """Finds `lr=` in a Keras optimizer's constructor. Keras 2 accepted it as an old alias of
+    `learning_rate=`; Keras 3 optimizers reject it ("Argument(s) not recognized"), so the program
+    stops where the optimizer is built. `tf2rec fix` renames the keyword. Mind the defaults when an
+    optimizer is built without one: Keras' `SGD` starts at 0.01, its `Adam`, `Adagrad` and `RMSprop`
+    at 0.001."""
 
     id = "TF706"
     name = "keras-lr-argument"
@@ -218,6 +340,10 @@ class OptimizerLrArgumentRule(Rule):
     message = "`lr=` is not accepted by Keras 3 optimizers"
     replacement = "`learning_rate=`"
     calls = frozenset({"lr="})
+    fix_safety = (
+        "In Keras 2 `lr` was an alias of `learning_rate`, so the renamed keyword gives the "
+        "same value to the same parameter."
+    )
     VALID = [
         Valid(
             """

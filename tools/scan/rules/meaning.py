@@ -71,11 +71,12 @@ def _tf2_call(ctx, call: ast.Call) -> str | None:
 
 
 class DropoutKeepProbRule(Rule):
-    """TF1's `tf.nn.dropout(x, keep_prob)` takes the probability of keeping a unit; TF2's
-    second argument is the rate of dropping one. Called through `tensorflow` on TF 2.21, the
-    TF1 call still runs, and drops the share it meant to keep (0.8 keeps 20%), with no
-    error; `keep_prob=` is a TypeError. `rate=1 - keep_prob` is the same dropout, which is
-    what `tf2rec fix` writes. Through `tf.compat.v1`, `keep_prob` keeps its meaning."""
+    """TF1's `tf.nn.dropout(x, keep_prob)` takes the probability of keeping a unit; TF2's second
+    argument is the rate of dropping one. Called through `tensorflow` on TF 2.21, the TF1 call still
+    runs, and drops the share it meant to keep (0.8 keeps 20%), with no error; `keep_prob=` is a
+    TypeError. `rate=1 - keep_prob` is the same dropout, which is what `tf2rec fix` writes. Through
+    `tf.compat.v1`, `keep_prob` keeps its meaning. TF 1.13 and later also took `rate=`; a call that
+    names it means the same in both."""
 
     id = "TF901"
     name = "dropout-keep-prob"
@@ -86,6 +87,11 @@ class DropoutKeepProbRule(Rule):
     )
     replacement = "`tf.nn.dropout(x, rate=1 - keep_prob)` (`tf2rec fix` rewrites it)"
     migrated = "tf2rec.migrated.deepfm.DeepFM"
+    fix_safety = (
+        "`rate=1 - keep_prob` is the same dropout TF1 applied: each unit kept with probability "
+        "keep_prob and scaled by 1 / keep_prob. A call with `*args`, or with the keep "
+        "probability before other positional arguments, is reported and left as it is."
+    )
     VALID = [
         Valid(
             """
@@ -163,6 +169,36 @@ class DropoutKeepProbRule(Rule):
             y = tf.nn.dropout(x, rate=1 - self.keep_prob)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def _mlp(self, h):
+                    h = tflow.nn.dropout(h,  # hidden layer
+                                         self.keep_prob)
+                    return h
+            """,
+            [
+                Expect(
+                    6,
+                    13,
+                    "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
+                    "keep probability in TF1",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def _mlp(self, h):
+                    h = tflow.nn.dropout(h,  # hidden layer
+                                         rate=1 - self.keep_prob)
+                    return h
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -200,8 +236,9 @@ class CallSignatureRule(Rule):
     (TF1's `tf.argmax(x, 1, "name")` passes the name as TF2's `output_type`). A renamed
     keyword is a TypeError on TF 2.21; a positional argument in a changed position runs
     with another meaning or fails later. `tf2rec fix` names the arguments as TF1 meant them,
-    in TF2's spelling. The tables come from TensorFlow's own upgrade tables, checked
-    against TF 2.21's signatures."""
+    in TF2's spelling. Late TF 1.x releases already accepted `keepdims=` and `axis=`, so
+    code written with those needs nothing. The tables come from TensorFlow's own upgrade
+    tables, checked against TF 2.21's signatures."""
 
     id = "TF902"
     name = "call-signature"
@@ -209,6 +246,12 @@ class CallSignatureRule(Rule):
     severity_from_api_table = False
     message = "`{name}` takes other arguments in TF2"
     replacement = "TF2's keywords (`keepdims=`, `axis=`): `tf2rec fix` rewrites the call"
+    fix_safety = (
+        "The arguments keep their values and get the names TF1 gave them, in TF2's spelling "
+        "(`keep_dims=` is `keepdims=`; `tf.argmax`'s third positional argument is `name=`). "
+        "Where TF2 has no spelling for what the call meant (a removed keyword, `*args`, the TF2 "
+        "keyword given as well), the call is reported and left alone."
+    )
     VALID = [
         Valid(
             """
@@ -287,6 +330,30 @@ class CallSignatureRule(Rule):
             fixed="""
             import tensorflow as tf
             i = tf.argmax(logits, 1, name="best")
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            class Ranker(object):
+                def predict(self, scores):
+                    best = tf.argmax(scores, dimension=1)
+                    return tf.expand_dims(best, dim=-1)
+            """,
+            [
+                Expect(6, 16, "`tf.argmax` takes other arguments in TF2: `dimension=` is `axis=`"),
+                Expect(7, 16, "`tf.expand_dims` takes other arguments in TF2: `dim=` is `axis=`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+
+            class Ranker(object):
+                def predict(self, scores):
+                    best = tf.argmax(scores, axis=1)
+                    return tf.expand_dims(best, axis=-1)
             """,
         ),
     ]
@@ -381,6 +448,11 @@ class ChangedDefaultRule(Rule):
     severity_from_api_table = False
     message = "`{name}` has other defaults in TF2"
     replacement = "TF1's default written out (`stddev=1.0`): `tf2rec fix` adds it"
+    fix_safety = (
+        "Writing TF1's defaults out (`stddev=1.0`; `minval=0.0, maxval=1.0`) makes the "
+        "initializer draw from the distribution TF1 drew from. The numbers drawn are not TF1's: "
+        "TF2's initializers use another random generator, whatever the seed."
+    )
     VALID = [
         Valid(
             """
@@ -464,6 +536,26 @@ class ChangedDefaultRule(Rule):
             init = tf.random_uniform_initializer(seed=1, minval=0.0, maxval=1.0)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+            init = tflow.random_uniform_initializer(maxval=0.1)
+            """,
+            [
+                Expect(
+                    3,
+                    8,
+                    "`tf.random_uniform_initializer` has other defaults in TF2 (minval "
+                    "0.0 -> -0.05); write TF1's out",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+            init = tflow.random_uniform_initializer(maxval=0.1, minval=0.0)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -505,6 +597,10 @@ class ShapeValueRule(Rule):
     message = "`.value` of a shape's dimension: TF2 shapes hold ints"
     replacement = "`x.shape[1]` (an int or None): `tf2rec fix` drops `.value`"
     attributes = frozenset({"value"})
+    fix_safety = (
+        "`dim.value` was the int (or None) that a TF2 shape already holds at that position, so "
+        "the expression without `.value` has the same value."
+    )
     VALID = [
         Valid(
             """
@@ -590,6 +686,11 @@ class RegularizationLossRule(Rule):
             "tf.losses.get_regularization_losses",
             "tf.GraphKeys.REGULARIZATION_LOSSES",
         }
+    )
+    fix_safety = (
+        "The fix only spells the name through compat.v1, which sums the same collection: the "
+        "right total while the variables come from `get_variable(regularizer=...)`, still 0.0 "
+        "for Keras layers' penalties, which is what the finding is about."
     )
     VALID = [
         Valid(

@@ -19,8 +19,11 @@ class _ImportedModuleRule(Rule):
 
 
 class ContribRule(_ImportedModuleRule):
-    """`tf.contrib` was removed in TF 2.0. Most of it moved to core TF, Keras, TF Addons or
-    separate projects; slim's layers are Keras layers."""
+    """Finds every import and use of `tf.contrib`, which TF 2.0 removed: the import fails,
+    so nothing in the file runs. Most of it moved to core TF, Keras or separate projects;
+    slim's layers are Keras layers. Where the Keras piece differs from contrib's (the L2
+    regularizer's factor 1/2, `fully_connected`'s default ReLU, `batch_norm`'s decay of
+    0.999 and missing scale), the message says how to write contrib's behaviour."""
 
     id = "TF501"
     name = "contrib"
@@ -92,8 +95,12 @@ class ContribRule(_ImportedModuleRule):
 
 
 class V1LayersRule(_ImportedModuleRule):
-    """`tf.layers` / `tf.compat.v1.layers` were thin wrappers over Keras 2 layers and are not
-    available with Keras 3 (`tf.compat.v1.layers.dense` raises). Use Keras layers."""
+    """Finds `tf.layers` (and `tf.compat.v1.layers`), TF1's functional layers built on Keras
+    2's layer classes. With Keras 3 they do not work: `tf.compat.v1.layers.dense` raises.
+    Use Keras layers, created once and called like functions. `tf.layers.dropout` and
+    `batch_normalization` took `training=False` by default, so they did nothing unless the
+    code passed the flag; Keras passes `training` to its layers itself in `fit`,
+    `evaluate` and `predict`."""
 
     id = "TF502"
     name = "v1-layers"
@@ -121,11 +128,28 @@ class V1LayersRule(_ImportedModuleRule):
                 Expect(2, 5, "`tf.layers.dense`: tf.layers is not available with Keras 3"),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            h = tf.layers.dense(x, 64, activation=tf.nn.relu,
+                                kernel_regularizer=reg, name='fc1')
+            h = tf.layers.dropout(h, rate=0.5, training=is_training)
+            """,
+            [
+                Expect(3, 5, "`tf.layers.dense`: tf.layers is not available with Keras 3"),
+                Expect(5, 5, "`tf.layers.dropout`: tf.layers is not available with Keras 3"),
+            ],
+        ),
     ]
 
 
 class EstimatorRule(_ImportedModuleRule):
-    """`tf.estimator` was removed in TF 2.16. Keras `fit` replaces the Estimator loop."""
+    """Finds `tf.estimator`, which TF 2.16 removed: `tf.estimator.Estimator`, `RunConfig`,
+    `TrainSpec`, the canned estimators, the input functions. The first use fails with an
+    AttributeError. A Keras model trained with `fit` replaces the Estimator loop; the
+    `model_fn`'s network becomes the model, its loss and optimizer go to `compile`, and
+    `RunConfig`'s checkpoints are a `ModelCheckpoint` callback."""
 
     id = "TF503"
     name = "estimator"
@@ -153,18 +177,39 @@ class EstimatorRule(_ImportedModuleRule):
                 Expect(2, 13, "`tf.estimator.Estimator`: tf.estimator was removed in TF 2.16"),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            config = tf.estimator.RunConfig(model_dir=FLAGS.model_dir,
+                                            save_checkpoints_steps=1000)
+            model = tf.estimator.Estimator(model_fn=model_fn, config=config)
+            """,
+            [
+                Expect(3, 10, "`tf.estimator.RunConfig`: tf.estimator was removed in TF 2.16"),
+                Expect(5, 9, "`tf.estimator.Estimator`: tf.estimator was removed in TF 2.16"),
+            ],
+        ),
     ]
 
 
 class AppFlagsLoggingRule(_ImportedModuleRule):
-    """`tf.flags`, `tf.app` and `tf.logging` are gone from TF2's namespace (compat.v1 keeps
-    them). They wrapped absl, which is what to use directly."""
+    """Finds `tf.flags`, `tf.app` and `tf.logging`: TF1's wrappers around absl's flags,
+    `app.run` and logging. TF 2.21's `tensorflow` has none of them (compat.v1 keeps them),
+    so a script fails at its first `FLAGS` line. absl comes with TensorFlow:
+    `from absl import app, flags, logging` gives the same functions. One TF1 default to
+    keep in mind: `tf.app.run()` found `main` in the `__main__` module by itself, while
+    absl's `app.run` must be given it."""
 
     id = "TF504"
     name = "app-flags-logging"
     message = "`{name}` wraps absl and is TF1-only"
     replacement = "`absl.flags`, `absl.app.run`, `absl.logging` (or the `logging` module)"
     prefixes = ("tf.flags", "tf.app", "tf.logging")
+    fix_safety = (
+        "`tf.compat.v1.flags`, `.app` and `.logging` are the very wrappers the file used, so "
+        "flags parse, `main` runs and messages are logged as before."
+    )
     VALID = [
         Valid(
             """
@@ -213,12 +258,70 @@ class AppFlagsLoggingRule(_ImportedModuleRule):
             tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            flags = tf.app.flags
+            flags.DEFINE_integer('batch_size', 256, 'examples per batch')
+            FLAGS = flags.FLAGS
+            """,
+            [
+                Expect(
+                    3,
+                    9,
+                    "`tf.app.flags` wraps absl and is TF1-only (`tf.app.flags` no "
+                    "longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            flags = tf.compat.v1.app.flags
+            flags.DEFINE_integer('batch_size', 256, 'examples per batch')
+            FLAGS = flags.FLAGS
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            def main(_):
+                train(FLAGS)
+
+
+            if __name__ == '__main__':
+                tflow.app.run()  # parses the flags, then calls main
+            """,
+            [
+                Expect(
+                    9,
+                    5,
+                    "`tf.app.run` wraps absl and is TF1-only (`tf.app.run` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            def main(_):
+                train(FLAGS)
+
+
+            if __name__ == '__main__':
+                tflow.compat.v1.app.run()  # parses the flags, then calls main
+            """,
+        ),
     ]
 
 
 class CompatKerasRule(Rule):
-    """`tf.compat.v1.keras` points at Keras 3 under TF 2.21, where the TF1-only parts of the
-    Keras 2 API (sessions, `get_session`, v1 optimizers, `Network`, ...) do not exist."""
+    """Finds `tf.keras` reached through `tensorflow.compat.v1`. Code converted to compat.v1
+    expects Keras 2 there, but on TF 2.21 it is Keras 3, which lacks the TF1-facing parts
+    of Keras 2 (`get_session`, the v1 optimizers, `Network`, ...): those names fail. The
+    rest is plain Keras 3, better written as `keras` directly."""
 
     id = "TF505"
     name = "compat-v1-keras"
@@ -245,6 +348,26 @@ class CompatKerasRule(Rule):
                     "`tf.keras.backend.get_session`: the compat.v1 Keras shim has no "
                     "TF1 parts under Keras 3 (`tf.keras.backend.get_session` no longer "
                     "exists in TF 2.21's `tensorflow.compat.v1`)",
+                ),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            """,
+            [
+                Expect(
+                    2,
+                    9,
+                    "`tf.keras.Sequential`: the compat.v1 Keras shim has no TF1 parts under "
+                    "Keras 3",
+                ),
+                Expect(
+                    2,
+                    30,
+                    "`tf.keras.layers.Dense`: the compat.v1 Keras shim has no TF1 parts under "
+                    "Keras 3",
                 ),
             ],
         ),

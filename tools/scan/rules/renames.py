@@ -48,9 +48,11 @@ def _alias(ctx, node: ast.expr) -> str | None:
 
 
 class RenamedApiRule(Rule):
-    """TF2 removed these names, keeping the same function under another name (`tf.log` is
-    `tf.math.log`, `tf.to_float(x)` is `tf.cast(x, tf.float32)`). The rename is safe and
-    `tf2rec fix` applies it."""
+    """Finds TF1 names that TF2 removed while keeping the same function under another name
+    (`tf.log` is `tf.math.log`, `tf.random_normal` is `tf.random.normal`), and the
+    `tf.to_<type>` casts (`tf.to_float(x)` is `tf.cast(x, tf.float32)`). Through
+    `tensorflow` on TF 2.21 the old name is an AttributeError; `tf2rec fix` writes the new
+    one, keeping the file's alias."""
 
     id = "TF802"
     name = "renamed-api"
@@ -61,6 +63,12 @@ class RenamedApiRule(Rule):
     RENAMES = RENAMES
     CASTS = CASTS
     names = frozenset(RENAMES) | frozenset(CASTS)
+    fix_safety = (
+        "Each TF2 name is the same function under its new name (`tf.math.log` is what `tf.log` "
+        "was), and `tf.cast(x, tf.float32)` computes what `tf.to_float(x)` did, a `name=` kept. "
+        "A cast called with other arguments, or a name reached through a from-import, is "
+        "reported and left to you."
+    )
     VALID = [
         Valid(
             """
@@ -109,6 +117,21 @@ class RenamedApiRule(Rule):
             fixed="""
             import tensorflow as tf
             y = tf.cast(x, tf.float32)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+            correct = tflow.equal(tflow.argmax(logits, 1), labels)
+            accuracy = tflow.reduce_mean(tflow.to_float(correct))
+            """,
+            [
+                Expect(3, 30, "`tf.to_float` was removed in TF2; use `tf.cast(x, tf.float32)`"),
+            ],
+            fixed="""
+            import tensorflow as tflow
+            correct = tflow.equal(tflow.argmax(logits, 1), labels)
+            accuracy = tflow.reduce_mean(tflow.cast(correct, tflow.float32))
             """,
         ),
     ]
@@ -183,6 +206,11 @@ class Tf1OnlyNameRule(Rule):
     severity = Severity.ERROR
     message = "`{name}` exists only in tf.compat.v1"
     replacement = "its TF2 name, else `tf.compat.v1.<name>` (`tf2rec fix` rewrites it)"
+    fix_safety = (
+        "Either spelling names the object the file used: TF2's own name where TF 2.21 has it "
+        "under another one (`tf.io.gfile.GFile`), `tf.compat.v1.<name>` otherwise, the file's "
+        "alias kept; `from tensorflow import x` becomes `from tensorflow.compat.v1 import x`."
+    )
     VALID = [
         Valid(
             """

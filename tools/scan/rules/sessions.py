@@ -9,8 +9,12 @@ from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 
 class SessionRule(Rule):
-    """TF2 runs eagerly: there is no session to create. Code that built a graph and then ran
-    it in a session becomes plain calls (a Keras model's `__call__`, `fit`, `predict`)."""
+    """Finds `tf.Session`, the object a TF1 program handed its graph to. TF 2.21 has no
+    `tf.Session`: the line fails with an AttributeError. `tf.compat.v1.Session` still
+    exists, but it can only run a graph, so everything it runs must have been built with
+    eager execution turned off (TF110). TF2 code has no session at all: a call returns its
+    value, a model is called or trained with `fit`, and a step that must be fast is a
+    `tf.function`."""
 
     id = "TF101"
     name = "session"
@@ -18,6 +22,10 @@ class SessionRule(Rule):
     replacement = "call the model / functions directly (eager), train with `model.fit`"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender"
     names = frozenset({"tf.Session"})
+    fix_safety = (
+        "`tf.compat.v1.Session` is the class `tf.Session` was, so the fixed line opens the "
+        "same session with the same `config`; it still needs graph mode to run anything."
+    )
     VALID = [
         Valid(
             """
@@ -45,18 +53,83 @@ class SessionRule(Rule):
             sess = tf.compat.v1.Session()
             """,
         ),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            sess = tf.Session(config=tf.ConfigProto(log_device_placement=True))
+            """,
+            [
+                Expect(2, 8, "`tf.Session` creates a graph-mode session"),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def __init__(self, config):
+                    self.sess = tflow.Session(config=config)
+            """,
+            [
+                Expect(
+                    6,
+                    21,
+                    "`tf.Session` creates a graph-mode session (`tf.Session` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def __init__(self, config):
+                    self.sess = tflow.compat.v1.Session(config=config)
+            """,
+        ),
+        Invalid(
+            """
+            from tensorflow import Session, constant
+
+            with Session() as sess:  # closed at the end of the block
+                print(sess.run(constant(1)))
+            """,
+            [
+                Expect(
+                    3,
+                    6,
+                    "`tf.Session` creates a graph-mode session (`tf.Session` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            from tensorflow import constant
+            from tensorflow.compat.v1 import Session
+
+            with Session() as sess:  # closed at the end of the block
+                print(sess.run(constant(1)))
+            """,
+        ),
     ]
 
 
 class InteractiveSessionRule(Rule):
-    """`InteractiveSession` installs itself as the default session for notebooks; eager
-    execution makes it unnecessary."""
+    """Finds `tf.InteractiveSession`, the session notebooks opened so that `tensor.eval()`
+    and `op.run()` worked without naming one. TF 2.21's `tensorflow` has no such class;
+    `tf.compat.v1.InteractiveSession` still needs graph mode, and `.eval()` on an eager
+    tensor fails. In TF2 a tensor holds its value as soon as it is computed: print it, or
+    take `.numpy()`."""
 
     id = "TF102"
     name = "interactive-session"
     message = "`{name}` is a graph-mode notebook session"
     replacement = "nothing: eager tensors evaluate immediately (`.numpy()`)"
     names = frozenset({"tf.InteractiveSession"})
+    fix_safety = (
+        "`tf.compat.v1.InteractiveSession` is the same class: it installs itself as the default "
+        "session again, so `.eval()` and `.run()` keep finding it, in graph mode."
+    )
     VALID = [
         Valid(
             """
@@ -75,12 +148,54 @@ class InteractiveSessionRule(Rule):
                 Expect(2, 8, "`tf.InteractiveSession` is a graph-mode notebook session"),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            sess = tf.InteractiveSession()
+            print(scores.eval())
+            """,
+            [
+                Expect(
+                    2,
+                    8,
+                    "`tf.InteractiveSession` is a graph-mode notebook session "
+                    "(`tf.InteractiveSession` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            sess = tf.compat.v1.InteractiveSession()
+            print(scores.eval())
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+            tflow.InteractiveSession()  # lets .eval() find a session
+            """,
+            [
+                Expect(
+                    2,
+                    1,
+                    "`tf.InteractiveSession` is a graph-mode notebook session "
+                    "(`tf.InteractiveSession` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+            tflow.compat.v1.InteractiveSession()  # lets .eval() find a session
+            """,
+        ),
     ]
 
 
 class SessionRunRule(Rule):
-    """`sess.run(fetches, feed_dict)` executes a graph. In TF2 the fetched values are what
-    the Python calls return; a training step is `model.fit` or a `tf.function`."""
+    """Finds `.run(...)` called on a session (a name or attribute a session was assigned
+    to, such as `self.sess`, or one whose last part says "sess"): the call that executed
+    part of a TF1 graph and returned the fetched values as NumPy arrays. On TF 2.21 a
+    session exists only through compat.v1 and only in graph mode. In TF2 the values are what
+    the Python calls return: call the model, or a `tf.function` for a training step, and
+    take `.numpy()` where the code expected NumPy arrays."""
 
     id = "TF103"
     name = "session-run"
@@ -129,8 +244,11 @@ class SessionRunRule(Rule):
 
 
 class FeedDictRule(Rule):
-    """`feed_dict=` feeds placeholders. TF2 functions take their inputs as arguments; input
-    pipelines are `tf.data` datasets passed to `fit`."""
+    """Finds `feed_dict=`, and a dict passed as `sess.run`'s second argument, which gave
+    the placeholders their values for one run. TF2 has no placeholders to feed: a function
+    takes its inputs as arguments, and `fit` takes a `tf.data.Dataset` or arrays. A feed
+    also copied each batch from Python while the device waited; a `tf.data` pipeline
+    with `prefetch` prepares the next batch during the current step."""
 
     id = "TF104"
     name = "feed-dict"
@@ -183,8 +301,11 @@ class FeedDictRule(Rule):
 
 
 class GraphAsDefaultRule(Rule):
-    """`with tf.Graph().as_default():` builds ops into an explicit graph. In TF2, graphs come
-    from `tf.function` tracing and need no management."""
+    """Finds `with tf.Graph().as_default():`, and `as_default()` on a graph the file made
+    (`self.graph = tf.Graph()`). TF1 code built each model into a graph of its own so that
+    several could live in one process. Inside such a block TF 2.21 builds TF1 graph ops
+    again, which need a session; outside it, ops run at once. TF2 makes graphs by tracing a
+    `tf.function`, and two models are simply two objects."""
 
     id = "TF105"
     name = "graph-as-default"
@@ -234,13 +355,22 @@ class GraphAsDefaultRule(Rule):
 
 
 class DefaultGraphRule(Rule):
-    """The default graph is global mutable state that TF2 no longer has."""
+    """Finds `tf.get_default_graph()`: TF1's global graph, which code looked tensors up in
+    (`get_tensor_by_name`), finalized, or captured so that a Keras 2 model could predict
+    from a web server's threads (`with graph.as_default():`). TF 2.21's `tensorflow` has no
+    such function. Through compat.v1 it returns a graph that eager code never adds to, so a
+    tensor looked up by name is not there. Keep references to the objects you need: the
+    model, its layers, a `tf.function`."""
 
     id = "TF106"
     name = "default-graph"
     message = "`{name}` reaches for the global default graph"
     replacement = "keep references to the objects you need (layers, variables, functions)"
     names = frozenset({"tf.get_default_graph"})
+    fix_safety = (
+        "`tf.compat.v1.get_default_graph` is the same function and returns the same graph that "
+        "the file's other TF1 calls build into."
+    )
     VALID = [
         Valid(
             """
@@ -259,18 +389,87 @@ class DefaultGraphRule(Rule):
                 Expect(2, 5, "`tf.get_default_graph` reaches for the global default graph"),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            class Ranker(object):
+                def __init__(self):
+                    self.graph = tf.get_default_graph()
+                    self.scores = self.graph.get_tensor_by_name('scores:0')
+            """,
+            [
+                Expect(
+                    6,
+                    22,
+                    "`tf.get_default_graph` reaches for the global default graph "
+                    "(`tf.get_default_graph` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+
+            class Ranker(object):
+                def __init__(self):
+                    self.graph = tf.compat.v1.get_default_graph()
+                    self.scores = self.graph.get_tensor_by_name('scores:0')
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            from keras.models import load_model
+
+            model = load_model('ncf.h5')
+            graph = tf.get_default_graph()
+
+
+            def predict(users):
+                with graph.as_default():
+                    return model.predict(users)
+            """,
+            [
+                Expect(
+                    5,
+                    9,
+                    "`tf.get_default_graph` reaches for the global default graph "
+                    "(`tf.get_default_graph` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            from keras.models import load_model
+
+            model = load_model('ncf.h5')
+            graph = tf.compat.v1.get_default_graph()
+
+
+            def predict(users):
+                with graph.as_default():
+                    return model.predict(users)
+            """,
+        ),
     ]
 
 
 class ResetDefaultGraphRule(Rule):
-    """Resetting the default graph was how notebooks started over; in TF2 objects are
-    garbage-collected like any Python object."""
+    """Finds `tf.reset_default_graph()`, which TF1 notebooks and grid searches called to
+    build the next model in an empty graph. TF 2.21's `tensorflow` has no such function.
+    In TF2 there is no graph to empty: a model is freed like any Python object once nothing
+    refers to it. What Keras 3 keeps between models (the counters behind layer names) is
+    reset by `keras.backend.clear_session()`."""
 
     id = "TF107"
     name = "reset-default-graph"
     message = "`{name}` resets global graph state"
     replacement = "`keras.backend.clear_session()` if Keras state must be reset, else nothing"
     names = frozenset({"tf.reset_default_graph"})
+    fix_safety = (
+        "`tf.compat.v1.reset_default_graph` is the same function: it empties the same default "
+        "graph, no more and no less."
+    )
     VALID = [
         Valid(
             """
@@ -298,13 +497,42 @@ class ResetDefaultGraphRule(Rule):
             tf.compat.v1.reset_default_graph()
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            def build_graph(params):
+                tflow.reset_default_graph()  # one fresh graph per grid-search point
+                return params
+            """,
+            [
+                Expect(
+                    5,
+                    5,
+                    "`tf.reset_default_graph` resets global graph state "
+                    "(`tf.reset_default_graph` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            def build_graph(params):
+                tflow.compat.v1.reset_default_graph()  # one fresh graph per grid-search point
+                return params
+            """,
+        ),
     ]
 
 
 class DisableV2BehaviorRule(Rule):
-    """Switching eager execution off keeps the whole process in TF1 graph mode; nothing that
-    needs TF2 (Keras 3 included) works in it. It is the first line to delete once the code
-    no longer needs sessions."""
+    """Finds the switches that turn TF2 behaviour off for the whole process:
+    `disable_v2_behavior`, `disable_eager_execution`, and the resource-variable and
+    control-flow ones. After them the process is in TF1 graph mode, where nothing written
+    for TF2 works (Keras 3 included), and an ordinary tensor has no `.numpy()`. They are how
+    TF1 code keeps running on TF 2.21 (`tf2rec fix --unsafe-fixes` adds one, see TF110),
+    and the first lines to delete once the code no longer needs sessions."""
 
     id = "TF108"
     name = "disable-v2-behavior"
@@ -336,11 +564,31 @@ class DisableV2BehaviorRule(Rule):
                 Expect(2, 1, "`tf.disable_v2_behavior` keeps the process in TF1 graph mode"),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            """,
+            [
+                Expect(
+                    2,
+                    1,
+                    "`tf.compat.v1.disable_eager_execution` keeps the process in TF1 graph mode",
+                ),
+            ],
+        ),
     ]
 
 
 class ConfigProtoRule(Rule):
-    """Session configuration moved to `tf.config` functions (threads, devices, memory)."""
+    """Finds `tf.ConfigProto` and its companions (`GPUOptions`, `RunOptions`,
+    `RunMetadata`): the protocol buffers that configured a session (threads, device
+    placement, GPU memory) or traced one `sess.run`. TF 2.21's `tensorflow` has none of
+    them, and without a session nothing reads them. TF2 sets the same things once per
+    process through `tf.config` (`experimental.set_memory_growth`, `set_visible_devices`,
+    `threading.*`), which must run before TensorFlow first uses a device, or they raise a
+    RuntimeError. As in TF1, a process takes all of a GPU's memory unless memory growth is
+    asked for."""
 
     id = "TF109"
     name = "config-proto"
@@ -351,6 +599,10 @@ class ConfigProtoRule(Rule):
         "`tf.config.experimental.set_memory_growth`"
     )
     names = frozenset({"tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions", "tf.RunMetadata"})
+    fix_safety = (
+        "`tf.compat.v1.ConfigProto` and the others are the same protocol buffer classes, so the "
+        "session gets the same configuration; nothing moves to `tf.config` by itself."
+    )
     VALID = [
         Valid(
             """
@@ -376,6 +628,68 @@ class ConfigProtoRule(Rule):
             fixed="""
             import tensorflow as tf
             config = tf.compat.v1.ConfigProto(allow_soft_placement=True)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            config = tf.ConfigProto(
+                gpu_options=tf.GPUOptions(allow_growth=True))
+            sess = tf.Session(config=config)
+            """,
+            [
+                Expect(
+                    2,
+                    10,
+                    "`tf.ConfigProto` configures a session (`tf.ConfigProto` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+                Expect(
+                    3,
+                    17,
+                    "`tf.GPUOptions` configures a session (`tf.GPUOptions` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            config = tf.compat.v1.ConfigProto(
+                gpu_options=tf.compat.v1.GPUOptions(allow_growth=True))
+            sess = tf.Session(config=config)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            class Trainer(object):
+                def __init__(self):
+                    config = tflow.ConfigProto(
+                        allow_soft_placement=True,
+                        log_device_placement=False)
+                    config.gpu_options.allow_growth = True
+                    self.sess = tflow.Session(config=config)
+            """,
+            [
+                Expect(
+                    6,
+                    18,
+                    "`tf.ConfigProto` configures a session (`tf.ConfigProto` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            class Trainer(object):
+                def __init__(self):
+                    config = tflow.compat.v1.ConfigProto(
+                        allow_soft_placement=True,
+                        log_device_placement=False)
+                    config.gpu_options.allow_growth = True
+                    self.sess = tflow.Session(config=config)
             """,
         ),
     ]
@@ -409,6 +723,12 @@ class GraphModeNeededRule(Rule):
     )
     safe_fix = False
     severity_from_api_table = False  # chosen per file: error in a script, warning in a module
+    fix_safety = (
+        "It turns eager execution off for the whole process, right after the file's imports and "
+        "before any of its code runs. Placeholders and sessions then work as in TF1, and "
+        "everything that needs eager execution stops working, in this file and in everything "
+        "the process imports: Keras 3 models, `.numpy()`, a `for` loop over a dataset."
+    )
     VALID = [
         Valid(
             """
@@ -499,6 +819,57 @@ class GraphModeNeededRule(Rule):
             import tensorflow as tf
             tf.compat.v1.disable_eager_execution()
             x = tf.compat.v1.placeholder(tf.float32)
+            """,
+        ),
+        Invalid(
+            """
+            # Train NCF on MovieLens.
+            from __future__ import absolute_import
+            from __future__ import print_function
+
+            import os
+            import tensorflow as tf
+
+            FLAGS = tf.app.flags.FLAGS
+
+
+            def main(_):
+                sess = \\
+                    tf.Session()
+                x = tf.placeholder(tf.float32)
+
+
+            if __name__ == '__main__':
+                tf.app.run()
+            """,
+            [
+                Expect(
+                    13,
+                    9,
+                    "`tf.Session` needs graph mode, and nothing in this file turns eager "
+                    "execution off",
+                ),
+            ],
+            fixed="""
+            # Train NCF on MovieLens.
+            from __future__ import absolute_import
+            from __future__ import print_function
+
+            import os
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+
+            FLAGS = tf.app.flags.FLAGS
+
+
+            def main(_):
+                sess = \\
+                    tf.Session()
+                x = tf.placeholder(tf.float32)
+
+
+            if __name__ == '__main__':
+                tf.app.run()
             """,
         ),
     ]

@@ -41,6 +41,23 @@ class SyntaxErrorRule(Rule):
                 ),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            try:
+                sess.run(train_op)
+            except tf.errors.OutOfRangeError, e:
+                pass
+            """,
+            [
+                Expect(
+                    4,
+                    8,
+                    "file does not parse: multiple exception types must be parenthesized "
+                    "(line 4 has Python 2 `except X, e:`: this looks like Python 2)",
+                ),
+            ],
+        ),
     ]
 
 

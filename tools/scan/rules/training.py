@@ -23,8 +23,14 @@ _V1_OPTIMIZERS = (
 
 
 class V1OptimizerRule(Rule):
-    """`tf.train.*Optimizer` classes work only on graphs. Keras optimizers replace them;
-    note Keras 3 Adam and Adagrad differ from TF1's in epsilon placement and sparse updates."""
+    """Finds TF1's optimizer classes (`tf.train.AdamOptimizer`, `AdagradOptimizer`,
+    `GradientDescentOptimizer`, ...), whose `minimize` built a train op for a session to
+    run. TF 2.21's `tensorflow` has none of them. Keras optimizers replace them, but not
+    one for one: TF1's Adam used epsilon 1e-8 where Keras uses 1e-7, TF1's Adagrad had no
+    epsilon at all (Keras adds 1e-7), TF1's RMSProp used 1e-10, and `MomentumOptimizer`
+    is `SGD(momentum=...)`. Stock Keras 3 also turns an embedding's sparse gradient into a
+    dense update, where TF1 changed only the rows in the batch; this project's
+    `TF1Adam`, `TF1Adagrad` and `TF1SGD` keep TF1's arithmetic."""
 
     id = "TF401"
     name = "v1-optimizer"
@@ -32,6 +38,11 @@ class V1OptimizerRule(Rule):
     replacement = "`keras.optimizers.SGD` / `Adagrad` / `Adam`, applied with `optimizer.apply`"
     migrated = "tf2rec.migrated.train.make_optimizer"
     names = frozenset(f"tf.train.{name}" for name in _V1_OPTIMIZERS)
+    fix_safety = (
+        "`tf.compat.v1.train.AdamOptimizer` and the others are TF1's own classes, so the "
+        "update and its defaults are TF1's; the move to a Keras optimizer, whose defaults "
+        "differ, is left to you."
+    )
     VALID = [
         Valid(
             """
@@ -59,12 +70,65 @@ class V1OptimizerRule(Rule):
             optimizer = tf.compat.v1.train.AdamOptimizer(1e-3)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)  # plain SGD
+            """,
+            [
+                Expect(
+                    2,
+                    12,
+                    "`tf.train.GradientDescentOptimizer` is a TF1 graph optimizer "
+                    "(`tf.train.GradientDescentOptimizer` no longer exists in TF 2.21's "
+                    "`tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)  # plain SGD
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def _build_train_op(self, loss):
+                    optimizer = tflow.train.AdagradOptimizer(
+                        learning_rate=self.lr, initial_accumulator_value=1e-8)
+                    return optimizer.minimize(loss)
+            """,
+            [
+                Expect(
+                    6,
+                    21,
+                    "`tf.train.AdagradOptimizer` is a TF1 graph optimizer "
+                    "(`tf.train.AdagradOptimizer` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def _build_train_op(self, loss):
+                    optimizer = tflow.compat.v1.train.AdagradOptimizer(
+                        learning_rate=self.lr, initial_accumulator_value=1e-8)
+                    return optimizer.minimize(loss)
+            """,
+        ),
     ]
 
 
 class MinimizeGlobalStepRule(Rule):
-    """`minimize(loss, global_step=...)` builds a train op that also bumps a global step
-    variable. Keras optimizers count their own `iterations`; the step is `train_step`."""
+    """Finds `optimizer.minimize(loss, global_step=...)`: TF1's train op, which applied the
+    gradients and added one to the global step variable each time a session ran it. Keras
+    3 optimizers have no `minimize` at all, and under eager execution a compat.v1
+    optimizer's `minimize` wants the loss as a function, not a tensor. A Keras model
+    trains in `fit`, or in a `train_step` that takes the gradients with `GradientTape`
+    and calls `optimizer.apply`; the optimizer counts its own steps in `iterations`."""
 
     id = "TF402"
     name = "minimize-global-step"
@@ -93,6 +157,20 @@ class MinimizeGlobalStepRule(Rule):
                 Expect(2, 12, "`.minimize(..., global_step=...)` builds a graph train op"),
             ],
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            class Model(object):
+                def _train_op(self):
+                    self.train_op = tf.train.AdamOptimizer(self.lr).minimize(
+                        self.loss, global_step=self.global_step)
+            """,
+            [
+                Expect(6, 25, "`.minimize(..., global_step=...)` builds a graph train op"),
+            ],
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -106,8 +184,13 @@ class MinimizeGlobalStepRule(Rule):
 
 
 class GlobalStepRule(Rule):
-    """The global step is a graph variable found by collection. Keras counts steps in
-    `optimizer.iterations`."""
+    """Finds the global step functions (`get_or_create_global_step`, `get_global_step`,
+    `create_global_step`, `global_step`). TF1 kept the training step in one int64 variable
+    registered in a graph collection, where `minimize(global_step=...)`, hooks, summaries
+    and learning-rate schedules found it. TF 2.21's `tensorflow` has none of them. Under
+    eager execution nothing is registered: `get_global_step()` returns None, and each
+    `get_or_create_global_step()` makes another counter at 0. Keras counts steps in
+    `model.optimizer.iterations`."""
 
     id = "TF403"
     name = "global-step"
@@ -120,6 +203,10 @@ class GlobalStepRule(Rule):
             "tf.train.create_global_step",
             "tf.train.global_step",
         }
+    )
+    fix_safety = (
+        "The compat.v1 functions are TF1's own: in graph mode they find or create the same "
+        "int64 `global_step` variable."
     )
     VALID = [
         Valid(
@@ -149,13 +236,61 @@ class GlobalStepRule(Rule):
             step = tf.compat.v1.train.get_or_create_global_step()
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            def model_fn(features, labels, mode, params):
+                global_step = tf.train.get_global_step()
+                train_op = optimizer.minimize(loss, global_step=global_step)
+            """,
+            [
+                Expect(
+                    5,
+                    19,
+                    "`tf.train.get_global_step` manages a graph-global step variable "
+                    "(`tf.train.get_global_step` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+
+            def model_fn(features, labels, mode, params):
+                global_step = tf.compat.v1.train.get_global_step()
+                train_op = optimizer.minimize(loss, global_step=global_step)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+            print('step %d' % tflow.train.global_step(sess, global_step_tensor))
+            """,
+            [
+                Expect(
+                    2,
+                    19,
+                    "`tf.train.global_step` manages a graph-global step variable "
+                    "(`tf.train.global_step` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+            print('step %d' % tflow.compat.v1.train.global_step(sess, global_step_tensor))
+            """,
+        ),
     ]
 
 
 class UpdateOpsDependencyRule(Rule):
-    """`with tf.control_dependencies(tf.get_collection(UPDATE_OPS))` made batch-norm
-    statistics update before the train op. Keras layers update their state in `call`
-    (with `training=True`); TF2 runs statements in order."""
+    """Finds `tf.control_dependencies` on the UPDATE_OPS collection (written inline, or
+    through a variable named `update_ops`). TF1's batch normalization left its
+    moving-average updates there, and a train op that did not depend on them never updated
+    the statistics, so inference normalized with the initial mean 0 and variance 1. Under
+    TF2 the collection is empty (TF305) and the dependency orders nothing. Keras layers
+    update their own statistics when called with `training=True`, and TF2 runs statements
+    in the order they are written."""
 
     id = "TF404"
     name = "update-ops-dependency"
@@ -178,6 +313,21 @@ class UpdateOpsDependencyRule(Rule):
             """,
             [
                 Expect(2, 6, "`control_dependencies` on UPDATE_OPS orders graph updates by hand"),
+            ],
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            class Model(object):
+                def _train_op(self):
+                    update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+                    with tf.control_dependencies(update_ops):
+                        self.train_op = self.optimizer.minimize(self.loss)
+            """,
+            [
+                Expect(7, 14, "`control_dependencies` on UPDATE_OPS orders graph updates by hand"),
             ],
         ),
     ]
@@ -203,9 +353,14 @@ def _names_in(node: ast.AST) -> set[str]:
 
 
 class SaverRule(Rule):
-    """`tf.train.Saver` writes name-based checkpoints of the default graph. TF2 saves
-    objects: `tf.train.Checkpoint` / `CheckpointManager`, or Keras' `.keras` /
-    `.weights.h5`. Existing Saver checkpoints stay readable (`tf.train.load_checkpoint`)."""
+    """Finds `tf.train.Saver` and TF1's graph export functions (`import_meta_graph`,
+    `export_meta_graph`, `simple_save`, `SavedModelBuilder`). A Saver wrote checkpoints
+    keyed by variable names, which change with scopes and creation order. TF 2.21's
+    `tensorflow` has none of these names; under eager execution a compat.v1 Saver needs an
+    explicit `var_list`, and meta graphs cannot be exported or imported at all (a
+    RuntimeError). TF2 saves objects: `tf.train.Checkpoint` / `CheckpointManager`, or
+    Keras' `.keras` and `.weights.h5` files; `model.export` writes a SavedModel for
+    serving. Old Saver checkpoints stay readable by name (`tf.train.load_checkpoint`)."""
 
     id = "TF405"
     name = "saver"
@@ -219,6 +374,10 @@ class SaverRule(Rule):
             "tf.saved_model.simple_save",
             "tf.saved_model.builder.SavedModelBuilder",
         }
+    )
+    fix_safety = (
+        "`tf.compat.v1.train.Saver` is the same class: it writes and restores the same "
+        "checkpoint files, under the same variable names."
     )
     VALID = [
         Valid(
@@ -247,13 +406,63 @@ class SaverRule(Rule):
             saver = tf.compat.v1.train.Saver()
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            saver = tf.train.Saver(tf.global_variables(), max_to_keep=5)
+            """,
+            [
+                Expect(
+                    2,
+                    9,
+                    "`tf.train.Saver` saves name-based graph checkpoints "
+                    "(`tf.train.Saver` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            saver = tf.compat.v1.train.Saver(tf.global_variables(), max_to_keep=5)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            class Recommender(object):
+                def load(self, path):
+                    saver = tflow.train.import_meta_graph(path + '.meta')
+                    saver.restore(self.sess, path)
+            """,
+            [
+                Expect(
+                    6,
+                    17,
+                    "`tf.train.import_meta_graph` saves name-based graph checkpoints "
+                    "(`tf.train.import_meta_graph` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            class Recommender(object):
+                def load(self, path):
+                    saver = tflow.compat.v1.train.import_meta_graph(path + '.meta')
+                    saver.restore(self.sess, path)
+            """,
+        ),
     ]
 
 
 class MonitoredSessionRule(Rule):
-    """Monitored sessions and supervisors wrapped the session loop with hooks for
-    checkpoints, summaries and recovery. Keras callbacks do that job in `fit`
-    (`ModelCheckpoint`, `TensorBoard`, `BackupAndRestore`)."""
+    """Finds monitored sessions, supervisors and session hooks (`MonitoredTrainingSession`,
+    `Supervisor`, `StopAtStepHook`, ...). They wrapped the `sess.run` loop with variable
+    initialization, a checkpoint every 600 seconds by default, summaries, and recovery
+    after a worker failed. TF 2.21's `tensorflow` has none of them, and through compat.v1
+    they need graph mode (a `Supervisor` raises a RuntimeError under eager execution).
+    Keras callbacks do these jobs in `fit`: `ModelCheckpoint`, `TensorBoard`,
+    `BackupAndRestore`; `epochs` and `steps_per_epoch` say when to stop."""
 
     id = "TF406"
     name = "monitored-session"
@@ -271,6 +480,10 @@ class MonitoredSessionRule(Rule):
             "tf.train.CheckpointSaverHook",
             "tf.train.LoggingTensorHook",
         }
+    )
+    fix_safety = (
+        "The compat.v1 classes are TF1's monitored sessions and hooks themselves: the same "
+        "loop, with the same checkpoints and summaries, in graph mode."
     )
     VALID = [
         Valid(
@@ -302,13 +515,73 @@ class MonitoredSessionRule(Rule):
                 pass
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            hooks = [tf.train.StopAtStepHook(last_step=100000),
+                     tf.train.LoggingTensorHook({'loss': loss}, every_n_iter=100)]
+            """,
+            [
+                Expect(
+                    3,
+                    10,
+                    "`tf.train.StopAtStepHook` runs a graph-mode training loop "
+                    "(`tf.train.StopAtStepHook` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+                Expect(
+                    4,
+                    10,
+                    "`tf.train.LoggingTensorHook` runs a graph-mode training loop "
+                    "(`tf.train.LoggingTensorHook` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            hooks = [tf.compat.v1.train.StopAtStepHook(last_step=100000),
+                     tf.compat.v1.train.LoggingTensorHook({'loss': loss}, every_n_iter=100)]
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+            sv = tflow.train.Supervisor(logdir=FLAGS.log_dir,
+                                        global_step=global_step)
+            with sv.managed_session() as sess:
+                pass
+            """,
+            [
+                Expect(
+                    3,
+                    6,
+                    "`tf.train.Supervisor` runs a graph-mode training loop "
+                    "(`tf.train.Supervisor` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+            sv = tflow.compat.v1.train.Supervisor(logdir=FLAGS.log_dir,
+                                        global_step=global_step)
+            with sv.managed_session() as sess:
+                pass
+            """,
+        ),
     ]
 
 
 class V1SummaryRule(Rule):
-    """v1 summaries are graph ops merged and written through a `FileWriter`. TF2 writes
-    summaries eagerly (`tf.summary.create_file_writer`, `tf.summary.scalar(name, value,
-    step)`); with Keras, the `TensorBoard` callback does it."""
+    """Finds TF1's summary API: `tf.summary.FileWriter`, `merge_all` / `merge`, and the
+    summary ops reached through compat.v1 (`scalar`, `histogram`, ...), which returned
+    serialized protocol buffers for a session to run and a FileWriter to write. TF 2.21's
+    `tensorflow` has no `FileWriter` or `merge_all`, and under eager execution a compat.v1
+    `FileWriter` raises a RuntimeError. The names from before TF 1.0 (`tf.scalar_summary`,
+    `tf.train.SummaryWriter`) were already removed in TF 1.0 and have no compat.v1
+    spelling. TF2 writes summaries as the code runs: `tf.summary.create_file_writer`, then
+    `tf.summary.scalar(name, value, step=...)` inside `with writer.as_default():`. With
+    Keras, the `TensorBoard` callback does all of it."""
 
     id = "TF407"
     name = "v1-summary"
@@ -326,6 +599,10 @@ class V1SummaryRule(Rule):
             "tf.scalar_summary",
             "tf.histogram_summary",
         }
+    )
+    fix_safety = (
+        "`tf.compat.v1.summary` holds TF1's summary functions themselves, so in graph mode the "
+        "same events go to the same files."
     )
     VALID = [
         Valid(
@@ -354,6 +631,45 @@ class V1SummaryRule(Rule):
             writer = tf.compat.v1.summary.FileWriter('logs')
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            merged = tf.summary.merge_all()
+            train_writer = tf.summary.FileWriter(log_dir + '/train',
+                                                 sess.graph)
+            """,
+            [
+                Expect(
+                    3,
+                    10,
+                    "`tf.summary.merge_all` is the TF1 summary API "
+                    "(`tf.summary.merge_all` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+                Expect(
+                    4,
+                    16,
+                    "`tf.summary.FileWriter` is the TF1 summary API "
+                    "(`tf.summary.FileWriter` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            merged = tf.compat.v1.summary.merge_all()
+            train_writer = tf.compat.v1.summary.FileWriter(log_dir + '/train',
+                                                 sess.graph)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.summary.scalar('loss', loss)
+            """,
+            [
+                Expect(2, 1, "`tf.summary.scalar` is the TF1 summary API"),
+            ],
+        ),
     ]
 
     def on_reference(self, ctx, node, name, namespace) -> None:
@@ -374,8 +690,11 @@ class V1SummaryRule(Rule):
 
 
 class PrintOpRule(Rule):
-    """`tf.Print` is an identity op that logs when the graph runs; TF2 has `tf.print`, which
-    prints when executed (eagerly or inside `tf.function`)."""
+    """Finds `tf.Print`, TF1's identity op that wrote its `data` to standard error each time
+    the graph ran, and returned its input so that it could be threaded into the graph
+    (`x = tf.Print(x, [x])`). TF 2.21's `tensorflow` has no `tf.Print`. TF2's `tf.print`
+    prints when it runs, eagerly or inside a `tf.function`, and returns nothing to thread
+    through: it is a statement of its own."""
 
     id = "TF408"
     name = "print-op"
@@ -383,6 +702,10 @@ class PrintOpRule(Rule):
     message = "`{name}` is a graph identity op that prints"
     replacement = "`tf.print(...)`"
     names = frozenset({"tf.Print"})
+    fix_safety = (
+        "`tf.compat.v1.Print` is the same op: it returns its input unchanged and prints the "
+        "same text to standard error when it runs."
+    )
     VALID = [
         Valid(
             """
@@ -408,6 +731,36 @@ class PrintOpRule(Rule):
             fixed="""
             import tensorflow as tf
             x = tf.compat.v1.Print(x, [x])
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def _loss(self, logits, labels):
+                    loss = tflow.losses.log_loss(labels, tflow.sigmoid(logits))
+                    return tflow.Print(loss, [loss, tflow.shape(logits)],
+                                       message='loss: ', summarize=10)
+            """,
+            [
+                Expect(
+                    7,
+                    16,
+                    "`tf.Print` is a graph identity op that prints (`tf.Print` no "
+                    "longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tflow
+
+
+            class Model(object):
+                def _loss(self, logits, labels):
+                    loss = tflow.losses.log_loss(labels, tflow.sigmoid(logits))
+                    return tflow.compat.v1.Print(loss, [loss, tflow.shape(logits)],
+                                       message='loss: ', summarize=10)
             """,
         ),
     ]
