@@ -6,12 +6,24 @@ from the same placeholders. The reference's variables start from the runtime's i
 values, matched by name (so a name the runtime got wrong is a KeyError naming it). Both then
 compute the outputs, the gradients of the loss and a few steps of TF1's
 GradientDescentOptimizer (running `UPDATE_OPS` with each step, as TF1 code had to).
+
+Both sessions run with Grappler's arithmetic optimizer off: it may reorder the additions of
+an `AddN` by node names (which a hand-written reference does not share), and the proof is
+about the graph as built, not about a rewrite of it.
 """
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.core.protobuf import rewriter_config_pb2
 
 v1 = tf.compat.v1
+
+
+def _config():
+    config = v1.ConfigProto()
+    config.graph_options.rewrite_options.arithmetic_optimization = (
+        rewriter_config_pb2.RewriterConfig.OFF)  # fmt: skip
+    return config
 
 
 def _side(build, feeds, steps, lr, initial, seed):
@@ -24,13 +36,14 @@ def _side(build, feeds, steps, lr, initial, seed):
         outputs, loss = build(inputs)
         variables = v1.global_variables()
         trainable = v1.trainable_variables()
-        grads = tf.gradients(loss, trainable)
+        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
+                 for g in tf.gradients(loss, trainable)]  # embeddings: dense for comparing
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
             train = v1.train.GradientDescentOptimizer(lr).minimize(loss)
         init = v1.global_variables_initializer()
     feed = {inputs[name]: value for name, value in feeds.items()}
     result = {}
-    with v1.Session(graph=graph) as sess:
+    with v1.Session(graph=graph, config=_config()) as sess:
         sess.run(init)
         if initial is None:
             initial = {v.op.name: sess.run(v) for v in variables}
