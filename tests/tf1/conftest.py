@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_tf1_program(code: str, workdir: Path, timeout: float = 600) -> dict[str, np.ndarray]:
     """Run `code` (which saves `results.npz` in its working directory) in a fresh process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                         text=True, cwd=workdir, timeout=timeout, env=env)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=timeout,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr[-4000:]
     with np.load(workdir / "results.npz") as data:
         return {key: data[key] for key in data.files}
@@ -49,7 +55,8 @@ def gamma(n: int) -> float:
 def pair_mismatches(results, prefix):
     """The arrays where the runtime side and the raw-ops side differ in any bit."""
     head = f"{prefix}/runtime/"
-    keys = sorted(k[len(head):] for k in results if k.startswith(head))
+    keys = sorted(k[len(head) :] for k in results if k.startswith(head))
     assert keys, f"no results for {prefix}"
-    return [k for k in keys
-            if not bitwise_equal(results[head + k], results[f"{prefix}/reference/{k}"])]  # fmt: skip
+    return [
+        k for k in keys if not bitwise_equal(results[head + k], results[f"{prefix}/reference/{k}"])
+    ]

@@ -22,7 +22,8 @@ v1 = tf.compat.v1
 def _config():
     config = v1.ConfigProto()
     config.graph_options.rewrite_options.arithmetic_optimization = (
-        rewriter_config_pb2.RewriterConfig.OFF)  # fmt: skip
+        rewriter_config_pb2.RewriterConfig.OFF
+    )
     return config
 
 
@@ -30,14 +31,19 @@ def _side(build, feeds, steps, lr, initial, seed):
     graph = tf.Graph()
     with graph.as_default():
         v1.set_random_seed(seed)
-        inputs = {name: v1.placeholder(tf.as_dtype(value.dtype), [None, *value.shape[1:]]
-                                       if value.ndim else [], name=name)
-                  for name, value in feeds.items()}  # fmt: skip
+        inputs = {
+            name: v1.placeholder(
+                tf.as_dtype(value.dtype), [None, *value.shape[1:]] if value.ndim else [], name=name
+            )
+            for name, value in feeds.items()
+        }
         outputs, loss = build(inputs)
         variables = v1.global_variables()
         trainable = v1.trainable_variables()
-        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
-                 for g in tf.gradients(loss, trainable)]  # embeddings: dense for comparing
+        grads = [
+            tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
+            for g in tf.gradients(loss, trainable)
+        ]  # embeddings: dense for comparing
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
             train = v1.train.GradientDescentOptimizer(lr).minimize(loss)
         init = v1.global_variables_initializer()
@@ -52,7 +58,7 @@ def _side(build, feeds, steps, lr, initial, seed):
                 v.load(initial[v.op.name], sess)
         for key, value in sess.run(outputs, feed).items():
             result["out/" + key] = value
-        for v, g in zip(trainable, sess.run(grads, feed)):
+        for v, g in zip(trainable, sess.run(grads, feed), strict=True):
             result["grad/" + v.op.name] = g
         result["losses"] = np.array([sess.run([loss, train], feed)[0] for _ in range(steps)])
         for v in variables:
@@ -72,4 +78,4 @@ def run_pair(prefix, runtime, reference, feeds, steps=3, lr=0.1, seed=7):
 def pair_keys(results, prefix):
     """The keys a pair computed, without the side: `out/y`, `grad/dense/kernel`, ..."""
     head = f"{prefix}/runtime/"
-    return sorted(k[len(head):] for k in results if k.startswith(head))
+    return sorted(k[len(head) :] for k in results if k.startswith(head))

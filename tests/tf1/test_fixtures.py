@@ -25,15 +25,17 @@ FIXTURES = ROOT / "tests" / "fixtures" / "tf1_runtime"
 STEPS = 5
 
 REWRITE = [
-    (r"^import tensorflow as tf$",
-     "import tensorflow as tf\nfrom tf2rec import tf1 as tf1_runtime\n\n"
-     "tf.compat.v1.disable_v2_behavior()"),
+    (
+        r"^import tensorflow as tf$",
+        "import tensorflow as tf\nfrom tf2rec import tf1 as tf1_runtime\n\n"
+        "tf.compat.v1.disable_v2_behavior()",
+    ),
     (r"\btf\.contrib\.", "tf1_runtime.contrib."),
     (r"\btf\.layers\.", "tf1_runtime.layers."),
     (r"\btf\.nn\.rnn_cell\.", "tf1_runtime.nn.rnn_cell."),
     (r"\btf\.sub\(", "tf.subtract("),  # TF 1.0 renames: tf.sub, tf.mul, tf.neg, ...
     (r"\btf\.(?!compat\.)", "tf.compat.v1."),
-]  # fmt: skip
+]
 
 
 def rewrite(source: str) -> str:
@@ -43,18 +45,22 @@ def rewrite(source: str) -> str:
 
 
 def test_the_rewrite_spells_every_tf1_name_through_compat_or_the_runtime():
-    fixed = rewrite("import tensorflow as tf\nh = tf.layers.dense(tf.sub(a, b), 3)\n"
-                    "c = tf.contrib.rnn.GRUCell(4)\nw = tf.where(m, x, y)\n")  # fmt: skip
+    fixed = rewrite(
+        "import tensorflow as tf\nh = tf.layers.dense(tf.sub(a, b), 3)\n"
+        "c = tf.contrib.rnn.GRUCell(4)\nw = tf.where(m, x, y)\n"
+    )
     assert fixed == (
         "import tensorflow as tf\nfrom tf2rec import tf1 as tf1_runtime\n\n"
         "tf.compat.v1.disable_v2_behavior()\n"
         "h = tf1_runtime.layers.dense(tf.compat.v1.subtract(a, b), 3)\n"
-        "c = tf1_runtime.contrib.rnn.GRUCell(4)\nw = tf.compat.v1.where(m, x, y)\n")  # fmt: skip
+        "c = tf1_runtime.contrib.rnn.GRUCell(4)\nw = tf.compat.v1.where(m, x, y)\n"
+    )
 
 
 def _run(args, cwd):
-    out = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True,
-                         cwd=cwd, timeout=600)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-4000:]
     return [line for line in out.stdout.splitlines() if line.startswith("step ")]
 
@@ -73,8 +79,15 @@ def trained(request, tmp_path_factory):
     script = work / f"{name}.py"
     script.write_text(rewrite((FIXTURES / f"{name}.py").read_text()))
     losses = _run([script, work / "fixed", STEPS], work)
-    reference = _run([FIXTURES / "reference" / f"{name}_raw.py", work / "raw",
-                      work / "fixed" / "model.ckpt-0", STEPS], work)  # fmt: skip
+    reference = _run(
+        [
+            FIXTURES / "reference" / f"{name}_raw.py",
+            work / "raw",
+            work / "fixed" / "model.ckpt-0",
+            STEPS,
+        ],
+        work,
+    )
     return dict(name=name, work=work, losses=losses, reference=reference)
 
 

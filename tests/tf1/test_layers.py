@@ -7,7 +7,7 @@ import pytest
 
 from tests.tf1.conftest import U32, pair_mismatches
 
-PROGRAM = r'''
+PROGRAM = r"""
 import numpy as np
 import tensorflow as tf
 tf.compat.v1.disable_v2_behavior()
@@ -158,7 +158,9 @@ for kind, shape in (("unfused", [8, 2]), ("fused", [8, 1, 1, 2])):
             sess.run(v1.global_variables_initializer())
             results[f"bn_{kind}/y"], results[f"bn_{kind}/rsqrt"] = sess.run([y, rsqrt])
             sess.run(updates)
-            results[f"bn_{kind}/moving_mean"], results[f"bn_{kind}/moving_variance"] = sess.run(moving)
+            mean, variance = sess.run(moving)
+            results[f"bn_{kind}/moving_mean"] = mean
+            results[f"bn_{kind}/moving_variance"] = variance
 
 # TF 1.15's dropout arithmetic: x * (1 / (1 - rate)) * mask, in float32.
 graph = tf.Graph()
@@ -169,7 +171,7 @@ with graph.as_default():
         results["dropout/out"] = sess.run(dropped)
 
 np.savez("results.npz", **results)
-'''
+"""
 
 
 @pytest.mark.parametrize("pair", ["mlp_True", "mlp_False", "seq", "cnn_True", "cnn_False"])

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-PROGRAM = r'''
+PROGRAM = r"""
 import json
 import numpy as np
 import tensorflow as tf
@@ -68,7 +68,7 @@ for module, name in ((tf_layers, "conv3d"), (contrib, "learn"), (contrib.layers,
         errors[name] = [type(error).__name__, str(error)]
 facts["errors"] = errors
 np.savez("results.npz", facts=np.array(json.dumps(facts)))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -77,22 +77,40 @@ def facts(tf1_results):
 
 
 TF1_GLOBAL = [
-    "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias",
-    "tower/dense/kernel", "tower/dense/bias",
-    "logits/kernel", "logits/bias",
-    "batch_normalization/gamma", "batch_normalization/beta",
-    "batch_normalization/moving_mean", "batch_normalization/moving_variance",
-    "BatchNorm/beta", "BatchNorm/moving_mean", "BatchNorm/moving_variance",
-    "bn2/beta", "bn2/gamma", "bn2/moving_mean", "bn2/moving_variance",
-    "fully_connected/weights", "fully_connected/biases", "fc/weights", "fc/biases",
-    "shared/kernel", "shared/bias",
-    "rnn/gru_cell/gates/kernel", "rnn/gru_cell/gates/bias",
-    "rnn/gru_cell/candidate/kernel", "rnn/gru_cell/candidate/bias",
+    "dense/kernel",
+    "dense/bias",
+    "dense_1/kernel",
+    "dense_1/bias",
+    "tower/dense/kernel",
+    "tower/dense/bias",
+    "logits/kernel",
+    "logits/bias",
+    "batch_normalization/gamma",
+    "batch_normalization/beta",
+    "batch_normalization/moving_mean",
+    "batch_normalization/moving_variance",
+    "BatchNorm/beta",
+    "BatchNorm/moving_mean",
+    "BatchNorm/moving_variance",
+    "bn2/beta",
+    "bn2/gamma",
+    "bn2/moving_mean",
+    "bn2/moving_variance",
+    "fully_connected/weights",
+    "fully_connected/biases",
+    "fc/weights",
+    "fc/biases",
+    "shared/kernel",
+    "shared/bias",
+    "rnn/gru_cell/gates/kernel",
+    "rnn/gru_cell/gates/bias",
+    "rnn/gru_cell/candidate/kernel",
+    "rnn/gru_cell/candidate/bias",
     "stack/multi_rnn_cell/cell_0/basic_lstm_cell/kernel",
     "stack/multi_rnn_cell/cell_0/basic_lstm_cell/bias",
     "stack/multi_rnn_cell/cell_1/lstm_cell/kernel",
     "stack/multi_rnn_cell/cell_1/lstm_cell/bias",
-]  # fmt: skip
+]
 
 
 def test_variables_have_tf1_names_and_reuse_shares_them(facts):
@@ -104,8 +122,9 @@ def test_moving_statistics_are_not_trainable(facts):
 
 
 def test_only_contrib_variables_are_model_variables(facts):
-    assert facts["model"] == [n for n in TF1_GLOBAL if n.startswith(("BatchNorm/", "bn2/",
-                                                                     "fully_connected/", "fc/"))]
+    assert facts["model"] == [
+        n for n in TF1_GLOBAL if n.startswith(("BatchNorm/", "bn2/", "fully_connected/", "fc/"))
+    ]
 
 
 def test_a_reused_weight_adds_its_penalty_once(facts):
@@ -126,9 +145,13 @@ def test_importing_the_runtime_switches_nothing_off(facts):
 
 
 def test_uncovered_apis_raise_one_clear_attribute_error(facts):
-    for name, tf1_path in (("conv3d", "tf.layers"), ("learn", "tf.contrib"),
-                           ("conv2d", "tf.contrib.layers"),
-                           ("LayerNormBasicLSTMCell", "tf.contrib.rnn"), ("relu", "tf.nn")):
+    for name, tf1_path in (
+        ("conv3d", "tf.layers"),
+        ("learn", "tf.contrib"),
+        ("conv2d", "tf.contrib.layers"),
+        ("LayerNormBasicLSTMCell", "tf.contrib.rnn"),
+        ("relu", "tf.nn"),
+    ):
         kind, message = facts["errors"][name]
         assert kind == "NotCoveredError"
         assert message.startswith(f"{tf1_path}.{name} is not provided by tf2rec.tf1; ")

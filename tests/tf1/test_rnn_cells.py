@@ -178,18 +178,27 @@ def test_one_gru_step_follows_the_gru_equations(tf1_results):
     expected = u * h + (1 - u) * c
     # propagate: sigmoid' <= 1/4, tanh' <= 1, each activation adds its kernel error; the
     # candidate's input r * h carries r's error times |h|; the last line adds 4 roundings
-    e_sig, e_tanh = _kernel_error(tf1_results, "sigmoid", _sigmoid), _kernel_error(
-        tf1_results, "tanh", np.tanh)
+    e_sig, e_tanh = (
+        _kernel_error(tf1_results, "sigmoid", _sigmoid),
+        _kernel_error(tf1_results, "tanh", np.tanh),
+    )
     g_abs = np.abs(np.concatenate([xh, np.ones((4, 1))], 1))
-    e_gates = np.split(0.25 * _matmul_bound(g_abs, np.abs(np.vstack(
-        [r["gru/gates/kernel"], r["gru/gates/bias"]]))) + e_sig, 2, axis=1)
+    e_gates = np.split(
+        0.25 * _matmul_bound(g_abs, np.abs(np.vstack([r["gru/gates/kernel"], r["gru/gates/bias"]])))
+        + e_sig,
+        2,
+        axis=1,
+    )
     e_r, e_u = e_gates
     e_xrh = np.concatenate([np.zeros_like(x), e_r * np.abs(h) + U32 * np.abs(rr * h)], 1)
     wc = np.vstack([r["gru/candidate/kernel"], r["gru/candidate/bias"]])
     xrh1 = np.abs(np.concatenate([xrh, np.ones((4, 1))], 1))
     e_c = _matmul_bound(xrh1, np.abs(wc)) + e_xrh @ np.abs(r["gru/candidate/kernel"]) + e_tanh
-    bound = e_u * (np.abs(h) + np.abs(c)) + np.abs(1 - u) * e_c + 4 * U32 * (
-        np.abs(u * h) + np.abs((1 - u) * c) + 1)
+    bound = (
+        e_u * (np.abs(h) + np.abs(c))
+        + np.abs(1 - u) * e_c
+        + 4 * U32 * (np.abs(u * h) + np.abs((1 - u) * c) + 1)
+    )
     assert np.all(np.abs(tf1_results["step/gru_h"] - expected) <= bound)
     # the bound is tight enough to tell r and u apart
     swapped = rr * h + (1 - rr) * c
@@ -205,13 +214,19 @@ def test_one_basic_lstm_step_follows_the_lstm_equations(tf1_results):
     # c' = c * sigmoid(f + forget_bias) + sigmoid(i) * tanh(j); h' = tanh(c') * sigmoid(o)
     new_c = c * _sigmoid(f + 1.0) + _sigmoid(i) * np.tanh(j)
     new_h = np.tanh(new_c) * _sigmoid(o)
-    e_sig, e_tanh = _kernel_error(tf1_results, "sigmoid", _sigmoid), _kernel_error(
-        tf1_results, "tanh", np.tanh)
+    e_sig, e_tanh = (
+        _kernel_error(tf1_results, "sigmoid", _sigmoid),
+        _kernel_error(tf1_results, "tanh", np.tanh),
+    )
     e_z = np.split(_matmul_bound(np.abs(xh1), np.abs(w)), 4, axis=1)
     e_i, e_j, e_f, e_o = e_z
     e_f = e_f + U32 * np.abs(f + 1.0)  # the forget bias add
-    e_c = (np.abs(c) * (0.25 * e_f + e_sig) + np.abs(np.tanh(j)) * (0.25 * e_i + e_sig)
-           + (e_j + e_tanh) + 3 * U32 * (np.abs(c) + 1))
+    e_c = (
+        np.abs(c) * (0.25 * e_f + e_sig)
+        + np.abs(np.tanh(j)) * (0.25 * e_i + e_sig)
+        + (e_j + e_tanh)
+        + 3 * U32 * (np.abs(c) + 1)
+    )
     assert np.all(np.abs(tf1_results["step/lstm_c"] - new_c) <= e_c)
     e_h = (e_c + e_tanh) + (0.25 * e_o + e_sig) + U32
     assert np.all(np.abs(tf1_results["step/lstm_h"] - new_h) <= e_h)

@@ -22,41 +22,65 @@ def _tuple(value, rank):
 
 def _check_channels_last(data_format, what):
     if data_format not in ("channels_last", None):
-        raise NotCoveredError(f"tf.layers.{what}(data_format={data_format!r}) is not provided "
-                              "by tf2rec.tf1; transpose to channels_last")  # fmt: skip
+        raise NotCoveredError(
+            f"tf.layers.{what}(data_format={data_format!r}) is not provided "
+            "by tf2rec.tf1; transpose to channels_last"
+        )
 
 
 class _Conv(Layer):
     rank = 0
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid",
-                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer=None, bias_initializer=v1.zeros_initializer(),
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, trainable=True, name=None,
-                 **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format="channels_last",
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer=None,
+        bias_initializer=v1.zeros_initializer(),
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        trainable=True,
+        name=None,
+        **kwargs,
+    ):
         super().__init__(trainable=trainable, name=name, **kwargs)
         _check_channels_last(data_format, snake_name(type(self)))
         if activity_regularizer is not None or padding.lower() == "causal":
-            raise NotCoveredError(f"tf.layers.{snake_name(type(self))} with "
-                                  "activity_regularizer or causal padding is not provided by "
-                                  "tf2rec.tf1")  # fmt: skip
+            raise NotCoveredError(
+                f"tf.layers.{snake_name(type(self))} with "
+                "activity_regularizer or causal padding is not provided by "
+                "tf2rec.tf1"
+            )
         self.filters, self.kernel_size = int(filters), _tuple(kernel_size, self.rank)
-        self.strides, self.dilation_rate = _tuple(strides, self.rank), _tuple(dilation_rate,
-                                                                                self.rank)
+        self.strides, self.dilation_rate = (
+            _tuple(strides, self.rank),
+            _tuple(dilation_rate, self.rank),
+        )
         self.padding = padding.upper()
         self.activation, self.use_bias = activation_function(activation), use_bias
-        self.kernel_args = dict(initializer=kernel_initializer, regularizer=kernel_regularizer,
-                                constraint=kernel_constraint)  # fmt: skip
-        self.bias_args = dict(initializer=bias_initializer, regularizer=bias_regularizer,
-                              constraint=bias_constraint)  # fmt: skip
+        self.kernel_args = dict(
+            initializer=kernel_initializer,
+            regularizer=kernel_regularizer,
+            constraint=kernel_constraint,
+        )
+        self.bias_args = dict(
+            initializer=bias_initializer, regularizer=bias_regularizer, constraint=bias_constraint
+        )
         self.kernel = self.bias = None
 
     def build(self, input_shape):
         channels = tf.TensorShape(input_shape)[-1]
         if channels is None:
-            raise ValueError("The channel dimension of the inputs should be defined. "
-                             "Found `None`.")  # fmt: skip
+            raise ValueError("The channel dimension of the inputs should be defined. Found `None`.")
         shape = [*self.kernel_size, int(channels), self.filters]
         self.kernel = self.add_weight("kernel", shape, **self.kernel_args)
         if self.use_bias:
@@ -79,9 +103,14 @@ class Conv1D(_Conv):
     rank = 1
 
     def _convolve(self, inputs):
-        return v1.nn.conv1d(inputs, self.kernel, stride=list((1, *self.strides, 1)),
-                            padding=self.padding, data_format="NWC",
-                            dilations=list((1, *self.dilation_rate, 1)))  # fmt: skip
+        return v1.nn.conv1d(
+            inputs,
+            self.kernel,
+            stride=list((1, *self.strides, 1)),
+            padding=self.padding,
+            data_format="NWC",
+            dilations=list((1, *self.dilation_rate, 1)),
+        )
 
 
 class Conv2D(_Conv):
@@ -90,25 +119,59 @@ class Conv2D(_Conv):
     rank = 2
 
     def _convolve(self, inputs):
-        return v1.nn.conv2d(inputs, self.kernel, strides=[1, *self.strides, 1],
-                            padding=self.padding, data_format="NHWC",
-                            dilations=[1, *self.dilation_rate, 1])  # fmt: skip
+        return v1.nn.conv2d(
+            inputs,
+            self.kernel,
+            strides=[1, *self.strides, 1],
+            padding=self.padding,
+            data_format="NHWC",
+            dilations=[1, *self.dilation_rate, 1],
+        )
 
 
 def _conv_function(cls, doc):
-    def conv(inputs, filters, kernel_size, strides=1, padding="valid",
-             data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
-             kernel_initializer=None, bias_initializer=v1.zeros_initializer(),
-             kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-             kernel_constraint=None, bias_constraint=None, trainable=True, name=None,
-             reuse=None):  # fmt: skip
-        layer = cls(filters, kernel_size, strides=strides, padding=padding,
-                    data_format=data_format, dilation_rate=dilation_rate, activation=activation,
-                    use_bias=use_bias, kernel_initializer=kernel_initializer,
-                    bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                    bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                    kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                    trainable=trainable, name=name, _scope=name, _reuse=reuse)  # fmt: skip
+    def conv(
+        inputs,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format="channels_last",
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer=None,
+        bias_initializer=v1.zeros_initializer(),
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        trainable=True,
+        name=None,
+        reuse=None,
+    ):
+        layer = cls(
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            trainable=trainable,
+            name=name,
+            _scope=name,
+            _reuse=reuse,
+        )
         return layer.apply(inputs)
 
     conv.__doc__ = doc
@@ -122,8 +185,9 @@ conv2d = _conv_function(Conv2D, "`tf.layers.conv2d`.")
 class _Pooling(Layer):
     rank, kind = 0, ""
 
-    def __init__(self, pool_size, strides, padding="valid", data_format="channels_last",
-                 name=None, **kwargs):  # fmt: skip
+    def __init__(
+        self, pool_size, strides, padding="valid", data_format="channels_last", name=None, **kwargs
+    ):
         super().__init__(name=name, **kwargs)
         _check_channels_last(data_format, type(self).__name__)
         self.pool_size, self.strides = _tuple(pool_size, self.rank), _tuple(strides, self.rank)
@@ -133,11 +197,17 @@ class _Pooling(Layer):
         pool = v1.nn.max_pool if self.kind == "max" else v1.nn.avg_pool
         if self.rank == 1:
             inputs = tf.expand_dims(inputs, 2)
-            outputs = pool(inputs, [1, *self.pool_size, 1, 1], [1, *self.strides, 1, 1],
-                           self.padding, data_format="NHWC")  # fmt: skip
+            outputs = pool(
+                inputs,
+                [1, *self.pool_size, 1, 1],
+                [1, *self.strides, 1, 1],
+                self.padding,
+                data_format="NHWC",
+            )
             return tf.squeeze(outputs, 2)
-        return pool(inputs, [1, *self.pool_size, 1], [1, *self.strides, 1], self.padding,
-                    data_format="NHWC")  # fmt: skip
+        return pool(
+            inputs, [1, *self.pool_size, 1], [1, *self.strides, 1], self.padding, data_format="NHWC"
+        )
 
 
 class MaxPooling1D(_Pooling):
@@ -165,10 +235,10 @@ class AveragePooling2D(_Pooling):
 
 
 def _pool_function(cls, doc):
-    def pool(inputs, pool_size, strides, padding="valid", data_format="channels_last",
-             name=None):  # fmt: skip
-        return cls(pool_size, strides, padding=padding, data_format=data_format,
-                   name=name).apply(inputs)  # fmt: skip
+    def pool(inputs, pool_size, strides, padding="valid", data_format="channels_last", name=None):
+        return cls(pool_size, strides, padding=padding, data_format=data_format, name=name).apply(
+            inputs
+        )
 
     pool.__doc__ = doc
     return pool

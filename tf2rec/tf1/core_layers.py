@@ -19,10 +19,22 @@ v1 = tf.compat.v1
 class Dense(Layer):
     """`tf.layers.Dense`: `activation(inputs @ kernel + bias)`; variables `kernel`, `bias`."""
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
-                 bias_initializer=v1.zeros_initializer(), kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, trainable=True, name=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer=None,
+        bias_initializer=v1.zeros_initializer(),
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        trainable=True,
+        name=None,
+        **kwargs,
+    ):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.units = int(units)
         self.activation = activation_function(activation)
@@ -30,25 +42,35 @@ class Dense(Layer):
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         if activity_regularizer is not None:
-            raise NotCoveredError("tf.layers.dense(activity_regularizer=...) is not provided by "
-                                  "tf2rec.tf1; add the penalty on the layer's output to your "
-                                  "loss yourself")  # fmt: skip
+            raise NotCoveredError(
+                "tf.layers.dense(activity_regularizer=...) is not provided by "
+                "tf2rec.tf1; add the penalty on the layer's output to your "
+                "loss yourself"
+            )
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
         self.kernel = self.bias = None
 
     def build(self, input_shape):
         last = tf.TensorShape(input_shape)[-1]
         if last is None:
-            raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
-                             "Found `None`.")  # fmt: skip
-        self.kernel = self.add_weight("kernel", [int(last), self.units],
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)  # fmt: skip
+            raise ValueError(
+                "The last dimension of the inputs to `Dense` should be defined. Found `None`."
+            )
+        self.kernel = self.add_weight(
+            "kernel",
+            [int(last), self.units],
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight("bias", [self.units], initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)  # fmt: skip
+            self.bias = self.add_weight(
+                "bias",
+                [self.units],
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
 
     def call(self, inputs):
         rank = inputs.shape.ndims
@@ -64,17 +86,39 @@ class Dense(Layer):
         return self.activation(outputs) if self.activation is not None else outputs
 
 
-def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
-          bias_initializer=v1.zeros_initializer(), kernel_regularizer=None,
-          bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-          bias_constraint=None, trainable=True, name=None, reuse=None):  # fmt: skip
+def dense(
+    inputs,
+    units,
+    activation=None,
+    use_bias=True,
+    kernel_initializer=None,
+    bias_initializer=v1.zeros_initializer(),
+    kernel_regularizer=None,
+    bias_regularizer=None,
+    activity_regularizer=None,
+    kernel_constraint=None,
+    bias_constraint=None,
+    trainable=True,
+    name=None,
+    reuse=None,
+):
     """`tf.layers.dense`."""
-    layer = Dense(units, activation=activation, use_bias=use_bias,
-                  kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
-                  kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                  activity_regularizer=activity_regularizer,
-                  kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                  trainable=trainable, name=name, _scope=name, _reuse=reuse)  # fmt: skip
+    layer = Dense(
+        units,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
     return layer.apply(inputs)
 
 
@@ -107,9 +151,11 @@ class Dropout(Layer):
         self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
 
     def call(self, inputs, training=False):
-        return smart_cond(training,
-                          lambda: tf1_dropout(inputs, self.rate, self.noise_shape, self.seed),
-                          lambda: tf.identity(inputs))  # fmt: skip
+        return smart_cond(
+            training,
+            lambda: tf1_dropout(inputs, self.rate, self.noise_shape, self.seed),
+            lambda: tf.identity(inputs),
+        )
 
 
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):

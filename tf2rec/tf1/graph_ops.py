@@ -53,9 +53,16 @@ def activation_function(activation):
     """A callable activation from what TF1 layers accepted: None, a callable or a name."""
     if activation is None or callable(activation):
         return activation
-    names = {"relu": tf.nn.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh, "elu": tf.nn.elu,
-             "selu": tf.nn.selu, "softplus": tf.nn.softplus, "softmax": tf.nn.softmax,
-             "linear": None}  # fmt: skip
+    names = {
+        "relu": tf.nn.relu,
+        "sigmoid": tf.sigmoid,
+        "tanh": tf.tanh,
+        "elu": tf.nn.elu,
+        "selu": tf.nn.selu,
+        "softplus": tf.nn.softplus,
+        "softmax": tf.nn.softmax,
+        "linear": None,
+    }
     if activation not in names:
         raise ValueError(f"activation {activation!r}: pass a function such as tf.nn.relu")
     return names[activation]

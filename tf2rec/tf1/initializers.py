@@ -13,8 +13,9 @@ import tensorflow as tf
 v1 = tf.compat.v1
 
 
-def variance_scaling_initializer(factor=2.0, mode="FAN_IN", uniform=False, seed=None,
-                                 dtype=tf.float32):  # fmt: skip
+def variance_scaling_initializer(
+    factor=2.0, mode="FAN_IN", uniform=False, seed=None, dtype=tf.float32
+):
     """`tf.contrib.layers.variance_scaling_initializer`."""
     if not tf.as_dtype(dtype).is_floating:
         raise TypeError("Cannot create initializer for non-floating point type.")
@@ -46,8 +47,9 @@ def variance_scaling_initializer(factor=2.0, mode="FAN_IN", uniform=False, seed=
 
 def xavier_initializer(uniform=True, seed=None, dtype=tf.float32):
     """`tf.contrib.layers.xavier_initializer`: Glorot, uniform in +-sqrt(6 / (in + out))."""
-    return variance_scaling_initializer(factor=1.0, mode="FAN_AVG", uniform=uniform, seed=seed,
-                                        dtype=dtype)  # fmt: skip
+    return variance_scaling_initializer(
+        factor=1.0, mode="FAN_AVG", uniform=uniform, seed=seed, dtype=dtype
+    )
 
 
 xavier_initializer_conv2d = xavier_initializer

@@ -112,16 +112,34 @@ class Layer:
         """Record an update (an op, or a tensor whose op is the update)."""
         self.updates.append(update if isinstance(update, tf.Operation) else update.op)
 
-    def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
-                   trainable=True, constraint=None, partitioner=None):  # fmt: skip
+    def add_weight(
+        self,
+        name,
+        shape,
+        dtype=None,
+        initializer=None,
+        regularizer=None,
+        trainable=True,
+        constraint=None,
+        partitioner=None,
+    ):
         """`get_variable` in the layer's scope; the regularizer's loss once per variable."""
         existing = {id(v) for v in v1.global_variables()}
-        variable = v1.get_variable(name, shape=shape, dtype=dtype or self.dtype or tf.float32,
-                                   initializer=initializer, trainable=trainable and self.trainable,
-                                   constraint=constraint, partitioner=partitioner)  # fmt: skip
+        variable = v1.get_variable(
+            name,
+            shape=shape,
+            dtype=dtype or self.dtype or tf.float32,
+            initializer=initializer,
+            trainable=trainable and self.trainable,
+            constraint=constraint,
+            partitioner=partitioner,
+        )
         parts = [variable] if isinstance(variable, tf.Variable) else list(variable)  # partitioned
-        kept = self._trainable_weights if trainable and self.trainable else (
-            self._non_trainable_weights)  # fmt: skip
+        kept = (
+            self._trainable_weights
+            if trainable and self.trainable
+            else (self._non_trainable_weights)
+        )
         kept.extend(p for p in parts if all(p is not w for w in self.weights))
         if regularizer is not None and id(parts[0]) not in existing:
             with tf.name_scope(name + "/Regularizer"):
@@ -137,5 +155,5 @@ class Layer:
 def _to_tensors(inputs):
     """Numbers and arrays become tensors, as Keras' `__call__` converted them in TF1."""
     return tf.nest.map_structure(
-        lambda x: x if isinstance(x, tf.Tensor | tf.Variable) else tf.convert_to_tensor(x),
-        inputs)  # fmt: skip
+        lambda x: x if isinstance(x, tf.Tensor | tf.Variable) else tf.convert_to_tensor(x), inputs
+    )

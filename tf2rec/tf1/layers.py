@@ -21,11 +21,28 @@ from tf2rec.tf1.normalization import BatchNormalization, batch_normalization
 from tf2rec.tf1.not_covered import module_getattr
 
 __all__ = [
-    "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv2D", "Dense",
-    "Dropout", "Flatten", "Layer", "MaxPooling1D", "MaxPooling2D", "average_pooling1d",
-    "average_pooling2d", "batch_normalization", "conv1d", "conv2d", "dense", "dropout",
-    "flatten", "max_pooling1d", "max_pooling2d",
-]  # fmt: skip
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Conv1D",
+    "Conv2D",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Layer",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "average_pooling1d",
+    "average_pooling2d",
+    "batch_normalization",
+    "conv1d",
+    "conv2d",
+    "dense",
+    "dropout",
+    "flatten",
+    "max_pooling1d",
+    "max_pooling2d",
+]
 
 __getattr__ = module_getattr(
     "tf.layers", "write it with tf.compat.v1 ops (get_variable and tf.nn) or as a Keras 3 layer"

@@ -17,9 +17,20 @@ def _with_model_collections(collections):
     return list(dict.fromkeys([*(collections or []), *_MODEL_COLLECTIONS]))
 
 
-def model_variable(name, shape=None, dtype=tf.float32, initializer=None, regularizer=None,
-                   trainable=True, collections=None, caching_device=None, device=None,
-                   partitioner=None, custom_getter=None, use_resource=None):  # fmt: skip
+def model_variable(
+    name,
+    shape=None,
+    dtype=tf.float32,
+    initializer=None,
+    regularizer=None,
+    trainable=True,
+    collections=None,
+    caching_device=None,
+    device=None,
+    partitioner=None,
+    custom_getter=None,
+    use_resource=None,
+):
     """`tf.contrib.framework.model_variable`: `get_variable` adding `MODEL_VARIABLES`."""
     getter = v1.get_variable
     if custom_getter is not None:
@@ -29,11 +40,18 @@ def model_variable(name, shape=None, dtype=tf.float32, initializer=None, regular
             return custom_getter(v1.get_variable, *args, reuse=reuse, **kwargs)
 
     with tf.device(device or ""):
-        return getter(name, shape=shape, dtype=dtype, initializer=initializer,
-                      regularizer=regularizer, trainable=trainable,
-                      collections=_with_model_collections(collections),
-                      caching_device=caching_device, partitioner=partitioner,
-                      use_resource=use_resource)  # fmt: skip
+        return getter(
+            name,
+            shape=shape,
+            dtype=dtype,
+            initializer=initializer,
+            regularizer=regularizer,
+            trainable=trainable,
+            collections=_with_model_collections(collections),
+            caching_device=caching_device,
+            partitioner=partitioner,
+            use_resource=use_resource,
+        )
 
 
 def model_variable_getter(rename=None):

@@ -22,27 +22,51 @@ class BatchNormalization(Layer):
     """`tf.layers.BatchNormalization` (variables `gamma`, `beta`, `moving_mean`,
     `moving_variance`, created in that order)."""
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer=v1.zeros_initializer(), gamma_initializer=v1.ones_initializer(),
-                 moving_mean_initializer=v1.zeros_initializer(),
-                 moving_variance_initializer=v1.ones_initializer(), beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 renorm=False, renorm_clipping=None, renorm_momentum=0.99, fused=None,
-                 trainable=True, virtual_batch_size=None, adjustment=None, name=None,
-                 **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer=v1.zeros_initializer(),
+        gamma_initializer=v1.ones_initializer(),
+        moving_mean_initializer=v1.zeros_initializer(),
+        moving_variance_initializer=v1.ones_initializer(),
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        renorm=False,
+        renorm_clipping=None,
+        renorm_momentum=0.99,
+        fused=None,
+        trainable=True,
+        virtual_batch_size=None,
+        adjustment=None,
+        name=None,
+        **kwargs,
+    ):
         super().__init__(trainable=trainable, name=name, **kwargs)
         if renorm or virtual_batch_size is not None or adjustment is not None:
-            raise NotCoveredError("tf.layers.batch_normalization with renorm, "
-                                  "virtual_batch_size or adjustment is not provided by "
-                                  "tf2rec.tf1; use the plain layer or keras.layers.BatchNormalization")  # fmt: skip
+            raise NotCoveredError(
+                "tf.layers.batch_normalization with renorm, "
+                "virtual_batch_size or adjustment is not provided by "
+                "tf2rec.tf1; use the plain layer or keras.layers.BatchNormalization"
+            )
         if not isinstance(axis, int):
-            raise NotCoveredError("tf.layers.batch_normalization over several axes is not "
-                                  "provided by tf2rec.tf1; pass one axis")  # fmt: skip
+            raise NotCoveredError(
+                "tf.layers.batch_normalization over several axes is not "
+                "provided by tf2rec.tf1; pass one axis"
+            )
         self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
         self.center, self.scale = center, scale
-        self.initializers = dict(beta=beta_initializer, gamma=gamma_initializer,
-                                 moving_mean=moving_mean_initializer,
-                                 moving_variance=moving_variance_initializer)  # fmt: skip
+        self.initializers = dict(
+            beta=beta_initializer,
+            gamma=gamma_initializer,
+            moving_mean=moving_mean_initializer,
+            moving_variance=moving_variance_initializer,
+        )
         self.regularizers = dict(beta=beta_regularizer, gamma=gamma_regularizer)
         self.constraints = dict(beta=beta_constraint, gamma=gamma_constraint)
         self.fused = True if fused is None else fused
@@ -62,12 +86,23 @@ class BatchNormalization(Layer):
         shape = [int(channels)]
         for name in ("gamma", "beta"):
             if getattr(self, {"gamma": "scale", "beta": "center"}[name]):
-                setattr(self, name, self.add_weight(
-                    name, shape, initializer=self.initializers[name],
-                    regularizer=self.regularizers[name], constraint=self.constraints[name]))  # fmt: skip
+                setattr(
+                    self,
+                    name,
+                    self.add_weight(
+                        name,
+                        shape,
+                        initializer=self.initializers[name],
+                        regularizer=self.regularizers[name],
+                        constraint=self.constraints[name],
+                    ),
+                )
         for name in ("moving_mean", "moving_variance"):
-            setattr(self, name, self.add_weight(name, shape, initializer=self.initializers[name],
-                                                trainable=False))  # fmt: skip
+            setattr(
+                self,
+                name,
+                self.add_weight(name, shape, initializer=self.initializers[name], trainable=False),
+            )
 
     def call(self, inputs, training=False):
         if self.fused:
@@ -80,12 +115,20 @@ class BatchNormalization(Layer):
         beta = self.beta if self.center else tf.constant(0.0, inputs.dtype, shape)
         output, mean, variance = smart_cond(
             training,
-            lambda: v1.nn.fused_batch_norm(inputs, gamma, beta, epsilon=self.epsilon,
-                                           data_format=self._data_format),
-            lambda: v1.nn.fused_batch_norm(inputs, gamma, beta, mean=self.moving_mean,
-                                           variance=self.moving_variance,
-                                           epsilon=self.epsilon, is_training=False,
-                                           data_format=self._data_format))  # fmt: skip
+            lambda: v1.nn.fused_batch_norm(
+                inputs, gamma, beta, epsilon=self.epsilon, data_format=self._data_format
+            ),
+            lambda: v1.nn.fused_batch_norm(
+                inputs,
+                gamma,
+                beta,
+                mean=self.moving_mean,
+                variance=self.moving_variance,
+                epsilon=self.epsilon,
+                is_training=False,
+                data_format=self._data_format,
+            ),
+        )
         training_value = constant_value(training)
         if training_value is None:
             momentum = smart_cond(training, lambda: self.momentum, lambda: 1.0)
@@ -93,8 +136,7 @@ class BatchNormalization(Layer):
             momentum = tf.convert_to_tensor(self.momentum)
         if training_value is None or training_value:
             self.add_update(self._assign_moving_average(self.moving_mean, mean, momentum))
-            self.add_update(self._assign_moving_average(self.moving_variance, variance,
-                                                        momentum))  # fmt: skip
+            self.add_update(self._assign_moving_average(self.moving_variance, variance, momentum))
         return output
 
     def _unfused_call(self, inputs, training):
@@ -104,8 +146,7 @@ class BatchNormalization(Layer):
         broadcast_shape[self.axis] = int(inputs.shape[self.axis])
 
         def broadcast(v):
-            if v is not None and len(v.shape) != ndims and reduction_axes != list(
-                    range(ndims - 1)):  # fmt: skip
+            if v is not None and len(v.shape) != ndims and reduction_axes != list(range(ndims - 1)):
                 return tf.reshape(v, broadcast_shape)
             return v
 
@@ -114,19 +155,30 @@ class BatchNormalization(Layer):
             mean, variance = self.moving_mean, self.moving_variance
         else:
             batch_mean, batch_variance = v1.nn.moments(inputs, reduction_axes, keep_dims=False)
-            mean = smart_cond(training, lambda: batch_mean,
-                              lambda: tf.convert_to_tensor(self.moving_mean))  # fmt: skip
-            variance = smart_cond(training, lambda: batch_variance,
-                                  lambda: tf.convert_to_tensor(self.moving_variance))  # fmt: skip
+            mean = smart_cond(
+                training, lambda: batch_mean, lambda: tf.convert_to_tensor(self.moving_mean)
+            )
+            variance = smart_cond(
+                training, lambda: batch_variance, lambda: tf.convert_to_tensor(self.moving_variance)
+            )
             for var, value in ((self.moving_mean, mean), (self.moving_variance, variance)):
-                self.add_update(smart_cond(
-                    training,
-                    lambda var=var, value=value: self._assign_moving_average(var, value,
-                                                                             self.momentum),
-                    lambda var=var: var))  # fmt: skip
-        outputs = tf.nn.batch_normalization(inputs, broadcast(mean), broadcast(variance),
-                                            broadcast(self.beta), broadcast(self.gamma),
-                                            self.epsilon)  # fmt: skip
+                self.add_update(
+                    smart_cond(
+                        training,
+                        lambda var=var, value=value: self._assign_moving_average(
+                            var, value, self.momentum
+                        ),
+                        lambda var=var: var,
+                    )
+                )
+        outputs = tf.nn.batch_normalization(
+            inputs,
+            broadcast(mean),
+            broadcast(variance),
+            broadcast(self.beta),
+            broadcast(self.gamma),
+            self.epsilon,
+        )
         outputs.set_shape(inputs.shape)
         return outputs
 
@@ -143,24 +195,56 @@ class BatchNormalization(Layer):
                 return v1.assign_sub(variable, update_delta, name=scope)
 
 
-def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                        beta_initializer=v1.zeros_initializer(),
-                        gamma_initializer=v1.ones_initializer(),
-                        moving_mean_initializer=v1.zeros_initializer(),
-                        moving_variance_initializer=v1.ones_initializer(),
-                        beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                        gamma_constraint=None, training=False, trainable=True, name=None,
-                        reuse=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
-                        fused=None, virtual_batch_size=None, adjustment=None):  # fmt: skip
+def batch_normalization(
+    inputs,
+    axis=-1,
+    momentum=0.99,
+    epsilon=1e-3,
+    center=True,
+    scale=True,
+    beta_initializer=v1.zeros_initializer(),
+    gamma_initializer=v1.ones_initializer(),
+    moving_mean_initializer=v1.zeros_initializer(),
+    moving_variance_initializer=v1.ones_initializer(),
+    beta_regularizer=None,
+    gamma_regularizer=None,
+    beta_constraint=None,
+    gamma_constraint=None,
+    training=False,
+    trainable=True,
+    name=None,
+    reuse=None,
+    renorm=False,
+    renorm_clipping=None,
+    renorm_momentum=0.99,
+    fused=None,
+    virtual_batch_size=None,
+    adjustment=None,
+):
     """`tf.layers.batch_normalization`: remember to run the `UPDATE_OPS` with the train op."""
     layer = BatchNormalization(
-        axis=axis, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
-        beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+        axis=axis,
+        momentum=momentum,
+        epsilon=epsilon,
+        center=center,
+        scale=scale,
+        beta_initializer=beta_initializer,
+        gamma_initializer=gamma_initializer,
         moving_mean_initializer=moving_mean_initializer,
         moving_variance_initializer=moving_variance_initializer,
-        beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-        beta_constraint=beta_constraint, gamma_constraint=gamma_constraint, renorm=renorm,
-        renorm_clipping=renorm_clipping, renorm_momentum=renorm_momentum, fused=fused,
-        trainable=trainable, virtual_batch_size=virtual_batch_size, adjustment=adjustment,
-        name=name, _scope=name, _reuse=reuse)  # fmt: skip
+        beta_regularizer=beta_regularizer,
+        gamma_regularizer=gamma_regularizer,
+        beta_constraint=beta_constraint,
+        gamma_constraint=gamma_constraint,
+        renorm=renorm,
+        renorm_clipping=renorm_clipping,
+        renorm_momentum=renorm_momentum,
+        fused=fused,
+        trainable=trainable,
+        virtual_batch_size=virtual_batch_size,
+        adjustment=adjustment,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
     return layer.apply(inputs, training=training)

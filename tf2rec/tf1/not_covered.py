@@ -17,8 +17,6 @@ def module_getattr(tf1_path: str, advice: str):
     def __getattr__(name: str):
         if name.startswith("__"):  # import machinery and tools probe dunders: stay silent
             raise AttributeError(name)
-        raise NotCoveredError(
-            f"{tf1_path}.{name} is not provided by tf2rec.tf1; {advice}"
-        )
+        raise NotCoveredError(f"{tf1_path}.{name} is not provided by tf2rec.tf1; {advice}")
 
     return __getattr__

@@ -68,8 +68,9 @@ def l1_l2_regularizer(scale_l1=1.0, scale_l2=1.0, scope=None):
     if isinstance(scale_l1, numbers.Real) and isinstance(scale_l2, numbers.Real):
         if scale_l1 == 0.0 and scale_l2 == 0.0:
             return lambda _: None
-    return sum_regularizer([l1_regularizer(scale_l1), l2_regularizer(scale_l2)],
-                           scope=scope or "l1_l2_regularizer")  # fmt: skip
+    return sum_regularizer(
+        [l1_regularizer(scale_l1), l2_regularizer(scale_l2)], scope=scope or "l1_l2_regularizer"
+    )
 
 
 def apply_regularization(regularizer, weights_list=None):
@@ -84,8 +85,10 @@ def apply_regularization(regularizer, weights_list=None):
         penalties = [p if p is not None else tf.constant(0.0) for p in penalties]
         for p in penalties:
             if p.shape.ndims != 0:
-                raise ValueError("regularizer must return a scalar Tensor instead of a Tensor "
-                                 f"with rank {p.shape.ndims}.")  # fmt: skip
+                raise ValueError(
+                    "regularizer must return a scalar Tensor instead of a Tensor "
+                    f"with rank {p.shape.ndims}."
+                )
         summed_penalty = tf.add_n(penalties, name=scope)
     v1.add_to_collection(v1.GraphKeys.REGULARIZATION_LOSSES, summed_penalty)
     return summed_penalty

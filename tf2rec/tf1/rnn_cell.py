@@ -61,8 +61,7 @@ class RNNCell(Layer):
 
     def zero_state(self, batch_size, dtype):
         with tf.name_scope(type(self).__name__ + "ZeroState"):
-            return tf.nest.map_structure(lambda s: _zeros(batch_size, s, dtype),
-                                         self.state_size)  # fmt: skip
+            return tf.nest.map_structure(lambda s: _zeros(batch_size, s, dtype), self.state_size)
 
     def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
         if inputs is not None:
@@ -92,8 +91,9 @@ class BasicRNNCell(RNNCell):
     def build(self, inputs_shape):
         depth = _input_depth(inputs_shape)
         self._kernel = self.add_weight("kernel", [depth + self._num_units, self._num_units])
-        self._bias = self.add_weight("bias", [self._num_units],
-                                     initializer=v1.zeros_initializer(dtype=self.dtype))
+        self._bias = self.add_weight(
+            "bias", [self._num_units], initializer=v1.zeros_initializer(dtype=self.dtype)
+        )
 
     def call(self, inputs, state):
         gate_inputs = tf.matmul(tf.concat([inputs, state], 1), self._kernel)
@@ -105,8 +105,17 @@ class GRUCell(RNNCell):
     """Cho et al.'s GRU as TF 1.15 wrote it: variables `gates/{kernel,bias}` (bias starts at
     1.0) and `candidate/{kernel,bias}`; `h' = u * h + (1 - u) * tanh(W_c [x, r * h] + b_c)`."""
 
-    def __init__(self, num_units, activation=None, reuse=None, kernel_initializer=None,
-                 bias_initializer=None, name=None, dtype=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        num_units,
+        activation=None,
+        reuse=None,
+        kernel_initializer=None,
+        bias_initializer=None,
+        name=None,
+        dtype=None,
+        **kwargs,
+    ):
         super().__init__(_reuse=reuse, name=name, dtype=dtype, **kwargs)
         self._num_units = num_units
         self._activation = activation_function(activation) or tf.tanh
@@ -117,16 +126,22 @@ class GRUCell(RNNCell):
     def build(self, inputs_shape):
         rows, n = _input_depth(inputs_shape) + self._num_units, self._num_units
         bias = self._bias_initializer
-        self._gate_kernel = self.add_weight("gates/kernel", [rows, 2 * n],
-                                            initializer=self._kernel_initializer)  # fmt: skip
+        self._gate_kernel = self.add_weight(
+            "gates/kernel", [rows, 2 * n], initializer=self._kernel_initializer
+        )
         self._gate_bias = self.add_weight(
-            "gates/bias", [2 * n],
-            initializer=bias if bias is not None else v1.constant_initializer(1.0, self.dtype))
-        self._candidate_kernel = self.add_weight("candidate/kernel", [rows, n],
-                                                 initializer=self._kernel_initializer)  # fmt: skip
+            "gates/bias",
+            [2 * n],
+            initializer=bias if bias is not None else v1.constant_initializer(1.0, self.dtype),
+        )
+        self._candidate_kernel = self.add_weight(
+            "candidate/kernel", [rows, n], initializer=self._kernel_initializer
+        )
         self._candidate_bias = self.add_weight(
-            "candidate/bias", [n],
-            initializer=bias if bias is not None else v1.zeros_initializer(dtype=self.dtype))
+            "candidate/bias",
+            [n],
+            initializer=bias if bias is not None else v1.zeros_initializer(dtype=self.dtype),
+        )
 
     def call(self, inputs, state):
         gate_inputs = tf.matmul(tf.concat([inputs, state], 1), self._gate_kernel)
@@ -141,8 +156,17 @@ class GRUCell(RNNCell):
 class BasicLSTMCell(RNNCell):
     """TF 1.15's `BasicLSTMCell` (no peepholes, no clipping, forget bias added to `f`)."""
 
-    def __init__(self, num_units, forget_bias=1.0, state_is_tuple=True, activation=None,
-                 reuse=None, name=None, dtype=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        num_units,
+        forget_bias=1.0,
+        state_is_tuple=True,
+        activation=None,
+        reuse=None,
+        name=None,
+        dtype=None,
+        **kwargs,
+    ):
         super().__init__(_reuse=reuse, name=name, dtype=dtype, **kwargs)
         self._num_units, self._forget_bias = num_units, forget_bias
         self._state_is_tuple = state_is_tuple
@@ -158,8 +182,9 @@ class BasicLSTMCell(RNNCell):
     def build(self, inputs_shape):
         rows = _input_depth(inputs_shape) + self._num_units
         self._kernel = self.add_weight("kernel", [rows, 4 * self._num_units])
-        self._bias = self.add_weight("bias", [4 * self._num_units],
-                                     initializer=v1.zeros_initializer(dtype=self.dtype))
+        self._bias = self.add_weight(
+            "bias", [4 * self._num_units], initializer=v1.zeros_initializer(dtype=self.dtype)
+        )
 
     def call(self, inputs, state):
         one = tf.constant(1, dtype=tf.int32)
@@ -171,8 +196,10 @@ class BasicLSTMCell(RNNCell):
         gate_inputs = tf.nn.bias_add(gate_inputs, self._bias)
         i, j, f, o = tf.split(value=gate_inputs, num_or_size_splits=4, axis=one)
         forget_bias = tf.constant(self._forget_bias, dtype=f.dtype)
-        new_c = tf.add(tf.multiply(c, tf.sigmoid(tf.add(f, forget_bias))),
-                       tf.multiply(tf.sigmoid(i), self._activation(j)))  # fmt: skip
+        new_c = tf.add(
+            tf.multiply(c, tf.sigmoid(tf.add(f, forget_bias))),
+            tf.multiply(tf.sigmoid(i), self._activation(j)),
+        )
         new_h = tf.multiply(self._activation(new_c), tf.sigmoid(o))
         if self._state_is_tuple:
             return new_h, LSTMStateTuple(new_c, new_h)
@@ -183,14 +210,30 @@ class LSTMCell(RNNCell):
     """TF 1.15's `LSTMCell`: optional peepholes (`w_f_diag`, `w_i_diag`, `w_o_diag`), cell
     clipping and a projection (`projection/kernel`)."""
 
-    def __init__(self, num_units, use_peepholes=False, cell_clip=None, initializer=None,
-                 num_proj=None, proj_clip=None, num_unit_shards=None, num_proj_shards=None,
-                 forget_bias=1.0, state_is_tuple=True, activation=None, reuse=None, name=None,
-                 dtype=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        num_units,
+        use_peepholes=False,
+        cell_clip=None,
+        initializer=None,
+        num_proj=None,
+        proj_clip=None,
+        num_unit_shards=None,
+        num_proj_shards=None,
+        forget_bias=1.0,
+        state_is_tuple=True,
+        activation=None,
+        reuse=None,
+        name=None,
+        dtype=None,
+        **kwargs,
+    ):
         super().__init__(_reuse=reuse, name=name, dtype=dtype, **kwargs)
         if num_unit_shards is not None or num_proj_shards is not None:
-            raise NotCoveredError("tf.nn.rnn_cell.LSTMCell(num_unit_shards/num_proj_shards) "
-                                  "is not provided by tf2rec.tf1; drop the sharding")  # fmt: skip
+            raise NotCoveredError(
+                "tf.nn.rnn_cell.LSTMCell(num_unit_shards/num_proj_shards) "
+                "is not provided by tf2rec.tf1; drop the sharding"
+            )
         self._num_units, self._use_peepholes = num_units, use_peepholes
         self._cell_clip, self._proj_clip, self._num_proj = cell_clip, proj_clip, num_proj
         self._initializer, self._forget_bias = initializer, forget_bias
@@ -200,8 +243,7 @@ class LSTMCell(RNNCell):
     @property
     def state_size(self):
         m = self._num_proj or self._num_units
-        return LSTMStateTuple(self._num_units, m) if self._state_is_tuple else (
-            self._num_units + m)  # fmt: skip
+        return LSTMStateTuple(self._num_units, m) if self._state_is_tuple else (self._num_units + m)
 
     output_size = property(lambda self: self._num_proj or self._num_units)
 
@@ -209,15 +251,16 @@ class LSTMCell(RNNCell):
         n, h_depth = self._num_units, self._num_proj or self._num_units
         rows = _input_depth(inputs_shape) + h_depth
         self._kernel = self.add_weight("kernel", [rows, 4 * n], initializer=self._initializer)
-        self._bias = self.add_weight("bias", [4 * n],
-                                     initializer=v1.zeros_initializer(dtype=self.dtype))
+        self._bias = self.add_weight(
+            "bias", [4 * n], initializer=v1.zeros_initializer(dtype=self.dtype)
+        )
         if self._use_peepholes:
             for name in ("w_f_diag", "w_i_diag", "w_o_diag"):
-                setattr(self, "_" + name,
-                        self.add_weight(name, [n], initializer=self._initializer))  # fmt: skip
+                setattr(self, "_" + name, self.add_weight(name, [n], initializer=self._initializer))
         if self._num_proj is not None:
-            self._proj_kernel = self.add_weight("projection/kernel", [n, self._num_proj],
-                                                initializer=self._initializer)  # fmt: skip
+            self._proj_kernel = self.add_weight(
+                "projection/kernel", [n, self._num_proj], initializer=self._initializer
+            )
 
     def call(self, inputs, state):
         n, num_proj = self._num_units, self._num_proj or self._num_units
@@ -231,8 +274,9 @@ class LSTMCell(RNNCell):
         i, j, f, o = tf.split(value=lstm_matrix, num_or_size_splits=4, axis=1)
         sigmoid, act = tf.sigmoid, self._activation
         if self._use_peepholes:
-            c = (sigmoid(f + self._forget_bias + self._w_f_diag * c_prev) * c_prev
-                 + sigmoid(i + self._w_i_diag * c_prev) * act(j))  # fmt: skip
+            c = sigmoid(f + self._forget_bias + self._w_f_diag * c_prev) * c_prev + sigmoid(
+                i + self._w_i_diag * c_prev
+            ) * act(j)
         else:
             c = sigmoid(f + self._forget_bias) * c_prev + sigmoid(i) * act(j)
         if self._cell_clip is not None:
@@ -274,7 +318,7 @@ class MultiRNNCell(RNNCell):
     def call(self, inputs, state):
         position, cur_inp, new_states = 0, inputs, []
         for i, cell in enumerate(self._cells):
-            with v1.variable_scope("cell_%d" % i):
+            with v1.variable_scope(f"cell_{i}"):
                 if self._state_is_tuple:
                     cur_state = state[i]
                 else:
@@ -289,24 +333,37 @@ class DropoutWrapper(RNNCell):
     """TF 1.15's `DropoutWrapper` (not variational): dropout on the cell's inputs, outputs
     and state (of an LSTM state, `h` only), new draws at every step; no variable scope."""
 
-    def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
-                 variational_recurrent=False, input_size=None, dtype=None, seed=None,
-                 dropout_state_filter_visitor=None):  # fmt: skip
+    def __init__(
+        self,
+        cell,
+        input_keep_prob=1.0,
+        output_keep_prob=1.0,
+        state_keep_prob=1.0,
+        variational_recurrent=False,
+        input_size=None,
+        dtype=None,
+        seed=None,
+        dropout_state_filter_visitor=None,
+    ):
         super().__init__()
         if variational_recurrent or dropout_state_filter_visitor is not None:
-            raise NotCoveredError("DropoutWrapper(variational_recurrent=True or "
-                                  "dropout_state_filter_visitor=...) is not provided by "
-                                  "tf2rec.tf1")  # fmt: skip
+            raise NotCoveredError(
+                "DropoutWrapper(variational_recurrent=True or "
+                "dropout_state_filter_visitor=...) is not provided by "
+                "tf2rec.tf1"
+            )
         self.cell, self._seed = cell, seed
         with tf.name_scope("DropoutWrapperInit"):
             self._keep = {}
-            for what, prob in (("input", input_keep_prob), ("state", state_keep_prob),
-                               ("output", output_keep_prob)):  # fmt: skip
+            for what, prob in (
+                ("input", input_keep_prob),
+                ("state", state_keep_prob),
+                ("output", output_keep_prob),
+            ):
                 tensor = tf.convert_to_tensor(prob)
                 known = tf.get_static_value(tensor)
                 if known is not None and not 0 <= known <= 1:
-                    raise ValueError(f"Parameter {what}_keep_prob must be between 0 and 1: "
-                                     f"{known}")  # fmt: skip
+                    raise ValueError(f"Parameter {what}_keep_prob must be between 0 and 1: {known}")
                 self._keep[what] = float(known) if known is not None else tensor
 
     state_size = property(lambda self: self.cell.state_size)
@@ -319,7 +376,7 @@ class DropoutWrapper(RNNCell):
     def _gen_seed(self, salt_prefix, index):
         if self._seed is None:
             return None
-        digest = hashlib.md5((str(self._seed) + "%s_%d" % (salt_prefix, index)).encode("utf-8"))
+        digest = hashlib.md5((f"{self._seed}{salt_prefix}_{index}").encode())
         return int(digest.hexdigest()[:8], 16) & 0x7FFFFFFF
 
     def _dropout(self, values, what, h_only=False):
@@ -328,7 +385,9 @@ class DropoutWrapper(RNNCell):
         flags = _state_filter(values) if h_only else tf.nest.map_structure(lambda _: 1, values)
         leaves = [
             tf1_dropout(v, 1.0 - keep_prob, seed=self._gen_seed(what, i)) if flag else v
-            for i, (v, flag) in enumerate(zip(tf.nest.flatten(values), tf.nest.flatten(flags)))
+            for i, (v, flag) in enumerate(
+                zip(tf.nest.flatten(values), tf.nest.flatten(flags), strict=True)
+            )
         ]
         return tf.nest.pack_sequence_as(values, leaves)
 

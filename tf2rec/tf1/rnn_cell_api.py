@@ -13,8 +13,19 @@ from tf2rec.tf1.rnn_cell import (
     RNNCell,
 )
 
-__all__ = ["BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell",
-           "LSTMStateTuple", "MultiRNNCell", "RNNCell"]  # fmt: skip
+__all__ = [
+    "BasicLSTMCell",
+    "BasicRNNCell",
+    "DropoutWrapper",
+    "GRUCell",
+    "LSTMCell",
+    "LSTMStateTuple",
+    "MultiRNNCell",
+    "RNNCell",
+]
 
-__getattr__ = module_getattr("tf.nn.rnn_cell", "write the cell as an RNNCell subclass of "
-                             "tf2rec.tf1.nn.rnn_cell.RNNCell, or use a Keras 3 RNN layer")
+__getattr__ = module_getattr(
+    "tf.nn.rnn_cell",
+    "write the cell as an RNNCell subclass of "
+    "tf2rec.tf1.nn.rnn_cell.RNNCell, or use a Keras 3 RNN layer",
+)

@@ -10,9 +10,16 @@ v1 = tf.compat.v1
 get_global_step = v1.train.get_global_step
 get_or_create_global_step = v1.train.get_or_create_global_step
 
-__all__ = ["get_global_step", "get_model_variables", "get_or_create_global_step",
-           "get_trainable_variables", "get_variables", "get_variables_by_name",
-           "get_variables_to_restore", "model_variable"]  # fmt: skip
+__all__ = [
+    "get_global_step",
+    "get_model_variables",
+    "get_or_create_global_step",
+    "get_trainable_variables",
+    "get_variables",
+    "get_variables_by_name",
+    "get_variables_to_restore",
+    "model_variable",
+]
 
 
 def get_variables(scope=None, suffix=None, collection=v1.GraphKeys.GLOBAL_VARIABLES):
@@ -50,6 +57,6 @@ def get_variables_to_restore(include=None, exclude=None):
 
 
 __getattr__ = module_getattr(
-    "tf.contrib.framework", "use the tf.compat.v1 equivalent (tf.compat.v1.train, "
-    "tf.compat.v1.get_collection) or write it"
+    "tf.contrib.framework",
+    "use the tf.compat.v1 equivalent (tf.compat.v1.train, tf.compat.v1.get_collection) or write it",
 )

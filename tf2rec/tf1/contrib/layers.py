@@ -23,11 +23,21 @@ from tf2rec.tf1.regularizers import (
 )
 
 __all__ = [
-    "apply_regularization", "batch_norm", "embed_sequence", "flatten", "fully_connected",
-    "l1_l2_regularizer", "l1_regularizer", "l2_regularizer", "layer_norm", "linear",
-    "sum_regularizer", "variance_scaling_initializer", "xavier_initializer",
+    "apply_regularization",
+    "batch_norm",
+    "embed_sequence",
+    "flatten",
+    "fully_connected",
+    "l1_l2_regularizer",
+    "l1_regularizer",
+    "l2_regularizer",
+    "layer_norm",
+    "linear",
+    "sum_regularizer",
+    "variance_scaling_initializer",
+    "xavier_initializer",
     "xavier_initializer_conv2d",
-]  # fmt: skip
+]
 
 
 def flatten(inputs, outputs_collections=None, scope=None):

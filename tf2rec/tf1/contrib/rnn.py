@@ -19,11 +19,22 @@ static_rnn = tf.compat.v1.nn.static_rnn
 static_bidirectional_rnn = tf.compat.v1.nn.static_bidirectional_rnn
 static_state_saving_rnn = tf.compat.v1.nn.static_state_saving_rnn
 
-__all__ = ["BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell",
-           "LSTMStateTuple", "MultiRNNCell", "RNNCell", "static_bidirectional_rnn",
-           "static_rnn", "static_state_saving_rnn"]  # fmt: skip
+__all__ = [
+    "BasicLSTMCell",
+    "BasicRNNCell",
+    "DropoutWrapper",
+    "GRUCell",
+    "LSTMCell",
+    "LSTMStateTuple",
+    "MultiRNNCell",
+    "RNNCell",
+    "static_bidirectional_rnn",
+    "static_rnn",
+    "static_state_saving_rnn",
+]
 
 __getattr__ = module_getattr(
-    "tf.contrib.rnn", "contrib-only cells (LayerNormBasicLSTMCell, AttentionCellWrapper, ...) "
-    "are not provided: write the cell as a tf2rec.tf1.nn.rnn_cell.RNNCell subclass"
+    "tf.contrib.rnn",
+    "contrib-only cells (LayerNormBasicLSTMCell, AttentionCellWrapper, ...) "
+    "are not provided: write the cell as a tf2rec.tf1.nn.rnn_cell.RNNCell subclass",
 )
