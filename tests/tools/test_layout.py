@@ -124,3 +124,11 @@ def test_every_public_name_resolves():
 
     for name in tf2rec.__all__:
         assert getattr(tf2rec, name) is not None, name
+
+
+def test_the_tf1_runtime_stands_on_tensorflow_alone():
+    # tf2rec.tf1 is what fixed TF1 code imports: it must not drag the kit's models or tools
+    # (nor their imports) into a user's program, and the scanner must not import it (TF)
+    imported = _imported_by("tf2rec.tf1")
+    assert not {m for m in imported if m.startswith("tf2rec.") and not m.startswith("tf2rec.tf1")}
+    assert not {m for m in _imported_by("tf2rec.tools.scan") if m.startswith("tf2rec.tf1")}
