@@ -1,0 +1,78 @@
+"""A missing extra is named in one line; a reader that stops early is not an error."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tf2rec.tools.broken_pipe import EXIT_BROKEN_PIPE
+from tf2rec.tools.extras import MissingExtra, extra_needed, missing_extra
+
+
+@pytest.mark.parametrize(
+    ("module", "what", "extra"),
+    [
+        ("pandas", "pandas", "train"),
+        ("keras.src", "Keras 3", "train"),
+        ("pytest", "pytest", "parity"),
+        ("matplotlib.pyplot", "matplotlib", "plot"),
+    ],
+)
+def test_each_missing_module_names_its_extra(module, what, extra):
+    assert missing_extra(ModuleNotFoundError(f"No module named '{module}'", name=module)) == (
+        f"this command needs {what} (the `{extra}` extra): pip install 'tf2rec[{extra}]'"
+    )
+
+
+def test_a_missing_tensorflow_names_both_builds_and_bring_your_own():
+    line = missing_extra(ModuleNotFoundError(name="tensorflow.python"))
+    assert line.startswith("this command needs TensorFlow 2.21, which the base install leaves out")
+    for extra in ("'tf2rec[tensorflow-cpu]'", "'tf2rec[tensorflow]'", "'tf2rec[train]'"):
+        assert extra in line
+
+
+def test_a_module_no_extra_brings_is_left_as_it_is():
+    with pytest.raises(ModuleNotFoundError, match="not_a_dependency"):
+        with extra_needed():
+            import not_a_dependency  # noqa: F401
+    with pytest.raises(MissingExtra, match=r"tf2rec\[parity\]"):
+        with extra_needed():
+            raise ModuleNotFoundError("No module named 'threadpoolctl'", name="threadpoolctl")
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from tf2rec.tools.broken_pipe import pipe_closed
+try:
+    for n in range(100_000):
+        print(f"line {n}")
+except BrokenPipeError:
+    sys.exit(pipe_closed())
+"""
+
+
+def test_a_closed_pipe_ends_quietly_with_sigpipes_exit_code():
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert writer.stdout.readline() == b"line 0\n"
+    writer.stdout.close()  # the reader (`head -1`) has what it wanted
+    assert writer.wait(timeout=60) == EXIT_BROKEN_PIPE == 141
+    assert writer.stderr.read() == b""  # no traceback, no "Exception ignored" at exit
+
+
+MAIN = (Path(__file__).parents[2] / "tools" / "cli" / "main.py").read_text()
+
+
+@pytest.mark.xfail(
+    "pipe_closed" not in MAIN, strict=True, reason="tools/cli/main.py does not call it yet"
+)
+def test_tf2rec_piped_into_head_prints_no_traceback():
+    command = [sys.executable, "-m", "tf2rec.tools.cli", "rules"]
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout.readline().startswith(b"TF001")
+    reader.stdout.close()
+    assert reader.wait(timeout=60) == EXIT_BROKEN_PIPE
+    assert reader.stderr.read() == b""
