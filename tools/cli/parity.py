@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -100,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
 def _own_pair(args: argparse.Namespace, optimizers: list[str]):
     from tf2rec.tools.convert import load_map_file
     from tf2rec.tools.parity import run_pair
+
+    if os.getcwd() not in sys.path:  # the user's modules, as `python -m` finds them
+        sys.path.insert(0, os.getcwd())
 
     return run_pair(
         args.legacy,
