@@ -1,43 +1,43 @@
 """Framework-neutral input pipeline shared by the legacy and the migrated recommender.
 
 Both sides are fed the very same integer batches, so parity compares models, not pipelines.
-This package uses numpy and pandas only: importing it never imports TensorFlow. Its names
-load on first use (PEP 562), so `from tf2rec.interactions import DataError` (what the
-command line catches for every command, `scan` included) needs neither numpy nor pandas.
+This package uses numpy and pandas only: importing it never imports TensorFlow. Without them
+(tf2rec's base install, the scanner alone) it still gives `DataError`, which the command
+line catches for every command; any other name raises the ModuleNotFoundError then.
 """
 
-from __future__ import annotations
+from tf2rec.interactions.errors import DataError
 
-from importlib import import_module
+try:
+    from tf2rec.interactions.data import Interactions
+    from tf2rec.interactions.load import load
+    from tf2rec.interactions.sampling import BatchSampler
+    from tf2rec.interactions.spec import OPTIMIZERS, ModelSpec
+    from tf2rec.interactions.split import EvalSet, Split, UserSequences, leave_last_out
+    from tf2rec.interactions.synthetic import synthetic
+    from tf2rec.interactions.vocab import Vocab, load_vocabs, save_vocabs
+except ModuleNotFoundError as missing:  # numpy or pandas: the `train` extra
+    if missing.name not in ("numpy", "pandas"):
+        raise
+    _MISSING = missing
 
-# name -> the module of this package that defines it
-_HOMES = {
-    "BatchSampler": "sampling",
-    "DataError": "errors",
-    "EvalSet": "split",
-    "Interactions": "data",
-    "ModelSpec": "spec",
-    "OPTIMIZERS": "spec",
-    "Split": "split",
-    "UserSequences": "split",
-    "Vocab": "vocab",
-    "leave_last_out": "split",
-    "load": "load",
-    "load_vocabs": "vocab",
-    "save_vocabs": "vocab",
-    "synthetic": "synthetic",
-}
-__all__ = sorted(_HOMES)
+    def __getattr__(name: str):
+        raise _MISSING
 
 
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__all__ = [
+    "BatchSampler",
+    "DataError",
+    "EvalSet",
+    "Interactions",
+    "ModelSpec",
+    "OPTIMIZERS",
+    "Split",
+    "UserSequences",
+    "Vocab",
+    "leave_last_out",
+    "load",
+    "load_vocabs",
+    "save_vocabs",
+    "synthetic",
+]

@@ -10,8 +10,9 @@ import keras
 import numpy as np
 
 from tf2rec.interactions import DataError, Vocab, load_vocabs
-from tf2rec.interactions.model_files import HISTORY_FILE, MODEL_FILE
+from tf2rec.interactions.model_files import MODEL_FILE
 from tf2rec.interactions.split import UserSequences
+from tf2rec.interactions.user_items import load_user_items
 from tf2rec.migrated.model import TwoTowerRecommender
 
 
@@ -48,15 +49,7 @@ class Recommender:
         # the sizes the model's config asks for, checked before anything is built from it
         expected = {"n_users": len(users), "n_items": len(items)}
         model = load_keras_model(path, expected)
-        try:
-            with np.load(model_dir / HISTORY_FILE) as saved:
-                sequences = UserSequences(indptr=saved["indptr"], items=saved["items"])
-                popularity = saved["popularity"]
-        except (OSError, KeyError, ValueError) as err:
-            raise DataError(
-                f"{model_dir / HISTORY_FILE}: cannot read the users' interactions "
-                f"({err}); retrain the model"
-            ) from None
+        sequences, popularity = load_user_items(model_dir)
         return cls(model, users, items, sequences, popularity)
 
     def for_user(

@@ -41,7 +41,7 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
         "saved_model",
         "vocab.json",
         "config.json",
-        "history.npz",
+        "user_items.npz",
         "logs",
     } <= names
     assert "backup" not in names  # removed once a run finishes
