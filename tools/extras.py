@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tf2rec.tools.errors import UsageError
+from tf2rec.errors import UsageError
 
 TENSORFLOW = (
     "TensorFlow 2.21, which the base install leaves out: pip install 'tf2rec[tensorflow-cpu]'"

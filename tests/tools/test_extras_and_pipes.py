@@ -76,3 +76,19 @@ def test_tf2rec_piped_into_head_prints_no_traceback():
     reader.stdout.close()
     assert reader.wait(timeout=60) == EXIT_BROKEN_PIPE
     assert reader.stderr.read() == b""
+
+
+def test_bench_plot_without_matplotlib_is_one_line_before_any_run(capsys, monkeypatch):
+    from importlib import util
+
+    from tests.cli import exit_code
+
+    real = util.find_spec
+    monkeypatch.setattr(
+        util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a)
+    )
+    assert exit_code(["bench", "train", "--plot", "out.png", "--sizes", "10000"]) == 2
+    assert capsys.readouterr().err == (
+        "tf2rec bench: error: --plot: this command needs matplotlib (the `plot` extra): "
+        "pip install 'tf2rec[plot]'\n"
+    )

@@ -8,6 +8,7 @@ import sys
 
 from tf2rec.errors import UsageError
 from tf2rec.tools import model_dir
+from tf2rec.tools.cli.help_format import DefaultsHelpFormatter
 from tf2rec.tools.cli.options import (
     add_training_arguments,
     data_fingerprint,
@@ -19,6 +20,7 @@ from tf2rec.tools.cli.options import (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = DefaultsHelpFormatter
     add_training_arguments(parser, default_lr=0.01, default_epochs=10)
     group = parser.add_argument_group("migrated model")
     group.add_argument(
