@@ -11,10 +11,13 @@ LEGACY_DIR ?= runs/legacy
 
 setup: $(STAMP)
 
+# The dev extra: TensorFlow's CPU build, the parity and plot extras, the test and lint tools.
+# -qq: pip prints errors only (setuptools' notes on editable installs are for every project).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@$(PY) -m pip install -qq --upgrade pip
+	@echo "installing tf2rec (editable) with its dev extra into $(VENV) ..."
+	@$(PY) -m pip install -qq -e '.[dev]'
 	@touch $(STAMP)
 
 train: $(STAMP)

@@ -1,16 +1,10 @@
-"""The validated interaction log every other module consumes, and the error users see."""
+"""The validated interaction log every other module consumes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-
-from tf2rec.errors import UsageError
-
-
-class DataError(UsageError, ValueError):
-    """Bad input data; the message names the file, the line and what to do about it."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ CONFIG_FILE = "config.json"  # settings and final metrics
 MODEL_FILE = "model.keras"  # the Keras model, loads in safe mode
 WEIGHTS_FILE = "model.weights.h5"  # weights only (`tf2rec convert` writes it too)
 SAVED_MODEL_DIR = "saved_model"  # the TF Serving export
-HISTORY_FILE = "history.npz"  # each user's items and the item counts, for `tf2rec recommend`
+# each user's training items and the item counts, for `tf2rec recommend` (user_items.py);
+# every model directory has it (both trainers write it, `convert` copies it)
+USER_ITEMS_FILE = "user_items.npz"
+USER_ITEMS_FILE_BEFORE_0_2 = "history.npz"  # its name in older directories, still read
 LOGS_DIR = "logs"  # TensorBoard, both sides
 BACKUP_DIR = "backup"  # BackupAndRestore while a run is in progress

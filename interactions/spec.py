@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
-from tf2rec.interactions.data import DataError
+from tf2rec.interactions.errors import DataError
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from tf2rec.atomic import write_atomically
-from tf2rec.interactions.data import DataError
+from tf2rec.interactions.errors import DataError
 from tf2rec.interactions.model_files import VOCAB_FILE
 
 _FORMAT_VERSION = 1

@@ -14,6 +14,7 @@ import tensorflow.compat.v1 as tf
 from tf2rec.interactions import BatchSampler, DataError, ModelSpec, save_vocabs
 from tf2rec.interactions.model_files import CHECKPOINT_PREFIX, HPARAMS_FILE, LOGS_DIR
 from tf2rec.interactions.ranking import evaluate_popularity, evaluate_scores
+from tf2rec.interactions.user_items import save_user_items
 from tf2rec.legacy.model import LegacyTwoTower
 
 tf.disable_v2_behavior()
@@ -101,6 +102,7 @@ def train(
             )
             test = evaluate(sess, model, split.test)
     save_vocabs(model_dir, split.users, split.items)
+    save_user_items(model_dir, split)  # what serving needs, once converted
     hparams["steps"] = int(step)
     with open(os.path.join(model_dir, HPARAMS_FILE), "w") as f:
         json.dump(hparams, f, indent=2)

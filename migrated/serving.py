@@ -10,8 +10,9 @@ import keras
 import numpy as np
 
 from tf2rec.interactions import DataError, Vocab, load_vocabs
-from tf2rec.interactions.model_files import HISTORY_FILE, MODEL_FILE
+from tf2rec.interactions.model_files import MODEL_FILE
 from tf2rec.interactions.split import UserSequences
+from tf2rec.interactions.user_items import load_user_items
 from tf2rec.migrated.model import TwoTowerRecommender
 
 
@@ -48,31 +49,25 @@ class Recommender:
         # the sizes the model's config asks for, checked before anything is built from it
         expected = {"n_users": len(users), "n_items": len(items)}
         model = load_keras_model(path, expected)
-        try:
-            with np.load(model_dir / HISTORY_FILE) as saved:
-                sequences = UserSequences(indptr=saved["indptr"], items=saved["items"])
-                popularity = saved["popularity"]
-        except (OSError, KeyError, ValueError) as err:
-            raise DataError(
-                f"{model_dir / HISTORY_FILE}: cannot read the users' interactions "
-                f"({err}); retrain the model"
-            ) from None
+        sequences, popularity = load_user_items(model_dir)
         return cls(model, users, items, sequences, popularity)
 
     def for_user(
         self, raw_user: int, k: int = 10, exclude_seen: bool = True
-    ) -> tuple[list[int], str | None]:
-        """Top-`k` raw item ids for a raw user id, best first, and a note for the user (or None).
-
-        A user the model has not seen gets the most popular items instead of an error.
+    ) -> tuple[list[int], list[float], str | None]:
+        """Top-`k` raw item ids for a raw user id, best first, their scores (the model's dot
+        products; for an unknown user, the items' training counts), and a note for the user
+        (or None). A user the model has not seen gets the most popular items, not an error.
         """
         user = int(self.users.encode([raw_user])[0])
         if user == Vocab.PAD:
-            top = _top_k(self.popularity.astype(np.float64), k)
-            return self.items.decode(top).tolist(), (
+            counts = self.popularity.astype(np.float64)
+            top = _top_k(counts, k)
+            note = (
                 f"user {raw_user} is not in the training data; showing the {len(top)} most "
-                "popular items"
+                "popular items (scores: training counts)"
             )
+            return self.items.decode(top).tolist(), counts[top].tolist(), note
         seen = self.sequences.row(user)
         history = self.sequences.recent(np.array([user]), self.model.history_length)
         vectors = self.model.user_vectors(np.array([user], np.int32), history)
@@ -80,7 +75,8 @@ class Recommender:
         scores = scores.astype(np.float64)
         if exclude_seen:
             scores[seen] = -np.inf
-        return self.items.decode(_top_k(scores, k)).tolist(), None
+        top = _top_k(scores, k)
+        return self.items.decode(top).tolist(), scores[top].tolist(), None
 
 
 def load_keras_model(path: Path, expected: dict[str, int] | None = None) -> TwoTowerRecommender:

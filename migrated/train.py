@@ -1,10 +1,10 @@
 """The main job: train the migrated recommender with `model.fit` and write a servable model dir.
 
 The model dir holds `model.keras` (Keras format, loads in safe mode), `saved_model/` (TF
-Serving), `vocab.json`, `config.json` (settings and final metrics), `history.npz` (each
-user's items, for `tf2rec recommend`), TensorBoard logs under `logs/`, and while a run is in
-progress `backup/` (`BackupAndRestore`): a killed run started again with the same command
-resumes at the epoch it was in.
+Serving), `vocab.json`, `config.json` (settings and final metrics), `user_items.npz`
+(each user's training items and the item counts, for `tf2rec recommend`), TensorBoard logs
+under `logs/`, and while a run is in progress `backup/` (`BackupAndRestore`): a killed run
+started again with the same command resumes at the epoch it was in.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from tf2rec.interactions import BatchSampler, ModelSpec, Split, optimizer_kind, 
 from tf2rec.interactions.model_files import (
     BACKUP_DIR,
     CONFIG_FILE,
-    HISTORY_FILE,
     LOGS_DIR,
     MODEL_FILE,
     SAVED_MODEL_DIR,
 )
 from tf2rec.interactions.ranking import evaluate_popularity
+from tf2rec.interactions.user_items import save_user_items
 from tf2rec.migrated import optimizers
 from tf2rec.migrated.data import EpochTracker, batch_signature, eval_dataset, training_dataset
 from tf2rec.migrated.distributed import (
@@ -310,12 +310,7 @@ def write_model_dir(model_dir: str | Path, fitted: Fitted, split: Split, setting
         fitted.model, model_dir / SAVED_MODEL_DIR, split.users, split.items, popularity
     )
     save_vocabs(model_dir, split.users, split.items)
-    np.savez(
-        model_dir / HISTORY_FILE,
-        indptr=split.sequences.indptr,
-        items=split.sequences.items,
-        popularity=popularity,
-    )
+    save_user_items(model_dir, split)
     config = {
         "model": fitted.model.get_config(),
         **settings,

@@ -34,6 +34,8 @@ PUBLIC = {
     # errors a person gets as one line
     "UsageError": "tf2rec.errors",
     "CommandFailed": "tf2rec.errors",
+    "MissingExtra": "tf2rec.tools.extras",
+    "extra_needed": "tf2rec.tools.extras",
     # files tf2rec writes
     "write_atomically": "tf2rec.atomic",
     "output_file": "tf2rec.atomic",

@@ -28,9 +28,11 @@ from tf2rec.interactions.model_files import (
     CONFIG_FILE,
     HPARAMS_FILE,
     MODEL_FILE,
+    USER_ITEMS_FILE,
     VOCAB_FILE,
     WEIGHTS_FILE,
 )
+from tf2rec.interactions.user_items import user_items_path
 from tf2rec.tools import model_dir
 from tf2rec.tools.user_json import read_json
 
@@ -335,8 +337,12 @@ def convert_to_legacy(
 
 
 def _copy_vocab(source: Path, target: Path) -> None:
+    """The vocabularies and the users' items: the converted directory serves `recommend`."""
     if (source / VOCAB_FILE).is_file():
         shutil.copy(source / VOCAB_FILE, target / VOCAB_FILE)
+    user_items = user_items_path(source)
+    if user_items is not None:
+        shutil.copy(user_items, target / USER_ITEMS_FILE)
 
 
 def latest_checkpoint(legacy_dir: str | Path) -> str | None:

@@ -1,5 +1,8 @@
 """TwoTowerRecommender: training steps, logs, saving, scoring, recommending."""
 
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -85,6 +88,44 @@ def test_keras_file_round_trip_gives_identical_predictions(split, tmp_path):
     assert loaded.get_config() == model.get_config()
     batch = next(sampler(split, seed=3).epoch(0))
     assert np.array_equal(ops.convert_to_numpy(model(batch)), ops.convert_to_numpy(loaded(batch)))
+
+
+LOAD = """
+import sys
+import keras
+import numpy as np
+{line}
+model = keras.saving.load_model(sys.argv[1])  # safe mode, no custom_objects
+batch = dict(np.load(sys.argv[2]))
+np.save(sys.argv[3], keras.ops.convert_to_numpy(model(batch)))
+print(type(model).__name__, type(model.optimizer).__name__, type(model.loss).__name__)
+"""
+
+
+def test_a_saved_model_loads_in_a_fresh_process_after_one_import(split, tmp_path):
+    """Keras imports the module of a custom class only for its own packages (keras,
+    keras_hub, ...), so one line registers tf2rec's classes: `import tf2rec.migrated`."""
+    model = make_model(split)
+    model.fit(training_dataset(sampler(split), EpochTracker()), epochs=1, verbose=0)
+    model.save(tmp_path / "model.keras")
+    batch = next(sampler(split, seed=3).epoch(0))
+    np.savez(tmp_path / "batch.npz", **batch)
+    argv = [str(tmp_path / name) for name in ("model.keras", "batch.npz", "out.npy")]
+
+    def load(line):
+        script = tmp_path / "load.py"
+        script.write_text(LOAD.format(line=line))
+        return subprocess.run(
+            [sys.executable, str(script), *argv], cwd=tmp_path, capture_output=True, text=True
+        )
+
+    loaded = load("import tf2rec.migrated  # registers tf2rec's Keras classes")
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.split() == ["TwoTowerRecommender", "Adam", "NegativeSamplingLoss"]
+    assert np.array_equal(np.load(tmp_path / "out.npy"), ops.convert_to_numpy(model(batch)))
+    without = load("")
+    assert without.returncode == 1
+    assert "Could not locate class 'TwoTowerRecommender'" in without.stderr
 
 
 def test_score_and_recommend_are_consistent(split):

@@ -41,7 +41,7 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
         "saved_model",
         "vocab.json",
         "config.json",
-        "history.npz",
+        "user_items.npz",
         "logs",
     } <= names
     assert "backup" not in names  # removed once a run finishes
@@ -66,8 +66,19 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
         timeout=300,
     )
     assert recommend.returncode == 0, recommend.stderr
-    items = [int(x) for x in recommend.stdout.split()]
+    rows = [line.split("\t") for line in recommend.stdout.splitlines()]
+    items, scores = [int(item) for item, _ in rows], [float(score) for _, score in rows]
     assert len(items) == 5 and len(set(items)) == 5 and all(1 <= i <= 2000 for i in items)
+    assert scores == sorted(scores, reverse=True)  # best first
+    as_json = subprocess.run(
+        [sys.executable, "-m", "tf2rec.tools.cli", "recommend", "--model-dir", str(model_dir),
+         "--user", "17", "--k", "5", "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    shown = json.loads(as_json.stdout)
+    assert shown["user"] == 17 and shown["note"] is None
+    assert [r["item"] for r in shown["items"]] == items
+    assert [r["score"] for r in shown["items"]] == pytest.approx(scores, rel=1e-5)  # %.6g
 
     unknown = subprocess.run(
         [
@@ -90,7 +101,7 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
     assert "note: user 999999 is not in the training data; showing the 3 most popular" in (
         unknown.stderr
     )
-    assert len(unknown.stdout.split()) == 3
+    assert len(unknown.stdout.splitlines()) == 3
 
 
 RUN = """

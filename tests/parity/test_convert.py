@@ -75,6 +75,16 @@ def legacy_scores(model_dir) -> dict:
     return json.loads(out.stdout.splitlines()[-1])
 
 
+def test_a_converted_model_serves_recommend(legacy_dir, tmp_path, capsys):
+    assert main(["convert", "--legacy-dir", str(legacy_dir), "--out", str(tmp_path / "k")]) == 0
+    assert {"model.keras", "vocab.json", "user_items.npz"} <= {
+        path.name for path in (tmp_path / "k").iterdir()
+    }
+    capsys.readouterr()
+    assert main(["recommend", "--model-dir", str(tmp_path / "k"), "--user", "3", "--k", "5"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 5
+
+
 def test_convert_then_reverse_round_trips_exactly(legacy_dir, tmp_path, capsys):
     assert (
         main(

@@ -2,6 +2,7 @@
 at the check and tensor where the mistake shows, with its likely cause."""
 
 import json
+import sys
 
 import keras
 import numpy as np
@@ -146,6 +147,22 @@ def test_mistakes_in_the_pair_are_named(clicks, tmp_path):
     # the legacy process reports a mistake in its build as one line
     with pytest.raises(DataError, match="tf2rec.legacy.deepfm has no 'nothing'"):
         run_pair("tf2rec.legacy.deepfm:nothing", MIGRATED, clicks, HPARAMS, labels=["label"])
+
+
+def test_the_command_line_finds_the_users_modules_in_the_current_folder(
+    clicks, tmp_path, capsys, monkeypatch
+):
+    """As `python -m` and pytest do: no PYTHONPATH=. needed for `my_keras:make`."""
+    (tmp_path / "my_legacy.py").write_text(f"from {LEGACY.replace(':', ' import ')}\n")
+    (tmp_path / "my_keras.py").write_text(f"from {MIGRATED.replace(':', ' import ')}\n")
+    (tmp_path / "hparams.json").write_text(json.dumps(HPARAMS))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    pair = ["--legacy", "my_legacy:build", "--migrated", "my_keras:make", "--batches", str(clicks)]
+    options = ["--hparams", "hparams.json", "--map", str(NAME_MAP_FILE), "--labels", "label"]
+    code = main(["parity", *pair, *options, "--steps", "1", "--optimizers", "sgd", "--json"])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["passed"]
 
 
 def test_the_command_line_runs_any_pair(clicks, tmp_path, capsys):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import os
 import resource
@@ -43,6 +44,7 @@ from tf2rec.tools.bench.workload import (  # noqa: F401  (make_batches: the test
     make_batches,
 )
 from tf2rec.tools.cli.options import positive_int
+from tf2rec.tools.extras import MissingExtra, missing_extra
 
 SIDES = ("legacy", "migrated")
 
@@ -281,6 +283,8 @@ def execute(args: argparse.Namespace) -> int:
     progress = sys.stderr if args.json else sys.stdout  # --json keeps stdout for the JSON
     if args.strategy == "multi-worker":
         return _execute_scaling(args, progress)
+    if args.plot and importlib.util.find_spec("matplotlib") is None:  # before 12 minutes of runs
+        raise MissingExtra(f"--plot: {missing_extra(ModuleNotFoundError(name='matplotlib'))}")
     print(
         f"training benchmark: B={BATCH} K={NEGATIVES} L={HISTORY} D={DIM}; per process "
         f"{args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed steps; "

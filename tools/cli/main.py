@@ -17,6 +17,7 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 import tf2rec
+from tf2rec.tools.cli.help_format import DefaultsHelpFormatter
 
 # name -> (module in this package, one-line help). A command's module is imported only when
 # it runs, so a command that needs no TensorFlow never pays for importing it.
@@ -77,12 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     name = argv[0]
     module_name, description = COMMANDS[name]
-    command = import_module(f"{__package__}.{module_name}")
-    command_parser = argparse.ArgumentParser(prog=f"tf2rec {name}", description=description)
-    command.add_arguments(command_parser)
-    args = command_parser.parse_args(argv[1:])
+    command_parser = argparse.ArgumentParser(
+        prog=f"tf2rec {name}", description=description, formatter_class=DefaultsHelpFormatter
+    )
     try:
-        return command.run(args)
+        with tf2rec.extra_needed():  # a module only an extra brings: one line naming the extra
+            command = import_module(f"{__package__}.{module_name}")
+            command.add_arguments(command_parser)
+            args = command_parser.parse_args(argv[1:])
+            return command.run(args)
     except (tf2rec.UsageError, FloatingPointError) as err:  # Floating...: "diverged; lower --lr"
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -93,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _own_pair(args: argparse.Namespace, optimizers: list[str]):
+    if os.getcwd() not in sys.path:  # the user's modules, as `python -m` finds them
+        sys.path.insert(0, os.getcwd())
+
     return tf2rec.run_pair(
         args.legacy,
         args.migrated,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 import tf2rec
+from tf2rec.tools.cli.help_format import DefaultsHelpFormatter
 from tf2rec.tools.cli.options import positive_int, raw_id
 
 
@@ -18,13 +20,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also recommend items the user already interacted with",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"user", "items": [{"item", "score"}, ...], "note"} (raw ids)',
+    )
+    parser.formatter_class = DefaultsHelpFormatter
 
 
 def run(args: argparse.Namespace) -> int:
     recommender = tf2rec.Recommender.load(args.model_dir)  # imports TensorFlow
-    items, note = recommender.for_user(args.user, args.k, exclude_seen=not args.include_seen)
+    items, scores, note = recommender.for_user(
+        args.user, args.k, exclude_seen=not args.include_seen
+    )
+    if args.json:
+        ranked = [{"item": item, "score": score} for item, score in zip(items, scores, strict=True)]
+        print(json.dumps({"user": args.user, "items": ranked, "note": note}))
+        return 0
     if note:
         print(f"note: {note}", file=sys.stderr)
-    for item in items:
-        print(item)
+    for item, score in zip(items, scores, strict=True):
+        print(f"{item}\t{score:.6g}")
     return 0

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 import tf2rec
+from tf2rec.tools.cli.help_format import DefaultsHelpFormatter
 from tf2rec.tools.cli.options import (
     add_training_arguments,
     load_split,
@@ -17,6 +18,7 @@ from tf2rec.tools.cli.options import (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = DefaultsHelpFormatter
     add_training_arguments(parser, default_lr=0.01, default_epochs=10)
     group = parser.add_argument_group("migrated model")
     group.add_argument(

@@ -8,6 +8,9 @@ changed between the two:
 - `reorders`: TF1's positional parameters of functions whose TF2 positions mean something
   else (`softmax_cross_entropy_with_logits(labels, logits)`), likewise;
 - `private_modules`: the modules of `tensorflow.python` that still import;
+- `package_modules`: the other modules of the installed package outside the API tree
+  (`tensorflow.core.protobuf.config_pb2`, `tensorflow.tsl...`, `tensorflow.lite...`), which
+  TF2 code imports directly (protocol buffers, converters);
 - `tf2_names`: TF1-only names whose object TF2 has under another name;
 - `changed_defaults`: parameters whose default differs between `tensorflow` and
   `tensorflow.compat.v1` in TF 2.21 (`random_normal_initializer`'s stddev 1.0 -> 0.05),
@@ -26,10 +29,23 @@ import json
 import types
 from pathlib import Path
 
+from tf2rec.tools.scan.tf_api import LISTED_DEPTH, MODULE_ATTRIBUTES
+
 TABLE = Path(__file__).with_name("data") / "tf_api.json"
-_MAX_DEPTH = 4
-# compat would re-enter the other namespace; raw_ops are never called by user code.
-_SKIP = {"compat", "raw_ops"}
+_MAX_DEPTH = LISTED_DEPTH - 2  # tf.a (depth 0) ... tf.a.b.c.d.e (depth 4)
+# compat would re-enter the other namespace.
+_SKIP = {"compat"}
+# `tf_api.exists` accepts the attributes every module has below any listed module, so the table
+# leaves them out; other dunders (`tf.__version__`, `tf.__internal__`) are TensorFlow's own.
+# The folders of the installed package that are not modules of the API tree.
+_OUTSIDE_API = {"python", "_api", "include", "xla_aot_runtime_src"}
+
+
+def _listed(name: str) -> bool:
+    """Public names, and dunders other than the ones every module has."""
+    if name.startswith("__") and name.endswith("__"):
+        return name not in MODULE_ATTRIBUTES
+    return not name.startswith("_")
 
 
 def _walk(obj, prefix: str, depth: int, out: set[str], modules: set[str], seen: set[int]) -> None:
@@ -37,7 +53,7 @@ def _walk(obj, prefix: str, depth: int, out: set[str], modules: set[str], seen: 
         return
     seen.add(id(obj))
     try:
-        names = [n for n in dir(obj) if not n.startswith("_")]
+        names = [n for n in dir(obj) if _listed(n)]
     except Exception:  # a lazy loader that cannot load (a missing optional package)
         return
     for name in names:
@@ -68,32 +84,56 @@ def build() -> dict:
     table.update(changes_of_meaning(tf, set(table["v1"]) & set(table["v2"])))
     table["tf2_names"] = tf2_names(tf, set(table["v1"]), set(table["v2"]))
     table["private_modules"] = private_modules(tf)
+    table["package_modules"] = package_modules(tf)
     return table
 
 
-def private_modules(tf) -> list[str]:
-    """The modules of `tensorflow.python` that import on this TensorFlow (tests left out),
-    as `tf.python.ops.variable_scope`: TF1 code reached into them, and most still work."""
+def _importable(name: str) -> bool:
     import importlib
     import warnings
 
-    root = Path(tf.__file__).parent
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module(name)
+    except BaseException:  # noqa: BLE001 - any failure means it does not import
+        return False
+    return True
+
+
+def _module_names(root: Path, folder: Path) -> list[str]:
+    """`tensorflow.x.y` for each `.py` file under `folder` (tests left out)."""
     found = []
-    for path in sorted((root / "python").rglob("*.py")):
+    for path in sorted(folder.rglob("*.py")):
         if path.name.endswith("_test.py"):
             continue
         parts = list(path.relative_to(root.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
-        name = ".".join(parts)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                importlib.import_module(name)
-        except BaseException:  # noqa: BLE001 - any failure means it does not import
-            continue
-        found.append("tf" + name[len("tensorflow") :])
+        found.append(".".join(parts))
     return found
+
+
+def package_modules(tf) -> list[str]:
+    """The modules outside the API tree and `tensorflow.python` that import on this
+    TensorFlow, as `tf.core.protobuf.config_pb2`: TF2 code reads protocol buffers from there."""
+    root = Path(tf.__file__).parent
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if folder.name in _OUTSIDE_API or folder.name.startswith("__"):
+            continue
+        for name in _module_names(root, folder):
+            if _importable(name):
+                found.append("tf" + name[len("tensorflow") :])
+    return found
+
+
+def private_modules(tf) -> list[str]:
+    """The modules of `tensorflow.python` that import on this TensorFlow (tests left out),
+    as `tf.python.ops.variable_scope`: TF1 code reached into them, and most still work."""
+    root = Path(tf.__file__).parent
+    names = _module_names(root, root / "python")
+    return ["tf" + name[len("tensorflow") :] for name in names if _importable(name)]
 
 
 def _get(root, name: str):

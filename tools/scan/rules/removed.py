@@ -518,7 +518,6 @@ class GoneApiRule(Rule):
             or tf_api.exists(name, "v2")
         ):
             return False
-        top = ".".join(parts[:2])
-        if (tf_api.exists(top, "v1") or tf_api.exists(top, "v2")) and len(parts) > 5:
+        if not (tf_api.listed_deep_enough(name, "v1") or tf_api.listed_deep_enough(name, "v2")):
             return False  # below the depth the table lists: unknown, not gone
         return not self.covered_elsewhere(name)
