@@ -162,8 +162,9 @@ class TF1Adam(keras.optimizers.Adam):
     def apply(self, grads, trainable_variables=None):
         super().apply(grads, trainable_variables)
         # TF1's _finish: the powers advance once per step, after every variable's update
-        self.beta_1_power.assign(self.beta_1_power * ops.cast(self.beta_1, "float32"))
-        self.beta_2_power.assign(self.beta_2_power * ops.cast(self.beta_2, "float32"))
+        dtype = self.beta_1_power.dtype  # float32, or float64 in parity's float64 mode
+        self.beta_1_power.assign(self.beta_1_power * ops.cast(self.beta_1, dtype))
+        self.beta_2_power.assign(self.beta_2_power * ops.cast(self.beta_2, dtype))
 
 
 @tf.function(jit_compile=True)
