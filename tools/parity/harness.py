@@ -298,8 +298,12 @@ def _made(make, hparams: dict) -> keras.Model:
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else "(no message)"
+    """The line of an error's message that says what is wrong: a traced function's error
+    starts with "in user code:" and a traceback, and ends with that line."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    if not lines:
+        return "(no message)"
+    return lines[-1] if lines[0].startswith("in user code") else lines[0]
 
 
 def rejudged(first: PrecisionRun, wide: list[Comparison]) -> list[Comparison]:
@@ -694,6 +698,9 @@ class FedRandomness:
                 raise DataError(self._mismatch())
             step = tf.cast(self.model.optimizer.iterations - self.start, tf.int32)
             uniform = tf.cast(tf.gather(self.values[slot], step), inputs.dtype)
+            # the legacy op's layout, where it holds the same elements in another shape (one
+            # head's attention weights: [B, T, T] there, [B, 1, T, T] here)
+            uniform = tf.reshape(uniform, tf.shape(inputs))
             # TensorFlow's dropout with a Python rate, op for op (nn_ops._dropout)
             kept = inputs * tf.constant(1 / (1 - layer.rate), inputs.dtype)
             keep = uniform >= tf.constant(layer.rate, inputs.dtype)

@@ -197,9 +197,12 @@ class RandomValues:
 
     def get(self, sess, legacy, batches):
         if self.values is None:
-            shapes = sess.run(
-                [op.inputs[0] for op in legacy.randoms], legacy.feed(batches, 0, "train_feeds")
-            )
+            shapes = [op.inputs[0] for op in legacy.randoms]
+            # a random op in a tf.cond branch (dropout under an is_training flag): TF1 marks
+            # the branch's ops unfetchable, but they run, and can be fetched, when the
+            # train feeds take that branch
+            legacy.graph._unfetchable_ops.difference_update(t.op for t in shapes)
+            shapes = sess.run(shapes, legacy.feed(batches, 0, "train_feeds"))
             self.values = [
                 np.stack([draw(op, shape, self.rng) for _ in range(self.steps)])
                 for op, shape in zip(legacy.randoms, shapes, strict=True)
