@@ -78,7 +78,8 @@ class SASRec(object):
             "item_embeddings", [item_num, hidden_units], initializer=tf.glorot_uniform_initializer()
         )
         position_table = tf.get_variable(
-            "position_embeddings", [maxlen, hidden_units],
+            "position_embeddings",
+            [maxlen, hidden_units],
             initializer=tf.glorot_uniform_initializer(),
         )
         seq_items = tf.nn.embedding_lookup(item_table, self.input_seq)
@@ -129,7 +130,9 @@ class SASRec(object):
             q_ = tf.concat(tf.split(q, heads, axis=2), axis=0)  # (h*N, T, C/h)
             k_ = tf.concat(tf.split(k, heads, axis=2), axis=0)
             v_ = tf.concat(tf.split(v, heads, axis=2), axis=0)
-            scores = tf.matmul(q_, tf.transpose(k_, [0, 2, 1])) / (k_.get_shape().as_list()[-1] ** 0.5)
+            scores = tf.matmul(q_, tf.transpose(k_, [0, 2, 1])) / (
+                k_.get_shape().as_list()[-1] ** 0.5
+            )
 
             paddings = tf.ones_like(scores) * (-(2**32) + 1)
             key_masks = tf.tile(self.padding, [heads, 1])  # (h*N, T)

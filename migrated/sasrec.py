@@ -63,8 +63,7 @@ class CausalSelfAttention(keras.layers.Layer):
         return outputs + queries
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units, "heads": self.heads,
-                "rate": self.rate}
+        return {**super().get_config(), "units": self.units, "heads": self.heads, "rate": self.rate}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -97,12 +96,14 @@ class SelfAttentionBlock(keras.layers.Layer):
     """Layer norm, causal self-attention; layer norm, the point-wise feed-forward part;
     padded positions zeroed."""
 
-    def __init__(self, units: int, heads: int = 1, rate: float = 0.0, epsilon: float = 1e-8,
-                 **kwargs) -> None:
+    def __init__(
+        self, units: int, heads: int = 1, rate: float = 0.0, epsilon: float = 1e-8, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.units, self.heads, self.rate, self.epsilon = units, heads, rate, epsilon
-        self.attention_norm = keras.layers.LayerNormalization(epsilon=epsilon,
-                                                              name="attention_norm")
+        self.attention_norm = keras.layers.LayerNormalization(
+            epsilon=epsilon, name="attention_norm"
+        )
         self.attention = CausalSelfAttention(units, heads, rate, name="attention")
         self.ffn_norm = keras.layers.LayerNormalization(epsilon=epsilon, name="ffn_norm")
         self.ffn = PointWiseFeedForward(units, rate, name="ffn")
@@ -118,8 +119,13 @@ class SelfAttentionBlock(keras.layers.Layer):
         return seq * ops.cast(padding, seq.dtype)[..., None]
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units, "heads": self.heads,
-                "rate": self.rate, "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "heads": self.heads,
+            "rate": self.rate,
+            "epsilon": self.epsilon,
+        }
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -149,17 +155,25 @@ class SASRec(keras.Model):
     `call({"input_seq", "pos", "neg"})` returns logits `[B, T, 2]`: the next item's, and the
     sampled item's."""
 
-    def __init__(self, n_items: int, maxlen: int = 50, hidden_units: int = 50,
-                 num_blocks: int = 2, num_heads: int = 1, keep_prob: float = 0.8,
-                 l2_emb: float = 0.0, name: str = "sasrec", **kwargs) -> None:
+    def __init__(
+        self,
+        n_items: int,
+        maxlen: int = 50,
+        hidden_units: int = 50,
+        num_blocks: int = 2,
+        num_heads: int = 1,
+        keep_prob: float = 0.8,
+        l2_emb: float = 0.0,
+        name: str = "sasrec",
+        **kwargs,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.n_items, self.maxlen, self.hidden_units = n_items, maxlen, hidden_units
         self.num_blocks, self.num_heads = num_blocks, num_heads
         self.keep_prob, self.l2_emb = keep_prob, l2_emb
         rate = 1.0 - keep_prob
         self.items = keras.layers.Embedding(n_items, hidden_units, name="item_embeddings")
-        self.positions = keras.layers.Embedding(maxlen, hidden_units,
-                                                name="position_embeddings")
+        self.positions = keras.layers.Embedding(maxlen, hidden_units, name="position_embeddings")
         self.dropout = keras.layers.Dropout(rate)
         self.blocks = [
             SelfAttentionBlock(hidden_units, num_heads, rate, name=f"block_{i}")
@@ -197,10 +211,16 @@ class SASRec(keras.Model):
         return super().compute_loss(x, y, y_pred, sample_weight=weights, training=training)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "n_items": self.n_items, "maxlen": self.maxlen,
-                "hidden_units": self.hidden_units, "num_blocks": self.num_blocks,
-                "num_heads": self.num_heads, "keep_prob": self.keep_prob,
-                "l2_emb": self.l2_emb}
+        return {
+            **super().get_config(),
+            "n_items": self.n_items,
+            "maxlen": self.maxlen,
+            "hidden_units": self.hidden_units,
+            "num_blocks": self.num_blocks,
+            "num_heads": self.num_heads,
+            "keep_prob": self.keep_prob,
+            "l2_emb": self.l2_emb,
+        }
 
 
 def make(hparams: dict) -> SASRec:
@@ -209,8 +229,9 @@ def make(hparams: dict) -> SASRec:
     from tf2rec.migrated.train import make_optimizer
 
     shape = ("maxlen", "hidden_units", "num_blocks", "num_heads", "keep_prob", "l2_emb")
-    model = SASRec(n_items=hparams["n_items"],
-                   **{key: hparams[key] for key in shape if key in hparams})
+    model = SASRec(
+        n_items=hparams["n_items"], **{key: hparams[key] for key in shape if key in hparams}
+    )
     model.build()
     model.compile(
         optimizer=make_optimizer(hparams.get("optimizer", "adam"), hparams.get("lr", 0.001)),

@@ -49,6 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--optimizers", default="sgd,adagrad,adam", help="comma-separated, from sgd, adagrad, adam"
     )
     both.add_argument("--seed", type=int, default=0, help="seed of weights, batches, dropout")
+    both.add_argument(
+        "--mode",
+        choices=("auto", "bitwise", "float64"),
+        default="auto",
+        help="bitwise: float32, the same computation held to 0 ULP; float64: both sides in "
+        "float64, every check held to float64 equivalence; auto (default): bitwise, and the "
+        "checks that fail it judged again in float64",
+    )
     both.add_argument("--json", action="store_true", help="machine-readable output")
 
     add_data_arguments(parser)  # the two-tower pair's data
@@ -113,6 +121,7 @@ def _own_pair(args: argparse.Namespace, optimizers: list[str]):
         name_map=load_map_file(args.map),
         legacy_checkpoint=args.checkpoint,
         seed=args.seed,
+        mode=args.mode,
     )
 
 
@@ -167,4 +176,5 @@ def _two_tower(args: argparse.Namespace, optimizers: list[str]):
         seed=args.seed,
         legacy_checkpoint=checkpoint,
         jit_compile=args.jit_compile,
+        mode=args.mode,
     )

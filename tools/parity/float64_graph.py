@@ -72,7 +72,8 @@ def missing_kernels(graph_def: graph_pb2.GraphDef, device: str = "CPU") -> list[
             continue
         if node.op not in known:
             known[node.op] = [
-                k for k in kernels.get_registered_kernels_for_op(node.op).kernel
+                k
+                for k in kernels.get_registered_kernels_for_op(node.op).kernel
                 if k.device_type == device
             ]
         if not any(_accepts(kernel, types) for kernel in known[node.op]):

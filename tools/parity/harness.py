@@ -224,10 +224,34 @@ class PrecisionRun:
 
 # op types that move, read or hold values without computing with them
 PLUMBING = {
-    "Const", "Identity", "IdentityN", "NoOp", "Placeholder", "PlaceholderWithDefault",
-    "ReadVariableOp", "VariableV2", "VarHandleOp", "Switch", "Merge", "StopGradient",
-    "Shape", "Reshape", "StridedSlice", "Pack", "Unpack", "ConcatV2", "Squeeze", "ExpandDims",
-    "Cast", "Fill", "Range", "Tile", "Transpose", "GatherV2", "ResourceGather", "Gather",
+    "Const",
+    "Identity",
+    "IdentityN",
+    "NoOp",
+    "Placeholder",
+    "PlaceholderWithDefault",
+    "ReadVariableOp",
+    "VariableV2",
+    "VarHandleOp",
+    "Switch",
+    "Merge",
+    "StopGradient",
+    "Shape",
+    "Reshape",
+    "StridedSlice",
+    "Pack",
+    "Unpack",
+    "ConcatV2",
+    "Squeeze",
+    "ExpandDims",
+    "Cast",
+    "Fill",
+    "Range",
+    "Tile",
+    "Transpose",
+    "GatherV2",
+    "ResourceGather",
+    "Gather",
 }
 
 
@@ -288,12 +312,13 @@ def _made(make, hparams: dict) -> keras.Model:
     except Exception as err:  # the user's factory: report it, whatever it raised
         name = getattr(make, "__qualname__", repr(make))
         raise DataError(
-            f"the migrated side's {name}(hparams) failed: {type(err).__name__}: "
-            f"{_first_line(err)}"
+            f"the migrated side's {name}(hparams) failed: {type(err).__name__}: {_first_line(err)}"
         ) from None
     if not isinstance(model, keras.Model):
-        raise DataError(f"the migrated side's make(hparams) returned {type(model).__name__}, "
-                        "not a built, compiled keras.Model")
+        raise DataError(
+            f"the migrated side's make(hparams) returned {type(model).__name__}, "
+            "not a built, compiled keras.Model"
+        )
     return model
 
 
@@ -416,9 +441,7 @@ def _after_steps(model, work, job, optimizer, names, rounding, envelope) -> list
         ours, theirs = entry.variable.numpy(), final[entry.tf1_name]
         if rounding is not None:
             error = rounding.of_final(optimizer, entry.tf1_name, theirs)
-            results.append(
-                compare_float64(check, entry.tf1_name, ours, theirs, WHY_FLOAT64, error)
-            )
+            results.append(compare_float64(check, entry.tf1_name, ours, theirs, WHY_FLOAT64, error))
         elif envelope is None:
             results.append(compare_bitwise(check, entry.tf1_name, ours, theirs, WHY_STEPS))
         else:
@@ -538,8 +561,11 @@ def _forward(model, legacy: dict, data, steps: int, rounding) -> list[Comparison
     losses = np.array([float(o[1]) for o in outputs])
     if rounding is not None:
         error = rounding.of("loss")
-        results.append(compare_float64(check, "loss of every batch", losses, legacy["loss"],
-                                       WHY_FLOAT64, error))
+        results.append(
+            compare_float64(
+                check, "loss of every batch", losses, legacy["loss"], WHY_FLOAT64, error
+            )
+        )
         return results
     bound = np.array([_loss_bound(o[2].numpy(), [float(r) for r in o[3]]) for o in outputs])
     results.append(
@@ -584,9 +610,7 @@ def _forward_op_types(model, data) -> set[str]:
         for key, value in x.items()
     }
     try:
-        graph = (
-            tf.function(lambda x: model(x, training=False)).get_concrete_function(spec).graph
-        )
+        graph = tf.function(lambda x: model(x, training=False)).get_concrete_function(spec).graph
     except Exception:  # the forward check reports a model that fails on its inputs
         return set()
     return {op.type for op in graph.get_operations()}

@@ -125,8 +125,10 @@ class LegacyGraph:
             try:
                 tf.train.import_meta_graph(meta, clear_devices=True)
             except ValueError as err:
-                raise DataError(f"float64 mode: the legacy graph does not run in float64: "
-                                f"{str(err).splitlines()[0]}") from None
+                raise DataError(
+                    f"float64 mode: the legacy graph does not run in float64: "
+                    f"{str(err).splitlines()[0]}"
+                ) from None
             by_name = {v.op.name: v for v in tf.global_variables() + tf.local_variables()}
         return LegacyGraph(
             graph,
@@ -144,7 +146,11 @@ class LegacyGraph:
     def feed(self, batches, step, extra_key, random_values=()):
         """The feed_dict of one step: its batch, the train or eval feeds, its random values."""
         return _feed(
-            self.description, batches, step, self.description.get(extra_key), random_values,
+            self.description,
+            batches,
+            step,
+            self.description.get(extra_key),
+            random_values,
             randoms=self.randoms,
         )
 
@@ -232,7 +238,9 @@ def _run_in(workdir, job, build, batches, draws, *, float64, start=None):
                 variable.load(values[variable.op.name].astype(variable.dtype.as_numpy_dtype), sess)
             random_values = draws.get(sess, legacy, batches)
             if index == 0:  # the forward pass and gradients do not depend on the optimizer
-                out.update(_forward_and_gradients(sess, legacy, batches, job["steps"], random_values))
+                out.update(
+                    _forward_and_gradients(sess, legacy, batches, job["steps"], random_values)
+                )
             for step in range(job["steps"]):
                 sess.run(legacy.train_op, legacy.feed(batches, step, "train_feeds", random_values))
             with legacy.graph.as_default():
