@@ -28,7 +28,9 @@ def test_parity_holds(case, tmp_path):
     users, items, n, data_seed, batch, k, length, dim, seed = CASES[case]
     split = leave_last_out(synthetic(users, items, n, seed=data_seed))
     spec = ModelSpec(split.n_users, split.n_items, dim, dim + 8, length, k)
-    results = run_parity(split, spec, steps=50, lr=0.01, batch_size=batch, seed=seed)
+    results = run_parity(
+        split, spec, steps=50, lr=0.01, batch_size=batch, seed=seed, mode="bitwise"
+    )
     assert all(r.passed for r in results), table(results)
     kinds = {r.tensor: r.kind for r in results if r.check.startswith("forward")}
     assert kinds == {"output 'logits', every batch": SAME, "loss of every batch": DIFFERENT}
@@ -67,7 +69,9 @@ def test_a_jit_compiled_model_is_held_to_the_legacy_models_kernel_envelope(tmp_p
     spec = ModelSpec(split.n_users, split.n_items, dim, dim + 8, length, k)
     hparams = {**spec.as_dict(), "seed": seed, "jit_compile": True}
     batches = make_batches(split, spec, 10, batch, seed)
-    results = run_pair(LEGACY, MIGRATED, batches, hparams, lr=0.01, seed=seed, workdir=tmp_path)
+    results = run_pair(
+        LEGACY, MIGRATED, batches, hparams, lr=0.01, seed=seed, workdir=tmp_path, mode="bitwise"
+    )
 
     before = [r for r in results if not r.check.startswith("after")]
     assert all(r.passed and r.kind == SAME for r in before if r.tensor != "loss of every batch")

@@ -6,11 +6,14 @@ of every op (and of the functions in its library) becomes float64, and every flo
 constant becomes a float64 one. Variables become float64 variables; the harness loads them
 with the float32 start values, so both precisions start from the same weights.
 
-A float32 constant holds a literal the code wrote, rounded to float32 (`0.999` is stored as
-0.99900001287...). Its float64 value is the float64 number of its shortest decimal form,
-which is that literal: the value the Keras side, which writes the same literal in Python,
-computes with in float64. (Taking the float32 value itself would leave Adam's 1 - beta2
-1.3e-5 away from the Keras side's, a wrong migration's size of difference.)
+A float32 constant holds a value the code wrote, rounded to float32 (`0.999` is stored as
+0.99900001287...). Its float64 value is the number the code most likely meant
+(`as_literal`): the short decimal literal, or the square root of an integer (attention's
+and the embeddings' scales), the value the Keras side, which writes the same expression in
+Python, computes with in float64. (Taking the float32 value itself would leave Adam's
+1 - beta2 1.3e-5 away from the Keras side's, a wrong migration's size of difference; and
+sqrt(32)'s float32 rounding, 1.7e-8 away, moved the self-attention pair's results by half
+of float32's rounding.)
 
 An op whose kernel has no float64 version on the CPU cannot run so; `missing_kernels` names
 such ops before anything runs, so that the error names them instead of TensorFlow's run-time
@@ -29,10 +32,31 @@ WIDER = {FLOAT: DOUBLE, FLOAT_REF: DOUBLE_REF}
 
 
 def as_literals(values: np.ndarray) -> np.ndarray:
-    """float32 values -> the float64 values of their shortest decimal forms."""
+    """float32 values -> the float64 values the code most likely wrote (`as_literal`)."""
     flat = np.asarray(values, np.float32).ravel()
-    wide = np.array([float(np.format_float_positional(v, unique=True)) for v in flat.tolist()])
-    return wide.astype(np.float64).reshape(np.shape(values))
+    # each element as a float32 scalar: its shortest form is float32's, not float64's
+    wide = np.array([as_literal(v) for v in flat], np.float64)
+    return wide.reshape(np.shape(values))
+
+
+def as_literal(value: np.float32) -> float:
+    """The float64 number a float32 constant stands for: a decimal literal of up to six
+    significant digits (how hyper-parameters are written: 0.999, 1e-8, 0.2), else the
+    square root of an integer or its inverse (the scales of attention and of embeddings,
+    `d ** 0.5`), else the float32 value itself. Each candidate is taken only when it
+    rounds to `value` in float32, so the graph's own constant is never changed by more
+    than float32's rounding."""
+    value = np.float32(value)
+    shortest = np.format_float_scientific(value, unique=True)
+    digits = len(shortest.split("e")[0].replace("-", "").replace(".", "").rstrip("0"))
+    if digits <= 6:
+        return float(shortest)
+    if np.isfinite(value) and value > 0:
+        square, inverse = np.round(float(value) ** 2), np.round(float(value) ** -2)
+        for candidate in (np.sqrt(square), 1 / np.sqrt(inverse) if inverse else 0.0):
+            if np.float32(candidate) == value:
+                return float(candidate)
+    return float(value)
 
 
 def to_float64(graph_def: graph_pb2.GraphDef) -> graph_pb2.GraphDef:
