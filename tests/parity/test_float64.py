@@ -53,7 +53,7 @@ def test_the_rewritten_graph_computes_in_float64():
     assert np.asarray(wide).dtype == np.float64
     # the exact value of the same program on the same float64 inputs and literals
     w = [Fraction(0.1), Fraction(0.2), Fraction(0.3)]
-    rows = [sum(Fraction(float(v)) * c for v, c in zip(row, w)) for row in x]
+    rows = [sum(Fraction(float(v)) * c for v, c in zip(row, w, strict=True)) for row in x]
     exact = sum(r * Fraction(0.999) + Fraction(0.5) for r in rows) / len(rows)
     # 3 products and 2 sums per row, a multiply, an add, and a sum of 64 (Higham 3.1, 4.2)
     terms = sum(abs(float(r)) * 0.999 + 0.5 for r in rows) / len(rows)

@@ -140,3 +140,30 @@ def test_bounded_comparison_is_per_element():
     nan = ours.copy()
     nan[0] = np.nan
     assert not compare_bounded("f", "x", ours, nan, bound, "").passed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [32, 40, 48, 50, 64])
+def test_both_pairs_are_bitwise_at_every_width(width, tmp_path):
+    """Grappler off on both sides: the same computation is bitwise at any width (with only
+    its arithmetic optimizer off, constant folding and the remapper rewrote one side's
+    arithmetic and not the other's at some widths)."""
+    import json
+
+    from tf2rec.interactions.ctr import synthetic_clicks
+    from tf2rec.migrated.deepfm import NAME_MAP_FILE
+    from tf2rec.tools.parity import run_pair
+
+    split = leave_last_out(synthetic(300, 200, 9_000, seed=2))
+    spec = ModelSpec(split.n_users, split.n_items, width, width, 5, 4)
+    results = run_parity(split, spec, steps=10, batch_size=64, seed=1, mode="bitwise")
+    assert all(r.passed for r in results), table(results)
+    fields = (30, 12, 6, 4)
+    clicks = synthetic_clicks(2_000, fields, seed=3).batches(64, steps=5, seed=4)
+    hparams = {"n_features": sum(fields), "n_fields": len(fields), "embedding_size": width,
+               "deep_layers": [width, width]}  # fmt: skip
+    results = run_pair("tf2rec.legacy.deepfm:build", "tf2rec.migrated.deepfm:make", clicks,
+                       hparams, labels=["label"], name_map=json.loads(NAME_MAP_FILE.read_text()),
+                       mode="bitwise")  # fmt: skip
+    assert all(r.passed for r in results), table(results)
+    assert all(r.max_ulp == 0 for r in results if r.kind == SAME)

@@ -25,6 +25,12 @@ from tf2rec.tools.user_json import read_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    shipped = parser.add_argument_group("the other pairs this project ships")
+    shipped.add_argument(
+        "--pair",
+        choices=("deepfm", "sasrec"),
+        help="the DeepFM CTR pair or the self-attention pair, on their own batches",
+    )
     pair = parser.add_argument_group("your own pair")
     pair.add_argument("--legacy", metavar="MODULE:FUNCTION", help="the TF1 side's build(hparams)")
     pair.add_argument(
@@ -93,7 +99,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"a pair needs --legacy, --migrated and --batches; add --{missing[0]}")
     if given and args.jit_compile:
         raise UsageError("--jit-compile is for the two-tower pair; your make() compiles yours")
-    results = _own_pair(args, optimizers) if given else _two_tower(args, optimizers)
+    if args.pair and given:
+        raise UsageError("--pair runs a shipped pair; leave out --legacy, --migrated, --batches")
+    if args.pair:
+        results = _shipped(args, optimizers)
+    else:
+        results = _own_pair(args, optimizers) if given else _two_tower(args, optimizers)
 
     from tf2rec.tools.parity import as_json, kernel_configuration, table
 
@@ -122,6 +133,24 @@ def _own_pair(args: argparse.Namespace, optimizers: list[str]):
         legacy_checkpoint=args.checkpoint,
         seed=args.seed,
         mode=args.mode,
+    )
+
+
+def _shipped(args: argparse.Namespace, optimizers: list[str]):
+    from tf2rec.tools.parity import run_pair
+    from tf2rec.tools.parity.shipped import shipped_pair
+
+    pair = shipped_pair(args.pair, args.steps or 10, args.seed)
+    return run_pair(
+        pair.pop("legacy"),
+        pair.pop("migrated"),
+        pair.pop("batches"),
+        pair.pop("hparams"),
+        optimizers=optimizers,
+        lr=args.lr,
+        seed=args.seed,
+        mode=args.mode,
+        **pair,
     )
 
 
