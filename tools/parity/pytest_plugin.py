@@ -8,9 +8,9 @@ the `tf2rec_parity` fixture:
                       {"n_features": 85}, labels=["label"], name_map="tests/map.json")
 
 It fails the test with the parity table (and the first failure's likely cause) when a
-check fails, and returns the comparisons otherwise. `--parity-steps N` and
-`--parity-optimizers sgd,adam` (and `--parity-mode`) override every call's steps and optimizers (a quick run on
-every push, the full one nightly, say).
+check fails, and returns the comparisons otherwise. `--parity-steps N`,
+`--parity-optimizers sgd,adam` and `--parity-mode float64` override every call's steps,
+optimizers and mode (a quick run on every push, the full one nightly, say).
 """
 
 from __future__ import annotations
