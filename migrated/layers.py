@@ -323,7 +323,7 @@ class UserTower(keras.layers.Layer):
                 f"received {tuple(history_vectors.shape)}"
             )
         user_vec = self.embedding(user)
-        mask = ops.expand_dims(ops.cast(ops.greater(history, 0), "float32"), -1)
+        mask = ops.expand_dims(ops.cast(ops.greater(history, 0), history_vectors.dtype), -1)
         count = ops.maximum(ops.sum(mask, axis=1), 1.0)
         history_mean = ops.sum(history_vectors * mask, axis=1) / count
         return self.mlp(ops.concatenate([user_vec, history_mean], axis=1))

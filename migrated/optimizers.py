@@ -98,10 +98,12 @@ class TF1Adam(keras.optimizers.Adam):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
-        beta_1 = ops.cast(self.beta_1, dtype)
-        beta_2 = ops.cast(self.beta_2, dtype)
-        epsilon = ops.cast(self.epsilon, dtype)
-        one = ops.cast(1.0, dtype)
+        # Python floats straight to the variable's dtype (a cast would round them to
+        # float32 first: in float64 that is 0.99900001287 for 0.999)
+        beta_1 = tf.constant(self.beta_1, dtype)
+        beta_2 = tf.constant(self.beta_2, dtype)
+        epsilon = tf.constant(self.epsilon, dtype)
+        one = tf.constant(1.0, dtype)
         alpha = lr * ops.sqrt(one - self.beta_2_power) / (one - self.beta_1_power)
         m = self._momentums[self._get_variable_index(variable)]
         v = self._velocities[self._get_variable_index(variable)]
@@ -162,8 +164,9 @@ class TF1Adam(keras.optimizers.Adam):
     def apply(self, grads, trainable_variables=None):
         super().apply(grads, trainable_variables)
         # TF1's _finish: the powers advance once per step, after every variable's update
-        self.beta_1_power.assign(self.beta_1_power * ops.cast(self.beta_1, "float32"))
-        self.beta_2_power.assign(self.beta_2_power * ops.cast(self.beta_2, "float32"))
+        dtype = self.beta_1_power.dtype  # float32, or float64 in parity's float64 mode
+        self.beta_1_power.assign(self.beta_1_power * tf.constant(self.beta_1, dtype))
+        self.beta_2_power.assign(self.beta_2_power * tf.constant(self.beta_2, dtype))
 
 
 @tf.function(jit_compile=True)

@@ -80,6 +80,7 @@ PUBLIC = {
     # parity
     "run_pair": "tf2rec.tools.parity.harness",
     "run_parity": "tf2rec.tools.parity.two_tower",
+    "shipped_pair": "tf2rec.tools.parity.shipped",
     "kernel_configuration": "tf2rec.tools.parity.report",
     "parity_table": "tf2rec.tools.parity.report:table",
     "parity_json": "tf2rec.tools.parity.report:as_json",

@@ -54,7 +54,7 @@ def test_parity_passes_under_kernel_configuration(generation, onednn, threads, t
     )
     assert suite.returncode == 0, suite.stdout[-6000:]
 
-    report = run_cli(["parity", "--json"], env)
+    report = run_cli(["parity", "--mode", "bitwise", "--json"], env)
     assert report["passed"]
     # the report names the configuration it ran under
     configuration = report["configuration"]
@@ -71,7 +71,7 @@ def test_parity_passes_under_kernel_configuration(generation, onednn, threads, t
     pair = ["--legacy", "tf2rec.legacy.deepfm:build", "--migrated", "tf2rec.migrated.deepfm:make"]
     options = ["--hparams", hparams, "--map", str(NAME_MAP_FILE), "--labels", "label"]
     batches = ["--batches", str(tmp_path / "clicks.npz")]
-    report = run_cli(["parity", *pair, *batches, *options, "--json"], env)
+    report = run_cli(["parity", *pair, *batches, *options, "--mode", "bitwise", "--json"], env)
     assert report["passed"]
     same = [c for c in report["comparisons"] if c["kind"] == "same computation"]
     assert len(same) > 100 and all(c["max_ulp"] == 0 for c in same)

@@ -28,7 +28,9 @@ def test_parity_holds(case, tmp_path):
     users, items, n, data_seed, batch, k, length, dim, seed = CASES[case]
     split = leave_last_out(synthetic(users, items, n, seed=data_seed))
     spec = ModelSpec(split.n_users, split.n_items, dim, dim + 8, length, k)
-    results = run_parity(split, spec, steps=50, lr=0.01, batch_size=batch, seed=seed)
+    results = run_parity(
+        split, spec, steps=50, lr=0.01, batch_size=batch, seed=seed, mode="bitwise"
+    )
     assert all(r.passed for r in results), table(results)
     kinds = {r.tensor: r.kind for r in results if r.check.startswith("forward")}
     assert kinds == {"output 'logits', every batch": SAME, "loss of every batch": DIFFERENT}
@@ -67,7 +69,9 @@ def test_a_jit_compiled_model_is_held_to_the_legacy_models_kernel_envelope(tmp_p
     spec = ModelSpec(split.n_users, split.n_items, dim, dim + 8, length, k)
     hparams = {**spec.as_dict(), "seed": seed, "jit_compile": True}
     batches = make_batches(split, spec, 10, batch, seed)
-    results = run_pair(LEGACY, MIGRATED, batches, hparams, lr=0.01, seed=seed, workdir=tmp_path)
+    results = run_pair(
+        LEGACY, MIGRATED, batches, hparams, lr=0.01, seed=seed, workdir=tmp_path, mode="bitwise"
+    )
 
     before = [r for r in results if not r.check.startswith("after")]
     assert all(r.passed and r.kind == SAME for r in before if r.tensor != "loss of every batch")
@@ -136,3 +140,30 @@ def test_bounded_comparison_is_per_element():
     nan = ours.copy()
     nan[0] = np.nan
     assert not compare_bounded("f", "x", ours, nan, bound, "").passed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [32, 40, 48, 50, 64])
+def test_both_pairs_are_bitwise_at_every_width(width, tmp_path):
+    """Grappler off on both sides: the same computation is bitwise at any width (with only
+    its arithmetic optimizer off, constant folding and the remapper rewrote one side's
+    arithmetic and not the other's at some widths)."""
+    import json
+
+    from tf2rec.interactions.ctr import synthetic_clicks
+    from tf2rec.migrated.deepfm import NAME_MAP_FILE
+    from tf2rec.tools.parity import run_pair
+
+    split = leave_last_out(synthetic(300, 200, 9_000, seed=2))
+    spec = ModelSpec(split.n_users, split.n_items, width, width, 5, 4)
+    results = run_parity(split, spec, steps=10, batch_size=64, seed=1, mode="bitwise")
+    assert all(r.passed for r in results), table(results)
+    fields = (30, 12, 6, 4)
+    clicks = synthetic_clicks(2_000, fields, seed=3).batches(64, steps=5, seed=4)
+    hparams = {"n_features": sum(fields), "n_fields": len(fields), "embedding_size": width,
+               "deep_layers": [width, width]}  # fmt: skip
+    results = run_pair("tf2rec.legacy.deepfm:build", "tf2rec.migrated.deepfm:make", clicks,
+                       hparams, labels=["label"], name_map=json.loads(NAME_MAP_FILE.read_text()),
+                       mode="bitwise")  # fmt: skip
+    assert all(r.passed for r in results), table(results)
+    assert all(r.max_ulp == 0 for r in results if r.kind == SAME)

@@ -18,6 +18,12 @@ from tf2rec.tools.cli.options import add_data_arguments, load_split, positive_fl
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    shipped = parser.add_argument_group("the other pairs this project ships")
+    shipped.add_argument(
+        "--pair",
+        choices=("deepfm", "sasrec"),
+        help="the DeepFM CTR pair or the self-attention pair, on their own batches",
+    )
     pair = parser.add_argument_group("your own pair")
     pair.add_argument("--legacy", metavar="MODULE:FUNCTION", help="the TF1 side's build(hparams)")
     pair.add_argument(
@@ -42,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--optimizers", default="sgd,adagrad,adam", help="comma-separated, from sgd, adagrad, adam"
     )
     both.add_argument("--seed", type=int, default=0, help="seed of weights, batches, dropout")
+    both.add_argument(
+        "--mode",
+        choices=("auto", "bitwise", "float64"),
+        default="auto",
+        help="bitwise: float32, the same computation held to 0 ULP; float64: both sides in "
+        "float64, every check held to float64 equivalence; auto (default): bitwise, and the "
+        "checks that fail it judged again in float64",
+    )
     both.add_argument("--json", action="store_true", help="machine-readable output")
 
     add_data_arguments(parser)  # the two-tower pair's data
@@ -82,7 +96,14 @@ def run(args: argparse.Namespace) -> int:
         raise tf2rec.UsageError(
             "--jit-compile is for the two-tower pair; your make() compiles yours"
         )
-    results = _own_pair(args, optimizers) if given else _two_tower(args, optimizers)
+    if args.pair and given:
+        raise tf2rec.UsageError(
+            "--pair runs a shipped pair; leave out --legacy, --migrated, --batches"
+        )
+    if args.pair:
+        results = _shipped(args, optimizers)
+    else:
+        results = _own_pair(args, optimizers) if given else _two_tower(args, optimizers)
 
     configuration = tf2rec.kernel_configuration()
     report = tf2rec.parity_json if args.json else tf2rec.parity_table
@@ -109,6 +130,22 @@ def _own_pair(args: argparse.Namespace, optimizers: list[str]):
         name_map=tf2rec.load_map_file(args.map),
         legacy_checkpoint=args.checkpoint,
         seed=args.seed,
+        mode=args.mode,
+    )
+
+
+def _shipped(args: argparse.Namespace, optimizers: list[str]):
+    pair = tf2rec.shipped_pair(args.pair, args.steps or 10, args.seed)
+    return tf2rec.run_pair(
+        pair.pop("legacy"),
+        pair.pop("migrated"),
+        pair.pop("batches"),
+        pair.pop("hparams"),
+        optimizers=optimizers,
+        lr=args.lr,
+        seed=args.seed,
+        mode=args.mode,
+        **pair,
     )
 
 
@@ -159,4 +196,5 @@ def _two_tower(args: argparse.Namespace, optimizers: list[str]):
         seed=args.seed,
         legacy_checkpoint=checkpoint,
         jit_compile=args.jit_compile,
+        mode=args.mode,
     )

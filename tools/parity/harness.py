@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,10 +59,19 @@ from tf2rec.tools.convert import (
     tf1_state,
 )
 from tf2rec.tools.parity.causes import annotate
-from tf2rec.tools.parity.compare import Comparison, compare_bitwise, compare_bounded
+from tf2rec.tools.parity.compare import (
+    DIFFERENT,
+    SAME,
+    Comparison,
+    compare_bitwise,
+    compare_bounded,
+    compare_float64,
+)
 from tf2rec.tools.parity.error_bounds import gamma, mean_bound
 from tf2rec.tools.parity.kernels import ENVELOPE, configured_environment, describe
 from tf2rec.tools.parity.pair import load_batches, load_object, step_count
+
+MODES = ("auto", "bitwise", "float64")
 
 WHY_FORWARD = "the legacy graph's TensorFlow ops, traced as fit and serving run them"
 WHY_LOSS = (
@@ -72,6 +82,12 @@ WHY_GRADIENTS = "the same gradient kernels, contributions added in tf.gradients'
 WHY_STEPS = (
     "the same update arithmetic (tf2rec.migrated.optimizers: TF1's formulas, repeated ids "
     "summed in TF1's order; the legacy process runs with op determinism)"
+)
+WHY_FLOAT64 = (
+    "both sides in float64 from the same float32 start (the legacy graph rewritten to "
+    "float64, the Keras model under the float64 dtype policy): passes when "
+    "max|a - b| <= 2^-24 max(max|a|, max|b|), or no more than the legacy model's own "
+    "float32 result is from its float64 one"
 )
 WHY_XLA_STEPS = (
     "the steps run as one XLA computation (jit_compile): bound: the legacy model's own "
@@ -111,17 +127,20 @@ def run_legacy(workdir: Path, base_env: dict[str, str] | None = None) -> dict[st
 @contextlib.contextmanager
 def _computations_as_written():
     """While the migrated side runs: TensorFloat-32 off (it only matters on a GPU), and
-    Grappler's arithmetic optimizer off, as on the legacy side."""
+    Grappler off, as on the legacy side: its constant folding, arithmetic optimizer,
+    remapper fusions, layout, loop and dependency optimizers rewrite arithmetic according to
+    how each graph happens to be built (the same model traced by TF1 and by Keras passed at
+    hidden size 32 and failed at 40, 48 and 50 with them on)."""
     enabled = tf.config.experimental.tensor_float_32_execution_enabled()
     options = tf.config.optimizer.get_experimental_options()
     tf.config.experimental.enable_tensor_float_32_execution(False)
-    tf.config.optimizer.set_experimental_options({"arithmetic_optimization": False})
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     try:
         yield
     finally:
         tf.config.experimental.enable_tensor_float_32_execution(enabled)
         tf.config.optimizer.set_experimental_options(
-            {"arithmetic_optimization": options.get("arithmetic_optimization", True)}
+            {"disable_meta_optimizer": options.get("disable_meta_optimizer", False)}
         )
 
 
@@ -139,6 +158,7 @@ def run_pair(
     legacy_checkpoint: str | None = None,
     seed: int = 0,
     workdir: Path | None = None,
+    mode: str = "auto",
 ) -> list[Comparison]:
     """Check that `migrated` (a Keras factory, or "pkg.module:make") computes what `legacy`
     ("pkg.module:build", run in its own process) does, on `batches` (see `pair`).
@@ -147,8 +167,39 @@ def run_pair(
     are the batch keys the Keras model gets as `y`; `name_map` overrides the derived
     {Keras weight path: TF1 name}; `legacy_checkpoint` starts both sides from those weights
     instead of the legacy model's initializers; `seed` draws the random ops' values.
+    `mode` (`MODES`): "bitwise" runs both sides in float32 and holds the checks of the same
+    computation to bitwise equality, the others to their float32 bounds; "float64" runs
+    both in float64 and holds every check to float64 equivalence; "auto" runs "bitwise"
+    and judges in float64 every check that is not bitwise equal.
     """
+    if mode not in MODES:
+        raise DataError(f"parity mode {mode!r}: choose one of {', '.join(MODES)}")
     make = load_object(migrated, "--migrated") if isinstance(migrated, str) else migrated
+    batches = _checked_batches(batches, steps, labels)
+    job = {
+        "legacy": legacy,
+        "hparams": dict(hparams or {}),
+        "optimizers": list(optimizers),
+        "lr": lr,
+        "steps": step_count(batches),
+        "legacy_checkpoint": legacy_checkpoint,
+        "seed": seed,
+    }
+    pair = Pair(job, make, batches, tuple(labels), name_map)
+    with tempfile.TemporaryDirectory() as tmp, _computations_as_written():
+        work = Path(workdir or tmp)
+        if mode == "float64":
+            return pair.run(work / "float64", "float64").results
+        first = pair.run(work, "float32")
+        if mode == "bitwise":
+            return first.results
+        if all(r.passed and r.kind == SAME for r in first.results):
+            return first.results
+        return rejudged(first, pair.run(work / "float64", "float64").results)
+
+
+def _checked_batches(batches, steps: int | None, labels: Sequence[str]) -> dict:
+    """The batches (see `pair.load_batches`), cut to `steps`, with every label key present."""
     batches = load_batches(batches)
     steps = min(steps or step_count(batches), step_count(batches))
     missing = sorted(set(labels) - set(batches))
@@ -156,52 +207,287 @@ def run_pair(
         raise DataError(
             f"label key(s) {', '.join(missing)} not in the batches ({', '.join(batches)})"
         )
-    with tempfile.TemporaryDirectory() as tmp, _computations_as_written():
-        work = Path(workdir or tmp)
+    return {key: value[:steps] for key, value in batches.items()}
+
+
+class PrecisionRun:
+    """One run of both sides in one precision: the checks, and the op types of each
+    side's forward pass (what a 'same math, different rounding' verdict names)."""
+
+    def __init__(self, results: list[Comparison], legacy_ops: set[str], keras_ops: set[str]):
+        self.results = results
+        self.legacy_ops = legacy_ops
+        self.keras_ops = keras_ops
+
+    def _different_ops(self) -> tuple[set[str], set[str]]:
+        ours = {op for op in self.keras_ops - self.legacy_ops if op not in PLUMBING}
+        theirs = {op for op in self.legacy_ops - self.keras_ops if op not in PLUMBING}
+        return ours, theirs
+
+    def ops_that_differ(self) -> str:
+        ours, theirs = self._different_ops()
+        return (
+            f"ops only the TF1 graph runs: {', '.join(sorted(theirs)) or 'none'}; "
+            f"only the Keras graph: {', '.join(sorted(ours)) or 'none'}"
+        )
+
+
+# op types that move, read or hold values without computing with them
+PLUMBING = {
+    "Const",
+    "Identity",
+    "IdentityN",
+    "NoOp",
+    "Placeholder",
+    "PlaceholderWithDefault",
+    "ReadVariableOp",
+    "VariableV2",
+    "VarHandleOp",
+    "Switch",
+    "Merge",
+    "StopGradient",
+    "Shape",
+    "Reshape",
+    "StridedSlice",
+    "Pack",
+    "Unpack",
+    "ConcatV2",
+    "Squeeze",
+    "ExpandDims",
+    "Cast",
+    "Fill",
+    "Range",
+    "Tile",
+    "Transpose",
+    "GatherV2",
+    "ResourceGather",
+    "Gather",
+    # the random ops the harness feeds (their values reach the Keras side as constants)
+    "RandomUniform",
+    "RandomStandardNormal",
+    "TruncatedNormal",
+}
+
+
+class Pair:
+    """The legacy side's job and the migrated side's factory, run in a precision."""
+
+    def __init__(self, job, make, batches, labels, name_map):
+        self.job, self.make, self.batches = job, make, batches
+        self.labels, self.name_map = labels, name_map
+
+    def run(self, work: Path, precision: str) -> PrecisionRun:
         work.mkdir(parents=True, exist_ok=True)
-        batches = {key: value[:steps] for key, value in batches.items()}
+        batches = _in_precision(self.batches, precision)
         np.savez(work / "batches.npz", **batches)
-        job = {
-            "legacy": legacy,
-            "hparams": dict(hparams or {}),
-            "optimizers": list(optimizers),
-            "lr": lr,
-            "steps": steps,
-            "legacy_checkpoint": legacy_checkpoint,
-            "seed": seed,
-        }
+        job = {**self.job, "precision": precision}
         (work / "job.json").write_text(json.dumps(job))
-        legacy_results = run_legacy(work)
-        results, tables, envelope = [], set(), None
-        for index, optimizer in enumerate(optimizers):
-            keras.utils.set_random_seed(seed)
-            model = make({**job["hparams"], "optimizer": optimizer, "lr": lr})
-            init = read_checkpoint(work / f"init-{optimizer}")
-            names = derive_name_map(model, init, name_map)
-            legacy_to_migrated(init, model, names, optimizer)
-            randomness = FedRandomness(model, legacy_results)
-            data = _split(batches, labels)
-            if index == 0:
-                results += _forward(model, legacy_results, data, steps)
-                results += _gradients(model, legacy_results, data, names)
-            randomness.check_all_used()
-            model.fit(_dataset(data), epochs=1, verbose=0, shuffle=False)
-            final = read_checkpoint(work / f"final-{optimizer}")
-            check = f"after {steps} steps ({optimizer})"
-            if getattr(model, "jit_compile", False) and envelope is None:
-                envelope = KernelEnvelope.measure(work, job)
-            for entry in tf1_state(model, names, optimizer):
-                ours, theirs = entry.variable.numpy(), final[entry.tf1_name]
-                if envelope is None:
-                    results.append(compare_bitwise(check, entry.tf1_name, ours, theirs, WHY_STEPS))
-                    continue
-                bound = envelope.distance(optimizer, entry.tf1_name)
-                results.append(
-                    compare_bounded(check, entry.tf1_name, ours, theirs, bound, envelope.why)
-                )
-            tables = {names.entries[w.path] for w in model.weights if _is_table(w)}
+        legacy = run_legacy(work)
+        rounding = Float32Rounding(work, legacy) if precision == "float64" else None
+        data = _split(batches, self.labels)
+        results, tables, envelope, keras_ops = [], set(), None, set()
+        with _keras_precision(precision):
+            for index, optimizer in enumerate(job["optimizers"]):
+                model, names = self._model(work, optimizer, precision)
+                randomness = FedRandomness(model, legacy)
+                if index == 0:
+                    keras_ops = _forward_op_types(model, data)
+                    results += _forward(model, legacy, data, job["steps"], rounding)
+                    results += _gradients(model, legacy, data, names, rounding)
+                randomness.check_all_used()
+                _fit(model, data)
+                if precision == "float32" and getattr(model, "jit_compile", False):
+                    envelope = envelope or KernelEnvelope.measure(work, job)
+                results += _after_steps(model, work, job, optimizer, names, rounding, envelope)
+                tables = {names.entries[w.path] for w in model.weights if _is_table(w)}
         annotate(results, tables)
-        return results
+        legacy_ops = {str(op) for op in legacy.get("ops/forward", [])}
+        return PrecisionRun(results, legacy_ops, keras_ops)
+
+    def _model(self, work: Path, optimizer: str, precision: str):
+        """The migrated model, made, checked and started from the legacy side's start."""
+        keras.utils.set_random_seed(self.job["seed"])
+        hparams = {**self.job["hparams"], "optimizer": optimizer, "lr": self.job["lr"]}
+        model = _made(self.make, hparams)
+        if precision == "float64":
+            _check_float64(model)
+        init = _in_precision(read_checkpoint(work / f"init-{optimizer}"), precision)
+        names = derive_name_map(model, init, self.name_map)
+        legacy_to_migrated(init, model, names, optimizer)
+        return model, names
+
+
+def _made(make, hparams: dict) -> keras.Model:
+    """`make(hparams)`, or one line saying how it failed (it is the user's code)."""
+    try:
+        model = make(hparams)
+    except (DataError, CommandFailed):
+        raise
+    except Exception as err:  # the user's factory: report it, whatever it raised
+        name = getattr(make, "__qualname__", repr(make))
+        raise DataError(
+            f"the migrated side's {name}(hparams) failed: {type(err).__name__}: {_first_line(err)}"
+        ) from None
+    if not isinstance(model, keras.Model):
+        raise DataError(
+            f"the migrated side's make(hparams) returned {type(model).__name__}, "
+            "not a built, compiled keras.Model"
+        )
+    return model
+
+
+def _first_line(err: BaseException) -> str:
+    """The line of an error's message that says what is wrong. A traced function's error
+    starts with "in user code:" and a traceback; Keras wraps a layer's error as
+    "XError: Exception encountered when calling L.call()." with the message on a line of its
+    own after it."""
+    lines = [
+        re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
+        for line in str(err).strip().splitlines()
+        if line.strip()
+    ]
+    if not lines:
+        return "(no message)"
+    if not lines[0].startswith("in user code"):
+        return lines[0]
+    named = [i for i, line in enumerate(lines) if re.match(r"[A-Z]\w*(Error|Exception)\b", line)]
+    if not named:
+        return lines[-1]
+    at = named[-1]
+    line = lines[at]
+    if "Exception encountered when calling" in line and at + 1 < len(lines):
+        layer = re.search(r"calling (\S+?)\.call", line)
+        line = f"{layer.group(1) if layer else 'a layer'}: {lines[at + 1]}"
+    return line
+
+
+def rejudged(first: PrecisionRun, wide: list[Comparison]) -> list[Comparison]:
+    """The float32 checks, each one that is not bitwise replaced by its float64 check (a
+    check of a different computation, the loss say, is always): a pass there is the same
+    mathematics rounded differently in float32; a failure there is a different
+    computation, and its float64 ratio says by how much. The float32 result stays in the
+    note."""
+    by_check = {(r.check, r.tensor): r for r in wide}
+    results = []
+    for result in first.results:
+        again = by_check.get((result.check, result.tensor))
+        if (result.passed and result.kind == SAME) or again is None:
+            results.append(result)
+            continue
+        float32 = f"float32 {_number(result.max_ulp)} ULP"
+        if result.kind == DIFFERENT:
+            float32 += f", {_number(result.ratio)} of its float32 bound"
+        if again.passed and not result.passed:
+            again.note = f"same math, different rounding; {float32}"
+        else:
+            again.note = float32
+        if not result.passed:
+            again.why = (
+                f"{again.why}; judged in float64 because float32 was not bitwise "
+                f"({first.ops_that_differ()})"
+            )
+        results.append(again)
+    return results
+
+
+def _number(value) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def _in_precision(arrays: dict, precision: str) -> dict:
+    """`arrays` with their float32 ones in float64 when `precision` is float64."""
+    if precision != "float64":
+        return arrays
+    return {
+        key: value.astype(np.float64) if value.dtype == np.float32 else value
+        for key, value in arrays.items()
+    }
+
+
+@contextlib.contextmanager
+def _keras_precision(precision: str):
+    """Keras' dtype policy and floatx set to `precision` while the migrated side runs."""
+    policy, floatx = keras.config.dtype_policy(), keras.config.floatx()
+    if precision == "float64":
+        keras.config.set_floatx("float64")
+        keras.config.set_dtype_policy("float64")
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(floatx)
+        keras.config.set_dtype_policy(policy)
+
+
+def _check_float64(model: keras.Model) -> None:
+    """Float64 mode needs a model that computes in float64: one that fixes a layer's dtype
+    to float32 is refused, naming the layer."""
+    for layer in model._flatten_layers(include_self=True):
+        compute = layer.dtype_policy.compute_dtype
+        if compute != "float64":
+            raise DataError(
+                f"float64 mode: layer {layer.name!r} ({type(layer).__name__}) computes in "
+                f"{compute}; create it without dtype= (it then follows the global policy), "
+                "or run with --mode bitwise"
+            )
+    for weight in model.weights:
+        if "float" in str(weight.dtype) and str(weight.dtype) != "float64":
+            raise DataError(
+                f"float64 mode: weight {weight.path} is {weight.dtype}; create it with the "
+                "layer's dtype (the default), or run with --mode bitwise"
+            )
+
+
+class Float32Rounding:
+    """How far the legacy model's float32 results are from its float64 ones, tensor by
+    tensor (the legacy process runs both in a float64 job; the float32 run is in
+    `float32/`): the size of a difference that is float32 rounding and nothing else."""
+
+    def __init__(self, work: Path, wide: dict) -> None:
+        self.work, self.wide, self.finals = work, wide, {}
+        with np.load(work / "float32" / "legacy.npz") as data:
+            self.narrow = dict(data)
+
+    def of(self, key: str) -> float:
+        if key not in self.narrow or key not in self.wide:
+            return 0.0
+        return _distance(self.narrow[key], self.wide[key])
+
+    def of_final(self, optimizer: str, name: str, wide: np.ndarray) -> float:
+        if optimizer not in self.finals:
+            self.finals[optimizer] = read_checkpoint(self.work / "float32" / f"final-{optimizer}")
+        narrow = self.finals[optimizer].get(name)
+        return 0.0 if narrow is None else _distance(narrow, wide)
+
+
+def _distance(a, b) -> float:
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape or a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b)))
+
+
+def _fit(model, data) -> None:
+    model.fit(_dataset(data), epochs=1, verbose=0, shuffle=False)
+
+
+def _after_steps(model, work, job, optimizer, names, rounding, envelope) -> list[Comparison]:
+    """Every weight, slot and counter after the steps against the legacy side's."""
+    final = read_checkpoint(work / f"final-{optimizer}")
+    check = f"after {job['steps']} steps ({optimizer})"
+    results = []
+    for entry in tf1_state(model, names, optimizer):
+        ours, theirs = entry.variable.numpy(), final[entry.tf1_name]
+        if rounding is not None:
+            error = rounding.of_final(optimizer, entry.tf1_name, theirs)
+            results.append(compare_float64(check, entry.tf1_name, ours, theirs, WHY_FLOAT64, error))
+        elif envelope is None:
+            results.append(compare_bitwise(check, entry.tf1_name, ours, theirs, WHY_STEPS))
+        else:
+            bound = envelope.distance(optimizer, entry.tf1_name)
+            results.append(
+                compare_bounded(check, entry.tf1_name, ours, theirs, bound, envelope.why)
+            )
+    return results
 
 
 class KernelEnvelope:
@@ -290,10 +576,10 @@ def _at(data, step: int):
     return x, None if y is None else y[step]
 
 
-def _forward(model, legacy: dict, data, steps: int) -> list[Comparison]:
+def _forward(model, legacy: dict, data, steps: int, rounding) -> list[Comparison]:
     check = "forward (start weights)"
     inference = _traced(_inference, model, data)
-    outputs = [inference(*_at(data, step)) for step in range(steps)]
+    outputs = [_called(inference, data, step) for step in range(steps)]
     theirs = {
         key[len("output/") :]: value for key, value in legacy.items() if key.startswith("output/")
     }
@@ -301,17 +587,71 @@ def _forward(model, legacy: dict, data, steps: int) -> list[Comparison]:
     results = []
     for name, key in _output_keys(list(theirs), list(ours[0])).items():
         stacked = np.stack([np.asarray(o[key]) for o in ours])
+        tensor = f"output {name!r}, every batch"
+        if rounding is not None:
+            _check_output_dtype(name, stacked)
+            error = rounding.of("output/" + name)
+            results.append(
+                compare_float64(check, tensor, stacked, theirs[name], WHY_FLOAT64, error)
+            )
+        else:
+            results.append(compare_bitwise(check, tensor, stacked, theirs[name], WHY_FORWARD))
+    losses = np.array([float(o[1]) for o in outputs])
+    if rounding is not None:
+        error = rounding.of("loss")
         results.append(
-            compare_bitwise(
-                check, f"output {name!r}, every batch", stacked, theirs[name], WHY_FORWARD
+            compare_float64(
+                check, "loss of every batch", losses, legacy["loss"], WHY_FLOAT64, error
             )
         )
-    losses = np.array([float(o[1]) for o in outputs], np.float32)
+        return results
     bound = np.array([_loss_bound(o[2].numpy(), [float(r) for r in o[3]]) for o in outputs])
     results.append(
         compare_bounded(check, "loss of every batch", losses, legacy["loss"], bound, WHY_LOSS)
     )
     return results
+
+
+def _called(function, data, step: int):
+    """`function` on batch `step`, or one line naming the inputs the model failed on."""
+    try:
+        return function(*_at(data, step))
+    except (DataError, CommandFailed):
+        raise
+    except Exception as err:  # the user's model: report it, whatever it raised
+        x, _ = data
+        given = ", ".join(
+            f"{key} {value.dtype}[None, {', '.join(map(str, value.shape[2:]))}]".replace(", ]", "]")
+            for key, value in x.items()
+        )
+        raise DataError(
+            f"the Keras model fails on the batch's inputs ({given}): {type(err).__name__}: "
+            f"{_first_line(err)}; its call(x) gets a dict of these arrays (the batch keys "
+            "that are not --labels), as the legacy placeholders do"
+        ) from None
+
+
+def _check_output_dtype(name: str, values: np.ndarray) -> None:
+    if values.dtype != np.float64:
+        raise DataError(
+            f"float64 mode: the Keras model's output {name!r} is {values.dtype}; something "
+            "in its call casts to float32 (a dtype= on a layer, a tf.cast or a float32 "
+            "constant); compute in the layers' dtype, or run with --mode bitwise"
+        )
+
+
+def _forward_op_types(model, data) -> set[str]:
+    """The op types of the Keras model's forward pass, traced as `_forward` traces it."""
+    x, _ = data
+    spec = {
+        key: tf.TensorSpec((None, *value.shape[2:]), tf.as_dtype(value.dtype))
+        for key, value in x.items()
+    }
+    try:
+        graph = tf.function(lambda x: model(x, training=False)).get_concrete_function(spec).graph
+    except Exception:  # the forward check reports a model that fails on its inputs
+        return set()
+    return {op.type for op in graph.get_operations()}
 
 
 def _output_keys(legacy_names: list[str], keras_keys: list) -> dict:
@@ -343,21 +683,24 @@ def _loss_bound(rows: np.ndarray, regularization: list[float]) -> float:
     return bound
 
 
-def _gradients(model, legacy: dict, data, names) -> list[Comparison]:
+def _gradients(model, legacy: dict, data, names, rounding) -> list[Comparison]:
     saved = [v.numpy() for v in model.variables]  # training mode updates moving averages
     try:
-        grads = _traced(_gradients_of, model, data)(*_at(data, 0))
+        grads = _called(_traced(_gradients_of, model, data), data, 0)
     finally:
         for variable, value in zip(model.variables, saved, strict=True):
             variable.assign(value)
     results = []
     for weight, grad in zip(model.trainable_variables, grads, strict=True):
         name = names.entries[weight.path]
-        results.append(
-            compare_bitwise(
-                "gradients (batch 0)", name, grad.numpy(), legacy["grad/" + name], WHY_GRADIENTS
-            )
-        )
+        # a weight the loss does not use has no gradient: zero (TF1's too, if it has none)
+        theirs = legacy.get("grad/" + name, np.zeros(weight.shape, grad.numpy().dtype))
+        check = "gradients (batch 0)"
+        if rounding is not None:
+            error = rounding.of("grad/" + name)
+            results.append(compare_float64(check, name, grad.numpy(), theirs, WHY_FLOAT64, error))
+        else:
+            results.append(compare_bitwise(check, name, grad.numpy(), theirs, WHY_GRADIENTS))
     return results
 
 
@@ -380,7 +723,12 @@ def _gradients_of(model, x, y):
     """The gradients of the training loss as TF1 took them (`tf.gradients`, in a graph)."""
     y_pred = model(x, training=True)
     loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
-    return [tf.convert_to_tensor(g) for g in tf.gradients(loss, model.trainable_variables)]
+    variables = model.trainable_variables
+    gradients = tf.gradients(loss, variables)
+    return [
+        tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
+        for v, g in zip(variables, gradients, strict=True)
+    ]
 
 
 class FedRandomness:
@@ -411,7 +759,10 @@ class FedRandomness:
             if slot >= len(self.values):
                 raise DataError(self._mismatch())
             step = tf.cast(self.model.optimizer.iterations - self.start, tf.int32)
-            uniform = tf.gather(self.values[slot], step)
+            uniform = tf.cast(tf.gather(self.values[slot], step), inputs.dtype)
+            # the legacy op's layout, where it holds the same elements in another shape (one
+            # head's attention weights: [B, T, T] there, [B, 1, T, T] here)
+            uniform = tf.reshape(uniform, tf.shape(inputs))
             # TensorFlow's dropout with a Python rate, op for op (nn_ops._dropout)
             kept = inputs * tf.constant(1 / (1 - layer.rate), inputs.dtype)
             keep = uniform >= tf.constant(layer.rate, inputs.dtype)

@@ -14,17 +14,16 @@ array per op and step, so that the migrated side can use the very same ones: the
 cover dropout instead of skipping it.
 """
 
-import functools
 import json
 import os
 import sys
 
 import numpy as np
 import tensorflow.compat.v1 as tf
-from tensorflow.core.protobuf import rewriter_config_pb2
 
 from tf2rec.interactions import DataError
 from tf2rec.interactions.model_files import CHECKPOINT_PREFIX
+from tf2rec.tools.parity.float64_graph import missing_kernels, to_float64
 from tf2rec.tools.parity.pair import check_description, load_object, step_count
 
 tf.disable_v2_behavior()
@@ -65,30 +64,32 @@ def _feed(description, batches, step, extra, random_values=(), *, randoms):
 
 
 def session_config():
-    """As the legacy trainer runs, but without Grappler's arithmetic optimizer (see the
-    harness's docstring: it reorders sums according to how a graph happens to be built)."""
+    """As the legacy trainer runs, but with the program as written: Grappler off (its
+    constant folding, arithmetic optimizer, remapper fusions, layout and loop optimizers
+    rewrite arithmetic according to how a graph happens to be built and what it knows of
+    its shapes, differently in each graph; see the harness's docstring)."""
     config = tf.ConfigProto(allow_soft_placement=True)
-    config.graph_options.rewrite_options.arithmetic_optimization = (
-        rewriter_config_pb2.RewriterConfig.OFF
-    )
+    config.graph_options.rewrite_options.disable_meta_optimizer = True
     return config
 
 
-def run(workdir):
-    with open(os.path.join(workdir, "job.json")) as f:
-        job = json.load(f)
-    build = load_object(job["legacy"], "--legacy")
-    with np.load(os.path.join(workdir, "batches.npz")) as data:
-        batches = {key: data[key] for key in data.files}
-    steps = min(job["steps"], step_count(batches))
-    out = {}
-    rng = np.random.default_rng(job["seed"])
-    random_values = None
-    for index, optimizer in enumerate(job["optimizers"]):
-        hparams = dict(job["hparams"], optimizer=optimizer, lr=job["lr"])
+class LegacyGraph:
+    """The legacy model's graph with what the harness runs in it: the description's
+    tensors, the train op, the gradients of the loss, the variables, the random ops."""
+
+    def __init__(self, graph, description, train_op, gradients, variables, randoms):
+        self.graph = graph
+        self.description = description
+        self.train_op = train_op
+        self.gradients = gradients  # [(variable name, gradient tensor)], trainable order
+        self.variables = variables
+        self.randoms = randoms
+
+    @classmethod
+    def build(cls, build, hparams, reference):
         graph = tf.Graph()
         with graph.as_default():
-            description = check_description(build(hparams), job["legacy"])
+            description = check_description(build(hparams), reference)
             train_op = description.get("train_op")
             if train_op is None:
                 step = tf.train.get_or_create_global_step()
@@ -97,48 +98,206 @@ def run(workdir):
                         description["loss"], global_step=step
                     )
             trainable = tf.trainable_variables()
-            gradients = [
-                tf.convert_to_tensor(g) for g in tf.gradients(description["loss"], trainable)
+            gradients = tf.gradients(description["loss"], trainable)
+            pairs = [
+                (v.op.name, tf.convert_to_tensor(g) if g is not None else None)
+                for v, g in zip(trainable, gradients, strict=True)
             ]
             variables = description.get("variables") or tf.global_variables()
-            saver = tf.train.Saver(var_list=variables, max_to_keep=None)
             randoms = random_ops(description["loss"])
-            init = tf.global_variables_initializer()
-        feed = functools.partial(_feed, description, batches, randoms=randoms)
-        with tf.Session(graph=graph, config=session_config()) as sess:
-            sess.run(init)
-            if job.get("legacy_checkpoint"):
-                with graph.as_default():
-                    _restore(sess, job["legacy_checkpoint"], variables)
-            saver.save(sess, os.path.join(workdir, "init-" + optimizer, CHECKPOINT_PREFIX))
-            if random_values is None:  # once, for every optimizer: per op and step
-                shapes = sess.run(
-                    [op.inputs[0] for op in randoms], feed(0, description.get("train_feeds"))
-                )
-                random_values = [
-                    np.stack([draw(op, shape, rng) for _ in range(steps)])
-                    for op, shape in zip(randoms, shapes, strict=True)
-                ]
+        return cls(graph, description, train_op, pairs, variables, randoms)
+
+    def in_float64(self):
+        """The same program in float64 (`float64_graph`), its tensors found by name."""
+        with self.graph.as_default():
+            meta = tf.train.export_meta_graph(graph=self.graph)
+        wide = to_float64(meta.graph_def)
+        missing = missing_kernels(wide)
+        if missing:
+            raise DataError(
+                "float64 mode: the legacy graph has op(s) with no float64 kernel: "
+                + ", ".join(missing[:5])
+                + "; run with --mode bitwise, or compute them with ops that have one"
+            )
+        meta.graph_def.CopyFrom(wide)
+        graph = tf.Graph()
+        with graph.as_default():
+            try:
+                tf.train.import_meta_graph(meta, clear_devices=True)
+            except ValueError as err:
+                raise DataError(
+                    f"float64 mode: the legacy graph does not run in float64: "
+                    f"{str(err).splitlines()[0]}"
+                ) from None
+            by_name = {v.op.name: v for v in tf.global_variables() + tf.local_variables()}
+        return LegacyGraph(
+            graph,
+            _renamed(self.description, graph),
+            graph.get_operation_by_name(self.train_op.name),
+            [(name, _find(graph, g)) for name, g in self.gradients],
+            [by_name[v.op.name] for v in self.variables],
+            [graph.get_operation_by_name(op.name) for op in self.randoms],
+        )
+
+    def initializer(self):
+        with self.graph.as_default():
+            return tf.group(tf.global_variables_initializer(), tf.local_variables_initializer())
+
+    def feed(self, batches, step, extra_key, random_values=()):
+        """The feed_dict of one step: its batch, the train or eval feeds, its random values."""
+        return _feed(
+            self.description,
+            batches,
+            step,
+            self.description.get(extra_key),
+            random_values,
+            randoms=self.randoms,
+        )
+
+
+def _find(graph, item):
+    """The tensor or op of `item`'s name in `graph` (None stays None)."""
+    if item is None:
+        return None
+    if isinstance(item, tf.Operation):
+        return graph.get_operation_by_name(item.name)
+    return graph.get_tensor_by_name(item.name)
+
+
+def _renamed(description, graph):
+    """The description with every tensor and op replaced by its namesake in `graph`."""
+    out = dict(description)
+    for key in ("inputs", "outputs"):
+        out[key] = {name: _find(graph, t) for name, t in description[key].items()}
+    for key in ("train_feeds", "eval_feeds"):
+        if description.get(key):
+            out[key] = {_find(graph, t): v for t, v in description[key].items()}
+    out["loss"] = _find(graph, description["loss"])
+    return out
+
+
+def run(workdir):
+    """The job in `workdir` (see the module docstring). A float64 job runs the float32
+    program too, into `workdir/float32`: how far the legacy model's own float32 results are
+    from its float64 ones is the size of a float32 rounding difference, tensor by tensor."""
+    with open(os.path.join(workdir, "job.json")) as f:
+        job = json.load(f)
+    build = load_object(job["legacy"], "--legacy")
+    with np.load(os.path.join(workdir, "batches.npz")) as data:
+        batches = {key: data[key] for key in data.files}
+    job["steps"] = min(job["steps"], step_count(batches))
+    draws = RandomValues(job["seed"], job["steps"])
+    if job.get("precision") == "float64":
+        narrow = os.path.join(workdir, "float32")
+        _run_in(narrow, job, build, _narrowed(batches), draws, float64=False)
+        _run_in(workdir, job, build, batches, draws, float64=True, start=narrow)
+    else:
+        _run_in(workdir, job, build, batches, draws, float64=False)
+
+
+class RandomValues:
+    """The values fed to the random ops: drawn once (float32), the same in every run."""
+
+    def __init__(self, seed, steps):
+        self.rng, self.steps, self.values = np.random.default_rng(seed), steps, None
+
+    def get(self, sess, legacy, batches):
+        if self.values is None:
+            shapes = [op.inputs[0] for op in legacy.randoms]
+            # a random op in a tf.cond branch (dropout under an is_training flag): TF1 marks
+            # the branch's ops unfetchable, but they run, and can be fetched, when the
+            # train feeds take that branch
+            legacy.graph._unfetchable_ops.difference_update(t.op for t in shapes)
+            shapes = sess.run(shapes, legacy.feed(batches, 0, "train_feeds"))
+            self.values = [
+                np.stack([draw(op, shape, self.rng) for _ in range(self.steps)])
+                for op, shape in zip(legacy.randoms, shapes, strict=True)
+            ]
+        return self.values
+
+
+def _narrowed(batches):
+    return {k: v.astype(np.float32) if v.dtype == np.float64 else v for k, v in batches.items()}
+
+
+def _run_in(workdir, job, build, batches, draws, *, float64, start=None):
+    """Every optimizer's run in one precision: `init-*` (from `start`'s, when given),
+    `final-*` and `legacy.npz` in `workdir`."""
+    os.makedirs(workdir, exist_ok=True)
+    out = {}
+    for index, optimizer in enumerate(job["optimizers"]):
+        hparams = dict(job["hparams"], optimizer=optimizer, lr=job["lr"])
+        legacy = LegacyGraph.build(build, hparams, job["legacy"])
+        init = os.path.join(workdir, "init-" + optimizer)
+        values = _start(legacy, job, init, start and os.path.join(start, "init-" + optimizer))
+        if float64:
+            legacy = legacy.in_float64()
+        with tf.Session(graph=legacy.graph, config=session_config()) as sess:
+            sess.run(legacy.initializer())
+            for variable in legacy.variables:
+                variable.load(values[variable.op.name].astype(variable.dtype.as_numpy_dtype), sess)
+            random_values = draws.get(sess, legacy, batches)
             if index == 0:  # the forward pass and gradients do not depend on the optimizer
-                names = list(description["outputs"])
-                fetches = [description["outputs"][n] for n in names] + [description["loss"]]
-                values = [
-                    sess.run(fetches, feed(step, description.get("eval_feeds")))
-                    for step in range(steps)
-                ]
-                for position, name in enumerate(names):
-                    out["output/" + name] = np.stack([v[position] for v in values])
-                out["loss"] = np.array([v[-1] for v in values], np.float32)
-                grads = sess.run(gradients, feed(0, description.get("train_feeds"), random_values))
-                for variable, value in zip(trainable, grads, strict=True):
-                    out["grad/" + variable.op.name] = value
-                for position, (op, values) in enumerate(zip(randoms, random_values, strict=True)):
-                    out[f"random/{position}"] = values
-                    out[f"random_op/{position}"] = np.array(f"{op.name} ({op.type})")
-            for step in range(steps):
-                sess.run(train_op, feed(step, description.get("train_feeds"), random_values))
+                out.update(
+                    _forward_and_gradients(sess, legacy, batches, job["steps"], random_values)
+                )
+            for step in range(job["steps"]):
+                sess.run(legacy.train_op, legacy.feed(batches, step, "train_feeds", random_values))
+            with legacy.graph.as_default():
+                saver = tf.train.Saver(var_list=legacy.variables, max_to_keep=None)
             saver.save(sess, os.path.join(workdir, "final-" + optimizer, CHECKPOINT_PREFIX))
     np.savez(os.path.join(workdir, "legacy.npz"), **out)
+
+
+def _start(legacy, job, folder, given=None):
+    """The start values (float32): the initializers', or the job's checkpoint's, or those
+    saved in `given`; saved as `folder`'s checkpoint (the migrated side starts from it)."""
+    with tf.Session(graph=legacy.graph, config=session_config()) as sess:
+        sess.run(legacy.initializer())
+        checkpoint = given and os.path.join(given, CHECKPOINT_PREFIX)
+        if checkpoint or job.get("legacy_checkpoint"):
+            with legacy.graph.as_default():
+                _restore(sess, checkpoint or job["legacy_checkpoint"], legacy.variables)
+        with legacy.graph.as_default():
+            saver = tf.train.Saver(var_list=legacy.variables, max_to_keep=None)
+        saver.save(sess, os.path.join(folder, CHECKPOINT_PREFIX))
+        values = sess.run(legacy.variables)
+    return {v.op.name: value for v, value in zip(legacy.variables, values, strict=True)}
+
+
+def _forward_and_gradients(sess, legacy, batches, steps, random_values):
+    """The outputs and loss of every batch (eval feeds), the first batch's gradients (train
+    feeds), the random values and the op types the forward pass runs."""
+    out = {}
+    names = list(legacy.description["outputs"])
+    fetches = [legacy.description["outputs"][n] for n in names] + [legacy.description["loss"]]
+    values = [sess.run(fetches, legacy.feed(batches, step, "eval_feeds")) for step in range(steps)]
+    for position, name in enumerate(names):
+        out["output/" + name] = np.stack([v[position] for v in values])
+    out["loss"] = np.array([v[-1] for v in values])
+    present = [(name, g) for name, g in legacy.gradients if g is not None]
+    grads = sess.run([g for _, g in present], legacy.feed(batches, 0, "train_feeds", random_values))
+    for (name, _), value in zip(present, grads, strict=True):
+        out["grad/" + name] = value
+    for position, (op, drawn) in enumerate(zip(legacy.randoms, random_values, strict=True)):
+        out[f"random/{position}"] = drawn
+        out[f"random_op/{position}"] = np.array(f"{op.name} ({op.type})")
+    out["ops/forward"] = np.array(sorted(op_types(fetches)))
+    return out
+
+
+def op_types(fetches) -> set[str]:
+    """The types of the ops the fetches depend on."""
+    seen, stack, types = set(), [t.op for t in fetches], set()
+    while stack:
+        op = stack.pop()
+        if op.name in seen:
+            continue
+        seen.add(op.name)
+        types.add(op.type)
+        stack.extend(t.op for t in op.inputs)
+        stack.extend(op.control_inputs)
+    return types
 
 
 def _restore(sess, prefix, variables):

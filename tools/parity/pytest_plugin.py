@@ -8,9 +8,9 @@ the `tf2rec_parity` fixture:
                       {"n_features": 85}, labels=["label"], name_map="tests/map.json")
 
 It fails the test with the parity table (and the first failure's likely cause) when a
-check fails, and returns the comparisons otherwise. `--parity-steps N` and
-`--parity-optimizers sgd,adam` override every call's steps and optimizers (a quick run on
-every push, the full one nightly, say).
+check fails, and returns the comparisons otherwise. `--parity-steps N`,
+`--parity-optimizers sgd,adam` and `--parity-mode float64` override every call's steps,
+optimizers and mode (a quick run on every push, the full one nightly, say).
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ def pytest_addoption(parser) -> None:
         "--parity-optimizers",
         default=None,
         help="comma-separated optimizers of every parity check (sgd, adagrad, adam)",
+    )
+    group.addoption(
+        "--parity-mode",
+        default=None,
+        choices=("auto", "bitwise", "float64"),
+        help="the mode of every parity check (see tf2rec parity --mode)",
     )
 
 
@@ -47,6 +53,8 @@ def tf2rec_parity(request):
             options["optimizers"] = [
                 name.strip() for name in config.getoption("--parity-optimizers").split(",")
             ]
+        if config.getoption("--parity-mode"):
+            options["mode"] = config.getoption("--parity-mode")
         name_map = options.get("name_map")
         if name_map is not None and not isinstance(name_map, dict):
             options["name_map"] = load_map_file(name_map)

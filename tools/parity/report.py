@@ -9,7 +9,9 @@ from dataclasses import asdict
 
 import numpy as np
 
-from tf2rec.tools.parity.compare import SAME, Comparison
+from tf2rec.tools.parity.compare import DIFFERENT, FLOAT64, SAME, Comparison
+
+KIND = {SAME: "bitwise", DIFFERENT: "bound", FLOAT64: "float64"}
 
 
 def kernel_configuration() -> dict[str, str]:
@@ -60,12 +62,12 @@ def table(results: list[Comparison], configuration: dict[str, str] | None = None
     """The comparisons as a text table, why each check is of its kind, the kernel
     configuration, and a count."""
     reasons = list(dict.fromkeys(r.why for r in results))
-    rows = [("check", "tensor", "kind", "max abs", "max ULP", "bound", "error/bound", "result")]
+    rows = [("check", "tensor", "mode", "max abs", "max ULP", "bound", "error/bound", "result")]
     rows += [
         (
             r.check,
             r.tensor,
-            f"{'same' if r.kind == SAME else 'different'} [{reasons.index(r.why) + 1}]",
+            f"{KIND[r.kind]} [{reasons.index(r.why) + 1}]",
             _number(r.max_abs),
             _number(r.max_ulp),
             "bitwise" if r.kind == SAME else _number(r.bound),
@@ -81,9 +83,11 @@ def table(results: list[Comparison], configuration: dict[str, str] | None = None
     ]
     lines += [
         "",
-        "same: the same operations and kernels on both sides, so bitwise equal (0 ULP).",
-        "different: a bound per element from floating-point error analysis; error/bound is",
-        "the largest |ours - theirs| / bound (bound: at that element) and must be <= 1.",
+        "bitwise: the same computation (operations, kernels) on both sides: 0 ULP apart.",
+        "bound: a different computation, within a bound per element from floating-point",
+        "error analysis; error/bound is the largest |ours - theirs| / bound, at most 1.",
+        "float64: both sides in float64; bound 2^-24 max(|ours|, |theirs|), or the legacy",
+        "model's own float32-float64 distance; error/bound at most 1.",
         *(f"[{i}] {why}" for i, why in enumerate(reasons, 1)),
     ]
     if configuration:

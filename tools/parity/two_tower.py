@@ -42,6 +42,7 @@ def run_parity(
     seed: int = 0,
     legacy_checkpoint: str | None = None,
     jit_compile: bool = False,
+    mode: str = "auto",
 ) -> list[Comparison]:
     """The two-tower model of `spec`, legacy against migrated, on `split`'s batches (the
     migrated model compiled with `jit_compile`: see `harness`)."""
@@ -57,4 +58,5 @@ def run_parity(
         lr=lr,
         legacy_checkpoint=legacy_checkpoint,
         seed=seed,
+        mode=mode,
     )
