@@ -58,7 +58,7 @@ PUBLIC = {
     "rule": "tf2rec.tools.scan.rules",
     "rule_page": "tf2rec.tools.scan.reports",
     # data (numpy and pandas)
-    "DataError": "tf2rec.interactions.data",
+    "DataError": "tf2rec.interactions.errors",
     "load_interactions": "tf2rec.interactions.load:load",
     "DATA_FORMATS": "tf2rec.interactions.load:FORMATS",
     "synthetic": "tf2rec.interactions.synthetic",
