@@ -164,4 +164,8 @@ def test_train_on_a_localhost_parameter_server_cluster_writes_a_servable_model(t
         text=True,
         timeout=300,
     )
-    assert recommended.returncode == 0 and len(recommended.stdout.split()) == 5
+    assert recommended.returncode == 0, recommended.stderr[-3000:]
+    rows = [line.split("\t") for line in recommended.stdout.splitlines()]
+    assert [len(row) for row in rows] == [2] * 5  # item, score
+    scores = [float(score) for _, score in rows]
+    assert scores == sorted(scores, reverse=True) and len({item for item, _ in rows}) == 5
