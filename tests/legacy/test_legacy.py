@@ -58,6 +58,7 @@ def test_restored_checkpoint_gives_bitwise_identical_scores(run_legacy, tmp_path
     assert result == {"equal": True, "step": 40, "shape": [300, 201]}
 
 
+@pytest.mark.slow  # the README's figures: minutes of training on the default data
 def test_cli_trains_and_beats_popularity_on_default_data(tmp_path):
     import subprocess
     import sys

@@ -10,6 +10,7 @@ import pytest
 from tests.cli import exit_code
 
 
+@pytest.mark.slow  # the README's figures: minutes of training on the default data
 def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_path):
     model_dir = tmp_path / "model"
     out = subprocess.run(
