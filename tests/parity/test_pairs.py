@@ -2,6 +2,7 @@
 at the check and tensor where the mistake shows, with its likely cause."""
 
 import json
+import re
 import sys
 
 import keras
@@ -177,13 +178,25 @@ def test_the_command_line_runs_any_pair(clicks, tmp_path, capsys):
     hparams.write_text(json.dumps(HPARAMS))
     pair = ["--legacy", LEGACY, "--migrated", MIGRATED, "--batches", str(clicks)]
     options = ["--hparams", str(hparams), "--map", str(NAME_MAP_FILE), "--labels", "label"]
-    code = main(["parity", *pair, *options, "--steps", "2", "--optimizers", "adagrad", "--json"])
-    report = json.loads(capsys.readouterr().out)
+    checks = ["--steps", "2", "--optimizers", "adagrad,sgd", "--mode", "bitwise"]
+    code = main(["parity", *pair, *options, *checks, "--json", "--progress"])
+    out, err = capsys.readouterr()
+    report = json.loads(out)
     assert code == 0 and report["passed"] and report["first_failure"] is None
+    # a line per stage on stderr as it starts, after the time the run has taken so far
+    stages = [line.split("] ", 1)[1] for line in err.splitlines()]
+    assert stages == [
+        "float32: the TF1 model, 2 steps per optimizer, in its own process",
+        "float32: the Keras model's forward pass and gradients",
+        "float32: the Keras model, 2 steps with adagrad",
+        "float32: the Keras model, 2 steps with sgd",
+    ]
+    assert all(re.fullmatch(r"parity \[ *\d+ s\] .+", line) for line in err.splitlines())
     assert {c["check"] for c in report["comparisons"]} == {
         "forward (start weights)",
         "gradients (batch 0)",
         "after 2 steps (adagrad)",
+        "after 2 steps (sgd)",
     }
     assert main(["parity", "--legacy", LEGACY, "--batches", str(clicks)]) == 2
     assert "add --migrated" in capsys.readouterr().err

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import tf2rec
@@ -57,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "checks that fail it judged again in float64",
     )
     both.add_argument("--json", action="store_true", help="machine-readable output")
+    both.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="a line on stderr as each stage starts (default: when stderr is a terminal)",
+    )
 
     add_data_arguments(parser)  # the two-tower pair's data
     own = parser.add_argument_group("this project's two-tower pair (without --legacy)")
@@ -100,10 +106,12 @@ def run(args: argparse.Namespace) -> int:
         raise tf2rec.UsageError(
             "--pair runs a shipped pair; leave out --legacy, --migrated, --batches"
         )
+    progress = _progress_lines() if _wants_progress(args) else None
     if args.pair:
-        results = _shipped(args, optimizers)
+        results = _shipped(args, optimizers, progress)
     else:
-        results = _own_pair(args, optimizers) if given else _two_tower(args, optimizers)
+        run = _own_pair if given else _two_tower
+        results = run(args, optimizers, progress)
 
     configuration = tf2rec.kernel_configuration()
     report = tf2rec.parity_json if args.json else tf2rec.parity_table
@@ -114,7 +122,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _own_pair(args: argparse.Namespace, optimizers: list[str]):
+def _wants_progress(args: argparse.Namespace) -> bool:
+    return sys.stderr.isatty() if args.progress is None else args.progress
+
+
+def _progress_lines():
+    """Stage lines with the time since the run started: the whole run takes minutes."""
+    start = time.monotonic()
+
+    def show(stage: str) -> None:
+        print(f"parity [{time.monotonic() - start:5.0f} s] {stage}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _own_pair(args: argparse.Namespace, optimizers: list[str], progress):
     if os.getcwd() not in sys.path:  # the user's modules, as `python -m` finds them
         sys.path.insert(0, os.getcwd())
 
@@ -131,10 +153,11 @@ def _own_pair(args: argparse.Namespace, optimizers: list[str]):
         legacy_checkpoint=args.checkpoint,
         seed=args.seed,
         mode=args.mode,
+        progress=progress,
     )
 
 
-def _shipped(args: argparse.Namespace, optimizers: list[str]):
+def _shipped(args: argparse.Namespace, optimizers: list[str], progress):
     pair = tf2rec.shipped_pair(args.pair, args.steps or 10, args.seed)
     return tf2rec.run_pair(
         pair.pop("legacy"),
@@ -145,6 +168,7 @@ def _shipped(args: argparse.Namespace, optimizers: list[str]):
         lr=args.lr,
         seed=args.seed,
         mode=args.mode,
+        progress=progress,
         **pair,
     )
 
@@ -165,7 +189,7 @@ def _hparams(text: str | None) -> dict:
     return value
 
 
-def _two_tower(args: argparse.Namespace, optimizers: list[str]):
+def _two_tower(args: argparse.Namespace, optimizers: list[str], progress):
     _, split = load_split(args)
     checkpoint = None
     if args.legacy_dir is not None:
@@ -197,4 +221,5 @@ def _two_tower(args: argparse.Namespace, optimizers: list[str]):
         legacy_checkpoint=checkpoint,
         jit_compile=args.jit_compile,
         mode=args.mode,
+        progress=progress,
     )

@@ -159,6 +159,7 @@ def run_pair(
     seed: int = 0,
     workdir: Path | None = None,
     mode: str = "auto",
+    progress: Callable[[str], None] | None = None,
 ) -> list[Comparison]:
     """Check that `migrated` (a Keras factory, or "pkg.module:make") computes what `legacy`
     ("pkg.module:build", run in its own process) does, on `batches` (see `pair`).
@@ -170,7 +171,8 @@ def run_pair(
     `mode` (`MODES`): "bitwise" runs both sides in float32 and holds the checks of the same
     computation to bitwise equality, the others to their float32 bounds; "float64" runs
     both in float64 and holds every check to float64 equivalence; "auto" runs "bitwise"
-    and judges in float64 every check that is not bitwise equal.
+    and judges in float64 every check that is not bitwise equal. `progress`, if given, is
+    called with a short description of each stage as it starts (a run takes minutes).
     """
     if mode not in MODES:
         raise DataError(f"parity mode {mode!r}: choose one of {', '.join(MODES)}")
@@ -185,7 +187,7 @@ def run_pair(
         "legacy_checkpoint": legacy_checkpoint,
         "seed": seed,
     }
-    pair = Pair(job, make, batches, tuple(labels), name_map)
+    pair = Pair(job, make, batches, tuple(labels), name_map, progress or _silent)
     with tempfile.TemporaryDirectory() as tmp, _computations_as_written():
         work = Path(workdir or tmp)
         if mode == "float64":
@@ -269,12 +271,17 @@ PLUMBING = {
 }
 
 
+def _silent(stage: str) -> None:
+    pass
+
+
 class Pair:
     """The legacy side's job and the migrated side's factory, run in a precision."""
 
-    def __init__(self, job, make, batches, labels, name_map):
+    def __init__(self, job, make, batches, labels, name_map, progress):
         self.job, self.make, self.batches = job, make, batches
         self.labels, self.name_map = labels, name_map
+        self.progress = progress
 
     def run(self, work: Path, precision: str) -> PrecisionRun:
         work.mkdir(parents=True, exist_ok=True)
@@ -282,6 +289,8 @@ class Pair:
         np.savez(work / "batches.npz", **batches)
         job = {**self.job, "precision": precision}
         (work / "job.json").write_text(json.dumps(job))
+        steps = f"{job['steps']} step{'s' * (job['steps'] != 1)}"
+        self.progress(f"{precision}: the TF1 model, {steps} per optimizer, in its own process")
         legacy = run_legacy(work)
         rounding = Float32Rounding(work, legacy) if precision == "float64" else None
         data = _split(batches, self.labels)
@@ -291,13 +300,17 @@ class Pair:
                 model, names = self._model(work, optimizer, precision)
                 randomness = FedRandomness(model, legacy)
                 if index == 0:
+                    self.progress(f"{precision}: the Keras model's forward pass and gradients")
                     keras_ops = _forward_op_types(model, data)
                     results += _forward(model, legacy, data, job["steps"], rounding)
                     results += _gradients(model, legacy, data, names, rounding)
                 randomness.check_all_used()
+                self.progress(f"{precision}: the Keras model, {steps} with {optimizer}")
                 _fit(model, data)
                 if precision == "float32" and getattr(model, "jit_compile", False):
-                    envelope = envelope or KernelEnvelope.measure(work, job)
+                    if envelope is None:
+                        self.progress("float32: the TF1 model under other kernel configurations")
+                        envelope = KernelEnvelope.measure(work, job)
                 results += _after_steps(model, work, job, optimizer, names, rounding, envelope)
                 tables = {names.entries[w.path] for w in model.weights if _is_table(w)}
         annotate(results, tables)

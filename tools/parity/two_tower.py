@@ -43,9 +43,10 @@ def run_parity(
     legacy_checkpoint: str | None = None,
     jit_compile: bool = False,
     mode: str = "auto",
+    progress=None,
 ) -> list[Comparison]:
     """The two-tower model of `spec`, legacy against migrated, on `split`'s batches (the
-    migrated model compiled with `jit_compile`: see `harness`)."""
+    migrated model compiled with `jit_compile`: see `harness`); `progress` as in `run_pair`."""
     hparams = {**spec.as_dict(), "seed": seed}  # as in a legacy hparams.json
     if jit_compile:
         hparams["jit_compile"] = True
@@ -59,4 +60,5 @@ def run_parity(
         legacy_checkpoint=legacy_checkpoint,
         seed=seed,
         mode=mode,
+        progress=progress,
     )
