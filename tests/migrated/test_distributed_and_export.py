@@ -81,12 +81,17 @@ def test_saved_model_serves_raw_ids_in_a_process_without_keras_or_this_project(t
     raw_history = [[1006, 1008, 7], [1010, 7, 7], [1006, 7, 7]]  # 7: an unknown item
     raw_item = [1012, 1014, 1016]
     user, history = users.encode(raw_user), items.encode(raw_history)
-    # traced, as the SavedModel runs it (eager kernels may round the last bit otherwise)
-    traced = tf.function(lambda u, h: model.recommend(u, h, k=5))
-    want_items, want_scores = traced(user[:2], history[:2])
-    want_items = items.decode(ops.convert_to_numpy(want_items)).tolist()
+    # Traced with the SavedModel's own signature (batch size unknown) and on the same batch:
+    # Grappler and the kernels then see the graph and shapes the SavedModel runs, so its
+    # scores are these to the bit (a graph traced for a known batch size may be optimised
+    # into other kernels that sum in another order: seen 1 ULP apart).
+    ids = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, 3], tf.int32)]
+    traced = tf.function(lambda u, h: model.recommend(u, h, k=5), input_signature=ids)
+    traced_score = tf.function(model.score, input_signature=[*ids, tf.TensorSpec([None], tf.int32)])
+    want_items, want_scores = traced(user, history)
+    want_items = items.decode(ops.convert_to_numpy(want_items)[:2]).tolist()
     want_items.append(items.decode([1, 2, 3, 4, 5]).tolist())  # the unknown user: popular
-    want_score = tf.function(model.score)(user, history, items.encode(raw_item)).numpy()
+    want_score = traced_score(user, history, items.encode(raw_item)).numpy()
 
     result = run_python(
         f"""
@@ -109,15 +114,6 @@ def test_saved_model_serves_raw_ids_in_a_process_without_keras_or_this_project(t
     )
     assert {"score", "recommend"} <= set(result["signatures"])
     assert result["items"] == want_items
-    # The SavedModel's graph is optimised for its own signature (batch size unknown), and on
-    # some CPUs its kernels then sum the same products in another order than the traced
-    # function (seen: 1 ULP). A reordered float32 sum of n terms moves by at most gamma_n times
-    # the sum of their magnitudes; n: the longest sum on a score's path (history 3, hidden 8,
-    # input 8, dot 4). The scores here are small sums without cancellation, so the magnitudes
-    # sum to about |score|; either side may round: twice that.
-    n = 3 + 8 + 8 + 4
-    gamma = n * 2.0**-24 / (1 - n * 2.0**-24)
-    for got, want in ((result["scores"][:2], ops.convert_to_numpy(want_scores)),
-                      (result["score"], want_score)):  # fmt: skip
-        np.testing.assert_allclose(got, want, rtol=2 * gamma, atol=0)
+    assert np.array_equal(np.float32(result["scores"][:2]), ops.convert_to_numpy(want_scores)[:2])
+    assert np.array_equal(np.float32(result["score"]), want_score)
     assert result["scores"][2] == [28.0, 27.0, 26.0, 25.0, 24.0]  # training counts
