@@ -47,9 +47,10 @@ bench: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2
 
-# Exit code 5 means "no slow tests collected", which is fine.
+# Exit code 5 means "no slow tests collected", which is fine. Two workers, as `make test`: most
+# slow tests wait on a child process (a cluster, a kernel configuration, a fresh venv).
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow || [ $$? -eq 5 ]
+	$(PY) -m pytest -q -n 2 -m slow || [ $$? -eq 5 ]
 
 test-all: test test-slow
 
