@@ -108,3 +108,20 @@ def test_fixture_specific_tf1_behaviour_is_kept(trained):
         # class defaults to 0.05): 200 draws, 5 standard errors (sigma / sqrt(2 n))
         kernel = _checkpoint(work / "fixed" / "model.ckpt-0")["scorer/hidden/kernel"]
         assert abs(kernel.std() - 1.0) <= 5 / np.sqrt(2 * kernel.size)
+
+
+def test_the_names_the_fix_mode_moves_onto_the_runtime_are_the_runtimes_own():
+    """The fixer reads the runtime's `__all__` lists from source (it never imports
+    TensorFlow): they are what the imported modules hold, under both spellings it writes."""
+    import functools
+    import importlib
+
+    import tf2rec.tf1
+    from tf2rec.tools.scan import tf1_runtime
+
+    for module in tf1_runtime.MODULES:
+        imported = importlib.import_module(module.module)
+        by_attribute = functools.reduce(getattr, module.attribute.split("."), tf2rec.tf1)
+        assert by_attribute is imported
+        assert frozenset(imported.__all__) == tf1_runtime.exported()[module.tf1]
+        assert all(hasattr(imported, name) for name in imported.__all__)
