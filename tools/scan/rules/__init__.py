@@ -15,6 +15,7 @@ from tf2rec.tools.scan.rules import (  # noqa: F401  (importing a module registe
     run_as_tf1,
     sessions,
     syntax,
+    tf1_meaning,
     training,
     variables,
 )

@@ -20,24 +20,7 @@ from tf2rec.tools.scan import tf1_runtime, tf_api
 from tf2rec.tools.scan.names import canonical, dotted
 from tf2rec.tools.scan.parse import parse_pieces
 from tf2rec.tools.scan.rule import Expect, FileContext, Invalid, Rule, Severity, Valid
-
-# TF 0.12 names that TF 1.0 renamed, each to the TF 1.x name of the same operation with the
-# same parameters (those whose parameters changed too, such as `tf.concat`'s order or
-# `tf.scalar_summary`'s tags, are not here: no exact fix)
-TF1_0_RENAMES = {
-    "tf.sub": "tf.subtract",
-    "tf.mul": "tf.multiply",
-    "tf.neg": "tf.negative",
-    "tf.select": "tf.where",
-    "tf.pack": "tf.stack",
-    "tf.unpack": "tf.unstack",
-    "tf.listdiff": "tf.setdiff1d",
-    "tf.complex_abs": "tf.abs",
-    "tf.train.SummaryWriter": "tf.summary.FileWriter",
-    "tf.merge_all_summaries": "tf.summary.merge_all",
-    "tf.merge_summary": "tf.summary.merge",
-}
-
+from tf2rec.tools.scan.rules.tf1_meaning import TF1_0_RENAMES
 
 _RUNS = "`{}` runs as TF 1.15's, from tf2rec.tf1"
 _SPELLED = "`{}` spelled through tf.compat.v1 (TF 1.15's object)"
