@@ -116,14 +116,21 @@ def test_fix_then_the_manual_edits_train_with_the_original_losses(tmp_path, caps
         for f in tf2rec.scan([package]).findings
         if f.severity.label == "error"
     }
-    # every line that still stops the package from running carries a finding
-    assert blocking == {("export_py2.py", 7), ("utils.py", 11), ("model.py", 26)}
+    # every line that still stops the package from running carries a finding; and the
+    # regularization sum (model.py:31) stays an error until the losses show the penalty kept
+    assert blocking == {
+        ("export_py2.py", 7),
+        ("utils.py", 11),
+        ("model.py", 26),
+        ("model.py", 31),
+    }
     for name, edits in MANUAL.items():
         text = (package / name).read_text()
         for before, after in edits:
             assert before in text, (name, before)
             text = text.replace(before, after)
         (package / name).write_text(text)
-    assert not [f for f in tf2rec.scan([package]).findings if f.severity.label == "error"]
+    left = [f.rule_id for f in tf2rec.scan([package]).findings if f.severity.label == "error"]
+    assert left == ["TF905"]
 
     assert run(None, package) == original

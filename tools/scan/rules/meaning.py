@@ -671,12 +671,14 @@ class RegularizationLossRule(Rule):
     the penalties that `get_variable(regularizer=...)` and TF1 layers registered. Keras
     layers register none there: once the layers are Keras layers, they return 0.0 and the
     model trains unregularised, without an error. While the variables still come from
-    `get_variable` the sum is right (a warning, and reached through `tensorflow` it gets
-    the compat.v1 spelling); the penalties of Keras layers are in `model.losses`."""
+    `get_variable` the sum is right, but a later step of the migration silently drops it, so
+    the finding stays an error (through compat.v1 too) until parity shows the penalty kept;
+    reached through `tensorflow` it gets the compat.v1 spelling. The penalties of Keras
+    layers are in `model.losses`."""
 
     id = "TF905"
     name = "regularization-losses"
-    severity = Severity.WARNING
+    severity = Severity.ERROR
     message = "`{name}` misses Keras layers' penalties (0.0 once the layers are Keras layers)"
     replacement = "`model.losses` (`fit` adds them; a custom loop sums them itself)"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
