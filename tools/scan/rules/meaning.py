@@ -768,9 +768,54 @@ CONTRIB_EQUIVALENTS = {
 }
 
 
-def contrib_equivalent(name: str) -> str | None:
-    """The exact Keras replacement of a `tf.contrib.layers` / slim piece, if there is one."""
+def contrib_equivalent(name: str, call: ast.Call | None = None) -> str | None:
+    """The exact Keras replacement of a `tf.contrib.layers` / slim piece, if there is one;
+    for a `batch_norm` call, with the call's own arguments."""
     parts = name.split(".")
     if len(parts) >= 3 and parts[1] == "contrib" and parts[2] in ("layers", "slim"):
+        if parts[-1] == "batch_norm" and call is not None:
+            return _batch_norm_equivalent(call)
         return CONTRIB_EQUIVALENTS.get(parts[-1])
     return None
+
+
+# contrib batch_norm's parameters, in order, and their defaults (TF 1.15)
+_BATCH_NORM = ("inputs", "decay", "center", "scale", "epsilon")
+_BATCH_NORM_DEFAULTS = {"decay": "0.999", "center": "True", "scale": "False", "epsilon": "0.001"}
+
+
+def _batch_norm_equivalent(call: ast.Call) -> str:
+    """`keras.layers.BatchNormalization(...)` with the values this call gives contrib's
+    `batch_norm` (its defaults where it gives none)."""
+    given = dict(_BATCH_NORM_DEFAULTS)
+    for parameter, value in zip(_BATCH_NORM, positional(call), strict=False):
+        if parameter in given:
+            given[parameter] = ast.unparse(value)
+    for keyword in call.keywords:
+        if keyword.arg in given:
+            given[keyword.arg] = ast.unparse(keyword.value)
+    center = "" if given["center"] == "True" else f", center={given['center']}"
+    return (
+        f"`keras.layers.BatchNormalization(momentum={given['decay']}, "
+        f"epsilon={given['epsilon']}{center}, scale={given['scale']})`: contrib's defaults are "
+        "decay 0.999, epsilon 0.001, no scale (gamma); Keras' are momentum 0.99 and a scale"
+    )
+
+
+def l2_regularizer_fix(ctx, call: ast.Call) -> str | None:
+    """`tf.contrib.layers.l2_regularizer(scale)` written as what it returned, TF1's own
+    computation (`scale * l2_loss(w)`, the scale taken when the call ran), with the file's
+    alias of `tensorflow`; None when the call has other arguments, a zero scale, or the
+    file reaches TensorFlow through no such alias."""
+    scale = positional(call)[0] if len(call.args) == 1 and not call.keywords else None
+    if scale is None and not call.args and len(call.keywords) == 1:
+        scale = keyword_arg(call, "scale").value if keyword_arg(call, "scale") else None
+    if scale is None or (isinstance(scale, ast.Constant) and not scale.value):
+        return None
+    alias = next((n for n, full in ctx.bindings.names.items() if full == "tensorflow"), None)
+    if alias is None:
+        return None
+    text = ctx.positions.source[slice(*ctx.positions.offsets(ctx.positions.span(scale)))]
+    if "\n" in text or "#" in text:
+        return None
+    return f"lambda weights, scale={text}: {alias}.multiply(scale, {alias}.nn.l2_loss(weights))"
