@@ -609,6 +609,15 @@ class ShapeValueRule(Rule):
             v = counter.value
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            def f(x):
+                for d in x.get_shape():
+                    pass
+                return [d.value for d in counters]
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -651,19 +660,141 @@ class ShapeValueRule(Rule):
             n = x.get_shape()[-1]
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def scorer(x):
+                # the shape as a list of ints, the way it was written for tf 1.x
+                dims = [d.value for d in x.get_shape()]
+                for dim in x.get_shape()[1:]:
+                    print(dim.value)
+                return dims
+            """,
+            [
+                Expect(5, 13, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+                Expect(7, 15, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            def scorer(x):
+                # the shape as a list of ints, the way it was written for tf 1.x
+                dims = [d for d in x.get_shape()]
+                for dim in x.get_shape()[1:]:
+                    print(dim)
+                return dims
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            def attention(keys):
+                shape = keys.get_shape()
+                _, T, H = keys.shape
+                hidden = shape[-1].value
+                return tf.reshape(keys, [-1, T.value * hidden])
+            """,
+            [
+                Expect(5, 14, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+                Expect(6, 34, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            def attention(keys):
+                shape = keys.get_shape()
+                _, T, H = keys.shape
+                hidden = shape[-1]
+                return tf.reshape(keys, [-1, T * hidden])
+            """,
+        ),
     ]
 
+    def __init__(self) -> None:
+        # `.value` of a name, or of a name's item: a dimension if the name holds one
+        self.candidates: list[tuple[ast.Attribute, str, str]] = []  # node, name, "dim"/"shape"
+
     def on_attribute(self, ctx, node: ast.Attribute) -> None:
-        if not isinstance(node.value, ast.Subscript):
+        inner = node.value
+        if isinstance(inner, ast.Name):
+            self.candidates.append((node, inner.id, "dim"))
             return
-        shape = node.value.value
-        is_shape = (isinstance(shape, ast.Attribute) and shape.attr in ("shape", "dims")) or (
-            isinstance(shape, ast.Call)
-            and isinstance(shape.func, ast.Attribute)
-            and shape.func.attr == "get_shape"
-        )
-        if is_shape:
+        if not isinstance(inner, ast.Subscript):
+            return
+        if isinstance(inner.value, ast.Name):
+            self.candidates.append((node, inner.value.id, "shape"))
+        elif _is_shape(inner.value):
             ctx.report(self, node, fix=lambda updated: updated.value)
+
+    def finish(self, ctx) -> None:
+        """`.value` of a dimension that a name holds: a loop over a shape (`[d.value for d
+        in x.get_shape()]`), `d = x.shape[1]`, `dims = x.get_shape()` then `dims[1].value`,
+        `_, n = x.get_shape()`; within the function (or module) where the name got it."""
+        if not self.candidates:
+            return
+        from tf2rec.tools.scan.parse import parse_pieces
+
+        held = [h for tree in parse_pieces(ctx.positions.source, ctx.path) for h in _held(tree)]
+        for node, name, kind in self.candidates:
+            if any(
+                name == h_name and kind == h_kind and start <= node.lineno <= end
+                for h_name, h_kind, start, end in held
+            ):
+                ctx.report(self, node, fix=lambda updated: updated.value)
+
+
+def _is_shape(node: ast.expr) -> bool:
+    """`x.shape`, `x.shape.dims`, `x.get_shape()`, or a slice of one (`x.shape[1:]`)."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        return _is_shape(node.value)
+    return (isinstance(node, ast.Attribute) and node.attr in ("shape", "dims")) or (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get_shape"
+    )
+
+
+def _held(tree: ast.AST) -> list[tuple[str, str, int, int]]:
+    """(name, "dim" or "shape", first line, last line) for each name a shape or a dimension
+    is bound to, over the lines where it holds it."""
+    functions = [
+        (n.lineno, n.end_lineno)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+    ]
+
+    def scope_end(line: int) -> int:
+        inside = [end for start, end in functions if start <= line <= end]
+        return min(inside) if inside else 1 << 30
+
+    held = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For) and _is_shape(node.iter):
+            held += [(t, "dim", node.lineno, node.end_lineno) for t in _names(node.target)]
+        elif isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            for generator in node.generators:
+                if _is_shape(generator.iter):
+                    held += [
+                        (t, "dim", node.lineno, node.end_lineno) for t in _names(generator.target)
+                    ]
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value, end = node.targets[0], node.value, scope_end(node.lineno)
+            if isinstance(target, ast.Name) and _is_shape(value):
+                held.append((target.id, "shape", node.lineno, end))
+            elif isinstance(target, ast.Name) and isinstance(value, ast.Subscript):
+                if _is_shape(value.value) and not isinstance(value.slice, ast.Slice):
+                    held.append((target.id, "dim", node.lineno, end))
+            elif isinstance(target, ast.Tuple | ast.List) and _is_shape(value):
+                held += [(t, "dim", node.lineno, end) for t in _names(target)]
+    return held
+
+
+def _names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for element in target.elts for n in _names(element)]
+    return []
 
 
 class RegularizationLossRule(Rule):
