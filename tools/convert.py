@@ -135,6 +135,8 @@ def _assign(target, value: np.ndarray, keras_name: str, tf1_name: str) -> None:
             f"shape mismatch: Keras {keras_name} is {tuple(target.shape)}, "
             f"TF1 {tf1_name} is {value.shape}"
         )
+    if np.dtype(target.dtype).kind == value.dtype.kind == "i":
+        value = value.astype(target.dtype)  # a step counts the same in int32 and int64
     if np.dtype(target.dtype) != value.dtype:
         raise ConversionError(
             f"dtype mismatch: Keras {keras_name} is {target.dtype}, TF1 {tf1_name} is {value.dtype}"

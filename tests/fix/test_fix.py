@@ -13,6 +13,8 @@ from tf2rec.tools.scan.fixer import fix_source
 from tf2rec.tools.scan.rules import RULES
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
+# the rules of the default `fix` (those of `--run-as-tf1` keep the code TF1 code)
+RULES = [rule for rule in RULES if rule.mode == "migrate"]
 
 
 def fixed(code: str) -> str:

@@ -99,3 +99,12 @@ def test_migrated_pointer_names_something_that_exists(rule):
             target = getattr(target, attribute)  # AttributeError: the pointer is stale
         return
     pytest.fail(f"{rule.migrated}: no module on that path")
+
+
+def test_the_regularization_finding_stays_an_error_once_spelled_through_compat():
+    """The compat.v1 rename keeps the sum right only while the variables come from
+    `get_variable`: the finding does not drop to a warning (the penalty is lost later, in
+    silence, when the layers become Keras layers)."""
+    (rule,) = [r for r in RULES if r.id == "TF905"]
+    code = "import tensorflow as tf\nreg = tf.compat.v1.losses.get_regularization_loss()\n"
+    assert [f.severity.label for f in scan_source("a.py", code, [rule()])] == ["error"]

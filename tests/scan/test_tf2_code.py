@@ -89,3 +89,17 @@ def test_names_that_exist_in_tf_2_21(name):
 )
 def test_names_that_do_not(name):
     assert not tf_api.exists(name, "v2")
+
+
+def test_tf2_where_and_summaries_are_not_tf1_meaning_changes(tmp_path, capsys):
+    """`tf.where(c, x, y)` and `tf.summary.scalar(name, value)` are TF2's own calls in TF2
+    code: TF907 and TF908 report them only in files that build TF1 graphs."""
+    (tmp_path / "masked.py").write_text(
+        "import keras\nimport tensorflow as tf\n\n\n"
+        "class Masked(keras.layers.Layer):\n"
+        "    def call(self, scores, mask):\n"
+        "        tf.summary.scalar('mean_score', tf.reduce_mean(scores))\n"
+        "        return tf.where(mask, scores, tf.fill(tf.shape(scores), -1e9))\n"
+    )
+    code, lines = scan_lines(capsys, tmp_path / "masked.py")
+    assert (code, lines[:-1]) == (0, [])

@@ -29,17 +29,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also apply fixes that change what the program does on purpose (`tf2rec rules` "
         "says which rules have one)",
     )
+    parser.add_argument(
+        "--run-as-tf1",
+        action="store_true",
+        help="keep the program TF1 code and make it run on TF 2.21 as it was: TF1 names "
+        "through tf.compat.v1, tf.layers / tf.contrib / tf.nn.rnn_cell from tf2rec.tf1 (so "
+        "tf2rec must be installed where it runs), disable_v2_behavior() where it starts",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     settings = scan_settings(args)
     report = tf2rec.fix(
-        args.paths, **settings.scan_options(), unsafe_fixes=args.unsafe_fixes, write=args.write
+        args.paths,
+        **settings.scan_options(),
+        unsafe_fixes=args.unsafe_fixes,
+        write=args.write,
+        run_as_tf1=args.run_as_tf1,
     )
     if not args.write:
         sys.stdout.write(report.diff())
     for result in report.errors:
         print(f"error: {result.path}: {result.error}", file=sys.stderr)
+    if args.run_as_tf1:
+        for line in blocking_lines(report):
+            print(line, file=sys.stderr)
     print(summary(report), file=sys.stderr)
     return report.exit_code(settings.fail_on)
 
@@ -57,3 +71,14 @@ def summary(report) -> str:
         + "."
         + ("" if report.written or not report.changed else " Run with --write to apply.")
     )
+
+
+def blocking_lines(report) -> list[str]:
+    """Each file the TF1 mode could not fully convert, then each line that blocks it."""
+    lines = []
+    for result in report.files:
+        errors = [f for f in result.remaining if f.severity == tf2rec.Severity.ERROR]
+        if errors and not result.error:
+            lines.append(f"{result.path}: not fully converted, {len(errors)} line(s) to change:")
+            lines += [f"  {f.path}:{f.line}:{f.column}: {f.rule_id} {f.message}" for f in errors]
+    return lines

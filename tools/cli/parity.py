@@ -116,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
     configuration = tf2rec.kernel_configuration()
     report = tf2rec.parity_json if args.json else tf2rec.parity_table
     print(report(results, configuration))
+    for note in getattr(results, "notes", ()):
+        print(f"note: {note}", file=sys.stderr)
     if not all(r.passed for r in results):
         print("parity FAILED", file=sys.stderr)
         return 1

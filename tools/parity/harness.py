@@ -191,13 +191,22 @@ def run_pair(
     with tempfile.TemporaryDirectory() as tmp, _computations_as_written():
         work = Path(workdir or tmp)
         if mode == "float64":
-            return pair.run(work / "float64", "float64").results
-        first = pair.run(work, "float32")
-        if mode == "bitwise":
-            return first.results
-        if all(r.passed and r.kind == SAME for r in first.results):
-            return first.results
-        return rejudged(first, pair.run(work / "float64", "float64").results)
+            results = pair.run(work / "float64", "float64").results
+        else:
+            first = pair.run(work, "float32")
+            results = first.results
+            if mode != "bitwise" and not all(r.passed and r.kind == SAME for r in results):
+                results = rejudged(first, pair.run(work / "float64", "float64").results)
+    return ParityResults(results, pair.notes)
+
+
+class ParityResults(list):
+    """The comparisons of a run (a list), with `notes`: what the harness did that the
+    person should know (a graph seed it set where the legacy code set none)."""
+
+    def __init__(self, results, notes=()) -> None:
+        super().__init__(results)
+        self.notes = list(notes)
 
 
 def _checked_batches(batches, steps: int | None, labels: Sequence[str]) -> dict:
@@ -282,6 +291,7 @@ class Pair:
         self.job, self.make, self.batches = job, make, batches
         self.labels, self.name_map = labels, name_map
         self.progress = progress
+        self.notes: list[str] = []
 
     def run(self, work: Path, precision: str) -> PrecisionRun:
         work.mkdir(parents=True, exist_ok=True)
@@ -292,6 +302,12 @@ class Pair:
         steps = f"{job['steps']} step{'s' * (job['steps'] != 1)}"
         self.progress(f"{precision}: the TF1 model, {steps} per optimizer, in its own process")
         legacy = run_legacy(work)
+        if "seed/graph" in legacy and not self.notes:
+            self.notes.append(
+                f"the legacy graph had no seed (tf.set_random_seed) and the legacy process "
+                f"runs with op determinism, which needs one: the harness set graph seed "
+                f"{int(legacy['seed/graph'])} (--seed); its random ops' values are fed anyway"
+            )
         rounding = Float32Rounding(work, legacy) if precision == "float64" else None
         data = _split(batches, self.labels)
         results, tables, envelope, keras_ops = [], set(), None, set()

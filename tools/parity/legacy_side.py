@@ -73,6 +73,21 @@ def session_config():
     return config
 
 
+class _SeedWatchingGraph(tf.Graph):
+    """A graph that knows whether the user's code set its seed (`tf.set_random_seed`)."""
+
+    user_seed: int | None = None
+
+    @property
+    def seed(self):
+        return tf.Graph.seed.fget(self)
+
+    @seed.setter
+    def seed(self, value):
+        self.user_seed = value
+        tf.Graph.seed.fset(self, value)
+
+
 class LegacyGraph:
     """The legacy model's graph with what the harness runs in it: the description's
     tensors, the train op, the gradients of the loss, the variables, the random ops."""
@@ -86,8 +101,11 @@ class LegacyGraph:
         self.randoms = randoms
 
     @classmethod
-    def build(cls, build, hparams, reference):
-        graph = tf.Graph()
+    def build(cls, build, hparams, reference, seed=0):
+        graph = _SeedWatchingGraph()
+        # the process runs with op determinism, under which a random op of a graph without a
+        # seed raises; where the user's code sets none, the harness's seed stands in for it
+        tf.Graph.seed.fset(graph, seed)
         with graph.as_default():
             description = check_description(build(hparams), reference)
             train_op = description.get("train_op")
@@ -227,7 +245,9 @@ def _run_in(workdir, job, build, batches, draws, *, float64, start=None):
     out = {}
     for index, optimizer in enumerate(job["optimizers"]):
         hparams = dict(job["hparams"], optimizer=optimizer, lr=job["lr"])
-        legacy = LegacyGraph.build(build, hparams, job["legacy"])
+        legacy = LegacyGraph.build(build, hparams, job["legacy"], job["seed"])
+        if legacy.graph.user_seed is None:
+            out["seed/graph"] = np.array(job["seed"])  # set by the harness: reported
         init = os.path.join(workdir, "init-" + optimizer)
         values = _start(legacy, job, init, start and os.path.join(start, "init-" + optimizer))
         if float64:

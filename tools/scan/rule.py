@@ -93,6 +93,9 @@ class Rule:
     # False: the fix changes what the program does on purpose (ruff's "unsafe" fixes);
     # `tf2rec fix` applies it only with --unsafe-fixes
     safe_fix: ClassVar[bool] = True
+    # "migrate": a rule of `scan` and `fix` (towards TF2 / Keras 3); "tf1": a rule of
+    # `fix --run-as-tf1` only (the program kept as TF1 code, run by tf2rec.tf1)
+    mode: ClassVar[str] = "migrate"
     # why the fix keeps (or, unsafe, changes) what the code does; the rule page prints it
     fix_safety: ClassVar[str] = (
         "The TF1 name is replaced by the TF2 name of the very same object (or its "

@@ -45,8 +45,11 @@ class PathNotFound(UsageError, FileNotFoundError):
     """A path given to scan or fix that does not exist."""
 
 
-def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[type[Rule]]:
-    """Rules whose id starts with one of `select` (all when empty) and none of `ignore`."""
+def select_rules(
+    select: Sequence[str] = (), ignore: Sequence[str] = (), mode: str = "migrate"
+) -> list[type[Rule]]:
+    """Rules of `mode` (`Rule.mode`; the syntax rules belong to every mode) whose id starts
+    with one of `select` (all when empty) and none of `ignore`."""
     known = {r.id for r in RULES}
     for code in (*select, *ignore):
         if not any(rule_id.startswith(code) for rule_id in known):
@@ -54,7 +57,8 @@ def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list
     return [
         r
         for r in RULES
-        if (not select or r.id.startswith(tuple(select)))
+        if (r.mode == mode or r.id in ("TF001", "TF002"))
+        and (not select or r.id.startswith(tuple(select)))
         and not r.id.startswith(tuple(ignore) or ("\0",))
     ]
 
@@ -178,16 +182,20 @@ def scan(
     return report.without(known) if known is not None else report
 
 
-def _fix_file(args: tuple[str, tuple[str, ...], bool]) -> FileFix:
+def _fix_file(args: tuple[str, tuple[str, ...], bool, bool]) -> FileFix:
     from tf2rec.tools.scan.fixer import fix_source
+    from tf2rec.tools.scan.tf1_mode import fix_as_tf1
 
-    path, rule_ids, unsafe_fixes = args
+    path, rule_ids, unsafe_fixes, run_as_tf1 = args
     try:
         source = read_source(path)
     except Unreadable as err:
         return FileFix(path, "", "", error=str(err))
     rules = [RULES_BY_ID[i]() for i in rule_ids]
-    result = fix_source(path, source.text, rules, unsafe_fixes=unsafe_fixes)
+    if run_as_tf1:
+        result = fix_as_tf1(path, source.text, rules)
+    else:
+        result = fix_source(path, source.text, rules, unsafe_fixes=unsafe_fixes)
     result.encoding, result.digest = source.encoding, source.digest
     lines = result.fixed.splitlines()
     result.remaining = [
@@ -205,15 +213,18 @@ def fix(
     jobs: int = 1,
     unsafe_fixes: bool = False,
     write: bool = False,
+    run_as_tf1: bool = False,
 ) -> FixReport:
     """Fix the Python files under `paths`: every exact fix of the chosen rules (with
     `unsafe_fixes`, also those that change what the program does on purpose). Nothing is
     written unless `write`; a file is written only if it still holds what was read, and each
-    one that cannot be says why in its `error`."""
+    one that cannot be says why in its `error`. With `run_as_tf1`, the fixes keep the
+    program TF1 code run by tf2rec.tf1 instead (`tools/scan/tf1_mode.py`)."""
     from tf2rec.tools.scan.fixer import write_fixes
 
-    rule_ids = tuple(r.id for r in select_rules(select, ignore))
-    work = [(str(f), rule_ids, unsafe_fixes) for f in discover(paths, exclude)]
+    mode = "tf1" if run_as_tf1 else "migrate"
+    rule_ids = tuple(r.id for r in select_rules(select, ignore, mode))
+    work = [(str(f), rule_ids, unsafe_fixes, run_as_tf1) for f in discover(paths, exclude)]
     files = tuple(_in_parallel(_fix_file, work, jobs))
     if write:
         write_fixes(files, roots=paths)

@@ -12,8 +12,10 @@ from tf2rec.tools.scan.rules import (  # noqa: F401  (importing a module registe
     placeholders,
     removed,
     renames,
+    run_as_tf1,
     sessions,
     syntax,
+    tf1_meaning,
     training,
     variables,
 )

@@ -609,6 +609,15 @@ class ShapeValueRule(Rule):
             v = counter.value
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            def f(x):
+                for d in x.get_shape():
+                    pass
+                return [d.value for d in counters]
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -651,19 +660,141 @@ class ShapeValueRule(Rule):
             n = x.get_shape()[-1]
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def scorer(x):
+                # the shape as a list of ints, the way it was written for tf 1.x
+                dims = [d.value for d in x.get_shape()]
+                for dim in x.get_shape()[1:]:
+                    print(dim.value)
+                return dims
+            """,
+            [
+                Expect(5, 13, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+                Expect(7, 15, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            def scorer(x):
+                # the shape as a list of ints, the way it was written for tf 1.x
+                dims = [d for d in x.get_shape()]
+                for dim in x.get_shape()[1:]:
+                    print(dim)
+                return dims
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            def attention(keys):
+                shape = keys.get_shape()
+                _, T, H = keys.shape
+                hidden = shape[-1].value
+                return tf.reshape(keys, [-1, T.value * hidden])
+            """,
+            [
+                Expect(5, 14, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+                Expect(6, 34, "`.value` of a shape's dimension: TF2 shapes hold ints"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            def attention(keys):
+                shape = keys.get_shape()
+                _, T, H = keys.shape
+                hidden = shape[-1]
+                return tf.reshape(keys, [-1, T * hidden])
+            """,
+        ),
     ]
 
+    def __init__(self) -> None:
+        # `.value` of a name, or of a name's item: a dimension if the name holds one
+        self.candidates: list[tuple[ast.Attribute, str, str]] = []  # node, name, "dim"/"shape"
+
     def on_attribute(self, ctx, node: ast.Attribute) -> None:
-        if not isinstance(node.value, ast.Subscript):
+        inner = node.value
+        if isinstance(inner, ast.Name):
+            self.candidates.append((node, inner.id, "dim"))
             return
-        shape = node.value.value
-        is_shape = (isinstance(shape, ast.Attribute) and shape.attr in ("shape", "dims")) or (
-            isinstance(shape, ast.Call)
-            and isinstance(shape.func, ast.Attribute)
-            and shape.func.attr == "get_shape"
-        )
-        if is_shape:
+        if not isinstance(inner, ast.Subscript):
+            return
+        if isinstance(inner.value, ast.Name):
+            self.candidates.append((node, inner.value.id, "shape"))
+        elif _is_shape(inner.value):
             ctx.report(self, node, fix=lambda updated: updated.value)
+
+    def finish(self, ctx) -> None:
+        """`.value` of a dimension that a name holds: a loop over a shape (`[d.value for d
+        in x.get_shape()]`), `d = x.shape[1]`, `dims = x.get_shape()` then `dims[1].value`,
+        `_, n = x.get_shape()`; within the function (or module) where the name got it."""
+        if not self.candidates:
+            return
+        from tf2rec.tools.scan.parse import parse_pieces
+
+        held = [h for tree in parse_pieces(ctx.positions.source, ctx.path) for h in _held(tree)]
+        for node, name, kind in self.candidates:
+            if any(
+                name == h_name and kind == h_kind and start <= node.lineno <= end
+                for h_name, h_kind, start, end in held
+            ):
+                ctx.report(self, node, fix=lambda updated: updated.value)
+
+
+def _is_shape(node: ast.expr) -> bool:
+    """`x.shape`, `x.shape.dims`, `x.get_shape()`, or a slice of one (`x.shape[1:]`)."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        return _is_shape(node.value)
+    return (isinstance(node, ast.Attribute) and node.attr in ("shape", "dims")) or (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get_shape"
+    )
+
+
+def _held(tree: ast.AST) -> list[tuple[str, str, int, int]]:
+    """(name, "dim" or "shape", first line, last line) for each name a shape or a dimension
+    is bound to, over the lines where it holds it."""
+    functions = [
+        (n.lineno, n.end_lineno)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+    ]
+
+    def scope_end(line: int) -> int:
+        inside = [end for start, end in functions if start <= line <= end]
+        return min(inside) if inside else 1 << 30
+
+    held = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For) and _is_shape(node.iter):
+            held += [(t, "dim", node.lineno, node.end_lineno) for t in _names(node.target)]
+        elif isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            for generator in node.generators:
+                if _is_shape(generator.iter):
+                    held += [
+                        (t, "dim", node.lineno, node.end_lineno) for t in _names(generator.target)
+                    ]
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value, end = node.targets[0], node.value, scope_end(node.lineno)
+            if isinstance(target, ast.Name) and _is_shape(value):
+                held.append((target.id, "shape", node.lineno, end))
+            elif isinstance(target, ast.Name) and isinstance(value, ast.Subscript):
+                if _is_shape(value.value) and not isinstance(value.slice, ast.Slice):
+                    held.append((target.id, "dim", node.lineno, end))
+            elif isinstance(target, ast.Tuple | ast.List) and _is_shape(value):
+                held += [(t, "dim", node.lineno, end) for t in _names(target)]
+    return held
+
+
+def _names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for element in target.elts for n in _names(element)]
+    return []
 
 
 class RegularizationLossRule(Rule):
@@ -671,12 +802,14 @@ class RegularizationLossRule(Rule):
     the penalties that `get_variable(regularizer=...)` and TF1 layers registered. Keras
     layers register none there: once the layers are Keras layers, they return 0.0 and the
     model trains unregularised, without an error. While the variables still come from
-    `get_variable` the sum is right (a warning, and reached through `tensorflow` it gets
-    the compat.v1 spelling); the penalties of Keras layers are in `model.losses`."""
+    `get_variable` the sum is right, but a later step of the migration silently drops it, so
+    the finding stays an error (through compat.v1 too) until parity shows the penalty kept;
+    reached through `tensorflow` it gets the compat.v1 spelling. The penalties of Keras
+    layers are in `model.losses`."""
 
     id = "TF905"
     name = "regularization-losses"
-    severity = Severity.WARNING
+    severity = Severity.ERROR
     message = "`{name}` misses Keras layers' penalties (0.0 once the layers are Keras layers)"
     replacement = "`model.losses` (`fit` adds them; a custom loop sums them itself)"
     migrated = "tf2rec.migrated.model.TwoTowerRecommender.train_step"
@@ -766,9 +899,54 @@ CONTRIB_EQUIVALENTS = {
 }
 
 
-def contrib_equivalent(name: str) -> str | None:
-    """The exact Keras replacement of a `tf.contrib.layers` / slim piece, if there is one."""
+def contrib_equivalent(name: str, call: ast.Call | None = None) -> str | None:
+    """The exact Keras replacement of a `tf.contrib.layers` / slim piece, if there is one;
+    for a `batch_norm` call, with the call's own arguments."""
     parts = name.split(".")
     if len(parts) >= 3 and parts[1] == "contrib" and parts[2] in ("layers", "slim"):
+        if parts[-1] == "batch_norm" and call is not None:
+            return _batch_norm_equivalent(call)
         return CONTRIB_EQUIVALENTS.get(parts[-1])
     return None
+
+
+# contrib batch_norm's parameters, in order, and their defaults (TF 1.15)
+_BATCH_NORM = ("inputs", "decay", "center", "scale", "epsilon")
+_BATCH_NORM_DEFAULTS = {"decay": "0.999", "center": "True", "scale": "False", "epsilon": "0.001"}
+
+
+def _batch_norm_equivalent(call: ast.Call) -> str:
+    """`keras.layers.BatchNormalization(...)` with the values this call gives contrib's
+    `batch_norm` (its defaults where it gives none)."""
+    given = dict(_BATCH_NORM_DEFAULTS)
+    for parameter, value in zip(_BATCH_NORM, positional(call), strict=False):
+        if parameter in given:
+            given[parameter] = ast.unparse(value)
+    for keyword in call.keywords:
+        if keyword.arg in given:
+            given[keyword.arg] = ast.unparse(keyword.value)
+    center = "" if given["center"] == "True" else f", center={given['center']}"
+    return (
+        f"`keras.layers.BatchNormalization(momentum={given['decay']}, "
+        f"epsilon={given['epsilon']}{center}, scale={given['scale']})`: contrib's defaults are "
+        "decay 0.999, epsilon 0.001, no scale (gamma); Keras' are momentum 0.99 and a scale"
+    )
+
+
+def l2_regularizer_fix(ctx, call: ast.Call) -> str | None:
+    """`tf.contrib.layers.l2_regularizer(scale)` written as what it returned, TF1's own
+    computation (`scale * l2_loss(w)`, the scale taken when the call ran), with the file's
+    alias of `tensorflow`; None when the call has other arguments, a zero scale, or the
+    file reaches TensorFlow through no such alias."""
+    scale = positional(call)[0] if len(call.args) == 1 and not call.keywords else None
+    if scale is None and not call.args and len(call.keywords) == 1:
+        scale = keyword_arg(call, "scale").value if keyword_arg(call, "scale") else None
+    if scale is None or (isinstance(scale, ast.Constant) and not scale.value):
+        return None
+    alias = next((n for n, full in ctx.bindings.names.items() if full == "tensorflow"), None)
+    if alias is None:
+        return None
+    text = ctx.positions.source[slice(*ctx.positions.offsets(ctx.positions.span(scale)))]
+    if "\n" in text or "#" in text:
+        return None
+    return f"lambda weights, scale={text}: {alias}.multiply(scale, {alias}.nn.l2_loss(weights))"

@@ -7,7 +7,7 @@ import ast
 from tf2rec.tools.scan import tf_api
 from tf2rec.tools.scan.names import dotted
 from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
-from tf2rec.tools.scan.rules.meaning import contrib_equivalent
+from tf2rec.tools.scan.rules.meaning import contrib_equivalent, l2_regularizer_fix
 
 
 class _ImportedModuleRule(Rule):
@@ -35,6 +35,11 @@ class ContribRule(_ImportedModuleRule):
         "`keras.layers.LSTMCell`, `slim.fully_connected` -> `keras.layers.Dense`)"
     )
     prefixes = ("tf.contrib",)
+    fix_safety = (
+        "Only `l2_regularizer(scale)` is rewritten: to the function it returned in TF 1.15, "
+        "`scale * tf.nn.l2_loss(w)` with the scale taken when the line ran (a default "
+        "argument), which is TF1's computation, op for op."
+    )
     VALID = [
         Valid(
             """
@@ -83,15 +88,77 @@ class ContribRule(_ImportedModuleRule):
                     "scale * sum(w**2) / 2, Keras' l2 * sum(w**2)",
                 ),
             ],
+            fixed="""
+            import tensorflow as tf
+            reg = lambda weights, scale=1e-4: tf.multiply(scale, tf.nn.l2_loss(weights))
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            FLAGS = tf.app.flags.FLAGS
+
+            def embedding(ids):
+                reg = tf.contrib.layers.l2_regularizer(scale=FLAGS.l2)
+                w = tf.get_variable('emb', [FLAGS.n_items, FLAGS.k], regularizer=reg)
+                return tf.nn.embedding_lookup(w, ids)
+            """,
+            [
+                Expect(
+                    5,
+                    11,
+                    "`tf.contrib.layers.l2_regularizer`: tf.contrib was removed in TF "
+                    "2.0; use `keras.regularizers.L2(scale / 2)`: TF1's penalty is "
+                    "scale * sum(w**2) / 2, Keras' l2 * sum(w**2)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            FLAGS = tf.app.flags.FLAGS
+
+            def embedding(ids):
+                reg = lambda weights, scale=FLAGS.l2: tf.multiply(scale, tf.nn.l2_loss(weights))
+                w = tf.get_variable('emb', [FLAGS.n_items, FLAGS.k], regularizer=reg)
+                return tf.nn.embedding_lookup(w, ids)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            h = tf.contrib.layers.batch_norm(h, center=True, scale=True,
+                                             is_training=is_training, decay=0.9)
+            """,
+            [
+                Expect(
+                    2,
+                    5,
+                    "`tf.contrib.layers.batch_norm`: tf.contrib was removed in TF 2.0; use "
+                    "`keras.layers.BatchNormalization(momentum=0.9, epsilon=0.001, "
+                    "scale=True)`: contrib's defaults are decay 0.999, epsilon 0.001, no scale "
+                    "(gamma); Keras' are momentum 0.99 and a scale",
+                ),
+            ],
         ),
     ]
+
+    def __init__(self) -> None:
+        self.calls: dict[int, ast.Call] = {}  # id of the callee -> its call
+
+    def on_call(self, ctx, node: ast.Call) -> None:
+        self.calls[id(node.func)] = node  # seen before the callee's reference
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         if not self.matches(name):
             return
-        equivalent = contrib_equivalent(name)
+        call = self.calls.get(id(node))
+        equivalent = contrib_equivalent(name, call)
         message = self.message.format(name=name) + (f"; use {equivalent}" if equivalent else "")
-        ctx.report(self, node, name=name, namespace=namespace, message=message)
+        fix = None
+        if call is not None and name == "tf.contrib.layers.l2_regularizer":
+            fix = l2_regularizer_fix(ctx, call)
+        ctx.report(
+            self, node, name=name, namespace=namespace, message=message, fix=fix, fix_node=call
+        )
 
 
 class V1LayersRule(_ImportedModuleRule):
