@@ -126,13 +126,17 @@ def test_star_imports_of_project_modules_bind_their_tensorflow_names(tmp_path):
     (package / "chain.py").write_text("from model import *\ns = tf.Session()\n")
     # __all__ leaves tf out, and private names never travel
     (package / "quiet.py").write_text("from config import *\ns = tf.Session()\n")
+    # `from utils import *` in a package is Python 2's implicit relative import (PY215)
     assert sorted(_findings(package, "model.py", "nets/deep.py", "chain.py", "quiet.py")) == [
+        ("chain.py", "PY215", 1),
         ("chain.py", "TF101", 2),
         ("chain.py", "TF110", 2),
         ("deep.py", "TF301", 3),
         ("deep.py", "TF501", 2),
+        ("model.py", "PY215", 1),
         ("model.py", "TF110", 2),
         ("model.py", "TF201", 2),
+        ("quiet.py", "PY215", 1),
     ]
 
 

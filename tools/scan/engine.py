@@ -403,7 +403,7 @@ def analyze(
     """
     rules = list(rules)
     conversion = None
-    if python2 or is_python2(source):
+    if python2 or is_python2(source, path):
         conversion = to_python3(source)
     try:
         return _analyze(path, source, rules, conversion, fixing, unsafe_fixes)

@@ -21,6 +21,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from tf2rec.tools.scan.finding import Finding
 from tf2rec.tools.scan.positions import Span
@@ -442,13 +443,40 @@ PYTHON2_BUILTINS = frozenset(
 PYTHON2_MODULES = frozenset({"cPickle", "cStringIO", "urllib2"})
 
 
-def is_python2(source: str) -> bool:
+_TOP_IMPORT = re.compile(
+    r"^(?:import[ \t]+(\w+)[ \t]*(?:as[ \t]+\w+[ \t]*)?$|from[ \t]+(\w+)[ \t]+import\b)", re.M
+)
+_MAIN = re.compile(r"^if[ \t]+__name__[ \t]*==", re.M)
+
+
+def imports_siblings(source: str, path: str) -> bool:
+    """Whether a module of a package (a folder with `__init__.py`, no `__main__` block)
+    imports a module of its own folder by its bare name at the top level (`import layers`):
+    an implicit relative import, which only Python 2 resolves."""
+    names = {a or b for a, b in _TOP_IMPORT.findall(source)} - {"__future__"}
+    if not names or "absolute_import" in source or _MAIN.search(source):
+        return False
+    folder = Path(path).parent
+    if not (folder / "__init__.py").is_file():
+        return False
+    return any(
+        (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file()
+        for name in names
+    )
+
+
+def is_python2(source: str, path: str | None = None) -> bool:
     """Whether a file that Python 3 parses is Python 2 all the same: it has `print >>f`,
     calls a builtin only Python 2 has (`xrange`, `unicode`, ... none of them bound in the file),
     `.has_key(...)`, or imports `cPickle`, `cStringIO` or `urllib2` outside a
-    `try: ... except ImportError:`. A file written for both (six, `sys.version_info`,
+    `try: ... except ImportError:`, or (given its `path`) imports a module of its own
+    package by its bare name. A file written for both (six, `sys.version_info`,
     `from builtins import ...`) is not."""
-    if _MARKERS.search(source) is None or _BOTH.search(source) is not None:
+    if _BOTH.search(source) is not None:
+        return False
+    if path is not None and imports_siblings(source, path):
+        return True
+    if _MARKERS.search(source) is None:
         return False
     try:
         tree = ast.parse(source)

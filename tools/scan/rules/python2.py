@@ -460,7 +460,8 @@ class HasKey(Python2Rule):
             owner = ast.get_source_segment(source, call.func.value)
             text = f"{key} in {owner}"
             parent = module.parents.get(id(call))
-            if not isinstance(parent, ast.If | ast.While | ast.BoolOp | ast.Assert) and not (
+            safe = ast.If | ast.While | ast.BoolOp | ast.Assert | ast.Lambda | ast.Return
+            if not isinstance(parent, safe | ast.Assign | ast.keyword | ast.Call) and not (
                 isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
             ):
                 text = f"({text})"
