@@ -143,19 +143,30 @@ def _line_starts(text: str) -> list[int]:
 
 
 def tokens(source: str) -> list[Token]:
-    """The file's tokens, spaces and comments included, with their bracket depth."""
+    """The file's tokens with their bracket depth: the significant ones, line ends, and the
+    space that starts a line (comments and other spaces are left out)."""
     out: list[Token] = []
+    append = out.append
     depth = 0
+    line_start = True
     for match in _TOKEN.finditer(source):
-        kind, text = match.lastgroup, match.group()
+        kind = match.lastgroup
+        if kind == "space":
+            if line_start:
+                append(Token(kind, match.group(), match.start(), match.end(), depth))
+            continue
+        if kind == "comment":
+            continue
+        line_start = kind == "newline"
+        text = match.group()
         if kind == "op":
             if text in _CLOSE:
                 depth = max(depth - 1, 0)
-            out.append(Token(kind, text, match.start(), match.end(), depth))
+            append(Token(kind, text, match.start(), match.end(), depth))
             if text in _OPEN:
                 depth += 1
             continue
-        out.append(Token(kind, text, match.start(), match.end(), depth))
+        append(Token(kind, text, match.start(), match.end(), depth))
     return out
 
 
@@ -166,7 +177,7 @@ def statements(toks: list[Token]) -> list[list[Token]]:
     current: list[Token] = []
     for token in toks:
         kind = token.kind
-        if kind in ("space", "comment"):
+        if kind == "space":
             continue
         if kind == "newline":
             if token.depth == 0 and current:
@@ -268,6 +279,8 @@ class _Converter:
         """Indentation that mixes tabs and spaces, which Python 3 refuses: each logical
         line's indentation written with spaces, a tab reaching the next multiple of eight
         columns, as Python 2 read it."""
+        if "\t" not in self.source:
+            return
         lines = [t for t in self._indents() if t.text]
         if not any("\t" in t.text for t in lines) or not any(" " in t.text for t in lines):
             return

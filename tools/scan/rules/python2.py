@@ -18,7 +18,6 @@ from functools import cached_property
 from pathlib import Path
 
 from tf2rec.tools.scan.finding import Finding
-from tf2rec.tools.scan.python2 import bound_names
 from tf2rec.tools.scan.rule import Expect, FileContext, Invalid, Rule, Severity, Valid
 
 _SYNTAX_SAFETY = (
@@ -49,17 +48,43 @@ class Module:
     tree: ast.Module
     path: str
     nodes: dict[type, list[ast.AST]] = field(default_factory=lambda: defaultdict(list))
-    parents: dict[int, ast.AST] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for node in ast.walk(self.tree):
-            self.nodes[type(node)].append(node)
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
+        nodes, AST = self.nodes, ast.AST
+        stack: list[ast.AST] = [self.tree]
+        while stack:
+            node = stack.pop()
+            nodes[type(node)].append(node)
+            for name in node._fields:
+                if name == "ctx":
+                    continue
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    stack.extend(v for v in value if isinstance(v, AST))
+                elif isinstance(value, AST):
+                    stack.append(value)
+        for found in nodes.values():
+            found.reverse()  # popped last first: back in source order
+
+    @cached_property
+    def parents(self) -> dict[int, ast.AST]:
+        """id of a node -> the node holding it."""
+        parents = {}
+        for kind in list(self.nodes):
+            for node in self.nodes[kind]:
+                for child in ast.iter_child_nodes(node):
+                    parents[id(child)] = node
+        return parents
 
     @cached_property
     def bound(self) -> set[str]:
-        return bound_names(self.tree)
+        nodes = self.nodes
+        bound = {n.id for n in nodes[ast.Name] if not isinstance(n.ctx, ast.Load)}
+        for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            bound.update(n.name for n in nodes[kind])
+        bound.update(a.arg for a in nodes[ast.arg])
+        bound.update((a.asname or a.name).partition(".")[0] for a in nodes[ast.alias])
+        return bound
 
     @cached_property
     def futures(self) -> set[str]:
