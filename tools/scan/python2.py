@@ -323,6 +323,7 @@ class _Converter:
         elif first.text == "raise":
             self._raise(statement)
         self.construct = None
+        self._tuple_lambdas(statement)
         self._backquotes(statement)
 
     def _backquotes(self, statement: list[Token]) -> None:
@@ -336,6 +337,44 @@ class _Converter:
                     self.edit(opened.start, opened.end, "repr(", "PY204")
                     self.edit(token.start, token.end, ")", "PY204")
                     self.construct = opened = None
+
+    def _tuple_lambdas(self, statement: list[Token]) -> None:
+        """`lambda (k, v): e`, a tuple parameter Python 3 lost, becomes
+        `lambda k_v: (lambda k, v: e)(*k_v)`: the same call, unpacked the same way."""
+        for index, token in enumerate(statement[:-1]):
+            if token.text != "lambda" or statement[index + 1].text != "(":
+                continue
+            close = _closing(statement, index + 1)
+            inner = statement[index + 2 : close]
+            names = [t.text for t in inner if t.kind == "name"]
+            if not names or any(
+                t.kind not in ("name", "op") or t.text not in (*names, ",") for t in inner
+            ):
+                continue
+            if close + 1 >= len(statement) or statement[close + 1].text != ":":
+                continue
+            end = self._expression_end(statement, close + 2, token.depth)
+            joined = "_".join(names)
+            self.construct = (token.start, statement[end].end)
+            self.edit(statement[index + 1].start, statement[close].end, joined, "PY209")
+            colon = statement[close + 1]
+            self.edit(colon.end, colon.end, f" (lambda {', '.join(names)}:", "PY209")
+            self.edit(statement[end].end, statement[end].end, f")(*{joined})", "PY209")
+            self.construct = None
+
+    @staticmethod
+    def _expression_end(statement: list[Token], start: int, depth: int) -> int:
+        """Index of the last token of the expression starting at `start` (a lambda's
+        body): up to a `,` or a closing bracket at `depth`, or the statement's end."""
+        end = start
+        for j in range(start, len(statement)):
+            token = statement[j]
+            if token.depth == depth and token.kind == "op" and token.text in (",", *_CLOSE):
+                break
+            if token.depth < depth:
+                break
+            end = j
+        return end
 
     def _print(self, statement: list[Token]) -> None:
         """`print x, y` -> `print(x, y)`; `print >>f, x` -> `print(x, file=f)`; a trailing

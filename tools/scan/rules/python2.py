@@ -3,7 +3,7 @@ differently.
 
 These rules look only at files the scanner reads as Python 2 (`python2.is_python2`, or a
 file Python 3 rejects and the conversion makes valid): a Python 3 file never gets them.
-The syntax rules (PY201-PY208) report the edits of the conversion itself; the others look
+The syntax rules (PY201-PY209) report the edits of the conversion itself; the others look
 at the converted file's `ast`, as a whole module (what it binds, its `__future__` imports).
 A change of meaning that cannot be proved the same (`/` on values of unknown type, a `map`
 result used twice) is reported, not rewritten.
@@ -340,6 +340,34 @@ class ExecStatement(SyntaxRule):
             "ns = {}\nexec 'x = 1' in ns\n",
             [Expect(2, 1, message)],
             "ns = {}\nexec('x = 1', ns)\n",
+        ),
+    ]
+
+
+class TupleLambda(SyntaxRule):
+    """Python 3 has no tuple parameters: `lambda (k, v): v` (common as a sort key over
+    `dict.items()`) becomes a lambda of one argument that unpacks it the same way."""
+
+    id = "PY209"
+    name = "tuple-lambda"
+    message = "Python 2 tuple parameter: Python 3 unpacks it in the body"
+    replacement = "`lambda k_v: (lambda k, v: v)(*k_v)`, or `lambda kv: kv[1]`"
+    VALID = [Valid("key = lambda kv: kv[1]\n")]
+    INVALID = [
+        Invalid(
+            "top = sorted(counts.items(), key=lambda (w, n): -n)[:10]\nprint top\n",
+            [Expect(1, 34, message)],
+            None,
+        ),
+        Invalid(
+            "pairs = map(lambda (u, i): u * 100 + i, zip(users, items))\n",
+            [Expect(1, 13, message)],
+            "pairs = map(lambda u_i: (lambda u, i: u * 100 + i)(*u_i), zip(users, items))\n",
+        ),
+        Invalid(
+            "best = max(scores.items(), key=lambda (k,v): v)  # by score\n",
+            [Expect(1, 32, message)],
+            "best = max(scores.items(), key=lambda k_v: (lambda k, v: v)(*k_v))  # by score\n",
         ),
     ]
 
