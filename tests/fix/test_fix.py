@@ -126,7 +126,8 @@ def test_the_summary_separates_blocking_from_compat_findings(tmp_path, capsys):
         "y = tf.nn.dropout(x, 0.5)\n"  # fixed: rate=1 - 0.5
         "h = tf.contrib.layers.fully_connected(x, 8)\n"  # blocking: no exact fix
     )
-    (tmp_path / "helpers.py").write_text("def show(x):\n    print x\n")
+    # neither Python 3 nor Python 2 (the print statement alone would be converted)
+    (tmp_path / "helpers.py").write_text("def show(x):\n    print x\n    return = x\n")
     assert main(["fix", str(tmp_path)]) == 2  # a file that does not parse
     # left: the contrib layer (error), the placeholder and TF110 on it (warnings)
     err = capsys.readouterr().err.splitlines()[-1]
@@ -137,22 +138,28 @@ def test_the_summary_separates_blocking_from_compat_findings(tmp_path, capsys):
     )
 
 
-def test_python2_and_read_only_files_are_left_alone_and_others_still_fixed(tmp_path, capsys):
+def test_python2_is_converted_broken_and_read_only_files_are_left_and_others_fixed(
+    tmp_path, capsys
+):
     shutil.copy(FIXTURES / "scan" / "python2_script.py", tmp_path / "py2.py")
+    broken = tmp_path / "broken.py"
+    broken.write_text("import tensorflow as tf\nprint 'x'\ny = = tf.log(x)\n")
     locked = tmp_path / "locked.py"
     locked.write_text("import tensorflow as tf\ny = tf.log(x)\n")
     locked.chmod(0o444)
     good = tmp_path / "good.py"
     good.write_text("import tensorflow as tf\ny = tf.log(x)\n")
-    py2_before = (tmp_path / "py2.py").read_bytes()
     assert main(["fix", "--write", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert (
-        f"error: {tmp_path / 'py2.py'}: not changed: file does not parse: Missing "
-        "parentheses in call to 'print'" in err
+        f"error: {broken}: not changed: file does not parse: neither Python 3 nor Python 2 "
+        "(invalid syntax at line 3)" in err
     )
-    assert "this looks like Python 2" in err
-    assert (tmp_path / "py2.py").read_bytes() == py2_before
+    assert broken.read_text() == "import tensorflow as tf\nprint 'x'\ny = = tf.log(x)\n"
+    assert (tmp_path / "py2.py").read_text() == (
+        "import tensorflow as tf\n\nsess = tf.compat.v1.Session()\n"
+        'print("loss:", sess.run(tf.constant(1.0)))\n'
+    )
     assert good.read_text() == "import tensorflow as tf\ny = tf.math.log(x)\n"
     if os.geteuid() != 0:
         assert f"error: {locked}: read-only; not changed" in err

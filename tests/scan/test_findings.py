@@ -46,13 +46,18 @@ def test_keras2_idioms():
     ]
 
 
-def test_python2_file_is_one_finding_with_the_hint_and_stays_untouched():
+def test_python2_file_is_read_as_python2_its_findings_at_its_own_lines_and_untouched():
+    """Python 3 rejects the print statement (line 4); read as Python 2, the TF findings
+    are those of its Python 3 spelling, at the columns of the original text."""
     before = (FIXTURES / "python2_script.py").read_bytes()
     result = tf2rec.scan([FIXTURES / "python2_script.py"])
-    (finding,) = result.findings
-    assert (finding.rule_id, finding.line, finding.column) == ("TF001", 4, 1)
-    assert "Missing parentheses in call to 'print'" in finding.message
-    assert "this looks like Python 2" in finding.message
+    assert [(f.rule_id, f.line, f.column) for f in result.findings] == [
+        ("TF101", 3, 8),
+        ("TF110", 3, 8),
+        ("PY201", 4, 1),
+        ("TF103", 4, 16),  # `sess.run` after `print "loss:", `
+    ]
+    assert result.files[0].state == tf2rec.FileState.PYTHON2
     assert (FIXTURES / "python2_script.py").read_bytes() == before
 
 
@@ -65,12 +70,23 @@ def test_broken_file_is_one_finding_and_stays_untouched():
     assert (FIXTURES / "broken.py").read_bytes() == before
 
 
-def test_tab_space_mix_is_reported(tmp_path):
+def test_tab_space_mix_is_read_as_python2_did(tmp_path):
+    """Python 2 read a tab as indentation to column 8, so lines 3 and 4 are one block;
+    Python 3 refuses the mix (TabError)."""
     path = tmp_path / "tabs.py"
     path.write_text("import tensorflow as tf\nif True:\n\tx = 1\n        y = 2\n")
     (finding,) = tf2rec.scan([path]).findings
-    assert (finding.rule_id, finding.line) == ("TF001", 4)
-    assert "inconsistent use of tabs and spaces" in finding.message
+    assert (finding.rule_id, finding.line, finding.column) == ("PY208", 3, 1)
+
+
+def test_a_file_neither_python3_nor_python2_is_reported_at_its_first_bad_line(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("import tensorflow as tf\nprint 'x'\nx = = 1\n")
+    (finding,) = tf2rec.scan([path]).findings
+    assert (finding.rule_id, finding.line, finding.column) == ("TF001", 3, 5)
+    assert finding.message == (
+        "file does not parse: neither Python 3 nor Python 2 (invalid syntax at line 3)"
+    )
 
 
 def test_a_file_without_tensorflow_is_skipped():
@@ -82,9 +98,9 @@ def test_a_python2_helper_without_tensorflow_is_reported_too(tmp_path):
     path = tmp_path / "helpers.py"
     path.write_text("import os\n\ndef show(x):\n    print x\n")
     result = tf2rec.scan([path])
-    assert [(f.rule_id, f.line) for f in result.findings] == [("TF001", 4)]
-    # no TensorFlow in it: the rules did not look
+    assert [(f.rule_id, f.line, f.column) for f in result.findings] == [("PY201", 4, 5)]
     assert not result.files[0].mentions_tensorflow
+    assert result.files[0].state == tf2rec.FileState.PYTHON2
 
 
 def _findings(root: Path, *files: str) -> list[tuple[str, str, int]]:
@@ -110,13 +126,17 @@ def test_star_imports_of_project_modules_bind_their_tensorflow_names(tmp_path):
     (package / "chain.py").write_text("from model import *\ns = tf.Session()\n")
     # __all__ leaves tf out, and private names never travel
     (package / "quiet.py").write_text("from config import *\ns = tf.Session()\n")
+    # `from utils import *` in a package is Python 2's implicit relative import (PY215)
     assert sorted(_findings(package, "model.py", "nets/deep.py", "chain.py", "quiet.py")) == [
+        ("chain.py", "PY215", 1),
         ("chain.py", "TF101", 2),
         ("chain.py", "TF110", 2),
         ("deep.py", "TF301", 3),
         ("deep.py", "TF501", 2),
+        ("model.py", "PY215", 1),
         ("model.py", "TF110", 2),
         ("model.py", "TF201", 2),
+        ("quiet.py", "PY215", 1),
     ]
 
 

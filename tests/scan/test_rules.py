@@ -15,10 +15,10 @@ from tf2rec.tools.scan.rules import RULES
 CASES = [(rule, i) for rule in RULES for i in range(len(rule.INVALID))]
 
 
-def findings(code: str, rule) -> list[Expect]:
+def findings(code: str, rule, path: str = "example.py") -> list[Expect]:
     return [
         Expect(f.line, f.column, f.message)
-        for f in scan_source("example.py", code, [rule()])
+        for f in scan_source(path, code, [rule()])
         if f.rule_id == rule.id
     ]
 
@@ -26,17 +26,17 @@ def findings(code: str, rule) -> list[Expect]:
 @pytest.mark.parametrize("rule, index", CASES, ids=lambda x: getattr(x, "id", str(x)))
 def test_invalid_case_gives_exactly_its_findings(rule, index):
     case = rule.INVALID[index]
-    assert findings(case.code, rule) == list(case.expected)
+    assert findings(case.code, rule, case.path) == list(case.expected)
 
 
 @pytest.mark.parametrize("rule, index", CASES, ids=lambda x: getattr(x, "id", str(x)))
 def test_invalid_case_is_fixed_to_exactly_its_text(rule, index):
     case = rule.INVALID[index]
     unsafe = not rule.safe_fix  # an opt-in fix is applied only when asked for
-    result = fix_source("example.py", case.code, [rule()], unsafe_fixes=unsafe).fixed
+    result = fix_source(case.path, case.code, [rule()], unsafe_fixes=unsafe).fixed
     assert result == (case.fixed if case.fixed is not None else case.code)
     if case.fixed is not None:
-        again = fix_source("example.py", case.fixed, [rule()], unsafe_fixes=unsafe).fixed
+        again = fix_source(case.path, case.fixed, [rule()], unsafe_fixes=unsafe).fixed
         assert again == case.fixed, "a second fix changed the fixed text"
     if unsafe:
         assert fix_source("example.py", case.code, [rule()]).fixed == case.code
@@ -81,7 +81,8 @@ def test_a_rule_that_reports_a_gone_name_lists_both_severities():
 
 def test_ids_are_unique_and_well_formed():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) and all(len(i) == 5 and i.startswith("TF") for i in ids)
+    assert len(ids) == len(set(ids))
+    assert all(len(i) == 5 and i.startswith(("TF", "PY2")) for i in ids)
     assert len(RULES) >= 40
 
 

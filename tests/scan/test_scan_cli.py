@@ -96,7 +96,9 @@ def test_defaults_from_pyproject(project, capsys):
     )
     code, out, _ = scan(capsys, "src")
     assert code == 0
+    # broken.py does not parse: reported whatever the selection
     assert {line.split()[1] for line in out.splitlines()[:-1]} == {
+        "TF001",
         "TF701",
         "TF702",
         "TF703",
@@ -109,7 +111,7 @@ def test_defaults_from_pyproject(project, capsys):
 
 def test_baseline_reports_only_new_findings(project, capsys):
     code, _, err = scan(capsys, "src", "--baseline", "baseline.json")
-    assert code == 0 and "baseline baseline.json written with 25 finding(s)" in err
+    assert code == 0 and "baseline baseline.json written with 28 finding(s)" in err
     assert scan(capsys, "src", "--baseline", "baseline.json")[0] == 0
     # unrelated edits move lines: old findings stay known; a new idiom is reported
     path = project / "src" / "keras2_model.py"
@@ -154,18 +156,25 @@ def test_json_schema_fields(project, capsys):
         "fingerprint",
     }
     assert (first["path"], first["line"], first["rule"]) == ("src/aliased_imports.py", 3, "TF501")
-    # the four with TensorFlow or a syntax error are blocked; no_tensorflow.py is apart
+    # three with TensorFlow or a syntax error are blocked, the Python 2 one has its own
+    # state (to migrate, not ready); no_tensorflow.py is apart
     assert report["readiness"] == 0.0
-    assert report["files"] == {"blocked": 4, "compat": 0, "ready": 0, "without_tensorflow": 1}
+    assert report["files"] == {
+        "blocked": 3,
+        "compat": 0,
+        "ready": 0,
+        "python_2": 1,
+        "without_tensorflow": 1,
+    }
     assert report["file_status"]["src/no_tensorflow.py"] == "without TensorFlow"
-    assert report["file_status"]["src/python2_script.py"] == "blocked"
+    assert report["file_status"]["src/python2_script.py"] == "Python 2"
 
 
 def test_markdown_has_summary_tables_and_readiness(project, capsys):
     out = scan(capsys, "src", "--format", "markdown")[1]
     assert (
-        "**Migration readiness: 0%** (0 of 4 files with TensorFlow ready; 4 blocked, 0 run in "
-        "compat mode; 1 without TensorFlow)"
+        "**Migration readiness: 0%** (0 of 4 files with TensorFlow ready; 3 blocked, 0 run in "
+        "compat mode, 1 Python 2; 1 without TensorFlow)"
     ) in out
     assert "| `TF501` contrib | error | 4 |" in out
     assert "| `src/aliased_imports.py` | blocked | 6 | 10 | 0 |" in out
@@ -188,6 +197,8 @@ def test_sarif_is_valid_2_1_0_with_rules_and_relative_paths(project, capsys):
     }
     assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     assert len(result["partialFingerprints"]["primaryLocationLineHash"]) == 32
+    assert run["properties"]["fileStates"]["src/python2_script.py"] == "Python 2"
+    assert run["properties"]["fileStates"]["src/broken.py"] == "blocked"
 
 
 def test_rules_command(capsys):

@@ -114,3 +114,17 @@ def test_multi_worker_benchmark_runs_clusters_of_one_and_two_workers(capsys):
     assert one > 0 and two > 0
     assert row["efficiency"] == round(two / (2 * one), 2)
     assert "scaling efficiency" in err
+
+
+def test_the_python2_tree_is_python2_and_its_python3_twin_has_the_same_lines(tmp_path):
+    """`bench scan` compares the cost per line of the same files as Python 2 and as
+    Python 3: every file of the first is read as Python 2, none of the second."""
+    import tf2rec
+    from tf2rec.tools.bench.scan import make_tree
+
+    lines2 = make_tree(tmp_path / "two", 10, "2")
+    lines3 = make_tree(tmp_path / "three", 10, "2to3")
+    assert lines2 == lines3 > 0
+    two, three = tf2rec.scan([tmp_path / "two"]), tf2rec.scan([tmp_path / "three"])
+    assert two.counts[tf2rec.FileState.PYTHON2] == 10
+    assert three.counts[tf2rec.FileState.PYTHON2] == 0 and not three.unreadable

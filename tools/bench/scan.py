@@ -9,7 +9,10 @@ same scripts, then measures, several times each, median of the runs:
   TensorFlow left out): lines/s and the ratio;
 - the peak memory of `tf2rec scan` on the large file, above the peak of the same command
   on a one-line file, as a multiple of the file's size;
-- `tf2rec fix --write --unsafe-fixes` of the large file.
+- `tf2rec fix --write --unsafe-fixes` of the large file;
+- `tf2rec scan` (1 job) on the same tree written as Python 2 (print statements, `xrange`,
+  `iteritems`), against the same tree converted to Python 3 (`python2.to_python3`, the same
+  lines): the cost per line of reading Python 2.
 
 Our commands run with bytecode caching allowed and once unmeasured first, as an installed
 package runs (pip compiles it when installing).
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -68,19 +72,50 @@ print(json.dumps(times))
 """
 
 
+_PRINT_CALL = re.compile(r"^([ \t]*)print\((.*)\)([ \t]*(?:#.*)?)$", re.M)
+_RANGE = re.compile(r"(?<![\w.])range\(")
+_DEF = re.compile(r"^([ \t]*)def (\w+)\(.*\):[ \t]*$")
+
+
+def python2_text(text: str, python2: bool = True) -> str:
+    """The same module as Python 2 code of its time: print statements (one at the start of
+    each function, and for each one-line `print(...)`), `xrange`, `iteritems`; with
+    `python2` False, the same lines in Python 3 (print calls, `range`, `items`)."""
+    if python2:
+        text = _PRINT_CALL.sub(r"\1print \2\3", text)
+        text = _RANGE.sub("xrange(", text).replace(".items()", ".iteritems()")
+    out = []
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        out.append(line)
+        match = _DEF.match(line)
+        if match and index + 1 < len(lines):
+            body = lines[index + 1]
+            indent = body[: len(body) - len(body.lstrip())] or match.group(1) + "    "
+            args = f'"{match.group(2)}", __name__'
+            out.append(f"{indent}print {args}\n" if python2 else f"{indent}print({args})\n")
+    return "".join(out)
+
+
 def _renamed(text: str, i: int) -> str:
     return text.replace("LegacyTwoTower", f"Tower{i}").replace("def ", f"def v{i}_")
 
 
-def make_tree(folder: Path, files: int) -> int:
-    """Write `files` Python files under `folder`; returns the number of lines."""
+def make_tree(folder: Path, files: int, python: str = "3") -> int:
+    """Write `files` Python files under `folder`; returns the number of lines. `python`:
+    "3" the templates as they are, "2" written as Python 2 (`python2_text`), "2to3" the
+    same lines in Python 3."""
     texts = [t.read_text() for t in TEMPLATES]
+    if python != "3":
+        texts = [python2_text(t, python == "2") for t in texts]
     lines = 0
     for i in range(files):
         package = folder / f"pkg{i // 100}"
         package.mkdir(parents=True, exist_ok=True)
         tf_files = i - i // 5  # every fifth file has no TensorFlow
         text = PLAIN.format(i=i) if i % 5 == 4 else _renamed(texts[tf_files % len(texts)], i)
+        if python != "3" and i % 5 == 4:
+            text = python2_text(text, python == "2")
         (package / f"module_{i}.py").write_text(text)
         lines += text.count("\n")
     return lines
@@ -192,6 +227,7 @@ def run(files: int, repeat: int, jobs: int, big_mb: float = 5.0) -> dict:
             repeat,
             before=lambda: shutil.copyfile(big, copy),
         )
+        python2 = _python2_cost(tmp, files, repeat)
     return {
         "files": files,
         "lines": lines,
@@ -212,6 +248,25 @@ def run(files: int, repeat: int, jobs: int, big_mb: float = 5.0) -> dict:
             "peak_above_base_per_file_size": round((big_mb_peak - base_mb) / (size / 1e6), 1),
             "fix_s": round(fix_s, 2),
         },
+        "python2": python2,
+    }
+
+
+def _python2_cost(tmp: Path, files: int, repeat: int) -> dict:
+    """`tf2rec scan` (1 job) of the tree as Python 2 and of its Python 3 conversion."""
+    seconds = {}
+    for python in ("2", "2to3"):
+        tree = tmp / f"tree_{python}"
+        lines = make_tree(tree, files, python)
+        argv = ["scan", str(tree), "--fail-on", "never", "--format", "json"]
+        seconds[python], _ = _median_run([*argv, "--output", str(tmp / "py2.json")], repeat)
+    return {
+        "lines": lines,
+        "python2_s": round(seconds["2"], 3),
+        "python3_s": round(seconds["2to3"], 3),
+        "python2_lines_per_s": round(lines / seconds["2"]),
+        "python3_lines_per_s": round(lines / seconds["2to3"]),
+        "cost_per_line_ratio": round(seconds["2"] / seconds["2to3"], 2),
     }
 
 
@@ -251,6 +306,12 @@ def execute(args: argparse.Namespace) -> int:
         f"  one {big['mb']} MB file: scan {big['scan_s']} s, peak memory "
         f"{big['peak_above_base_mb']} MB above a one-line file's "
         f"({big['peak_above_base_per_file_size']}x its size); fix --write {big['fix_s']} s"
+    )
+    py2 = result["python2"]
+    print(
+        f"  the tree as Python 2: {py2['python2_s']} s ({py2['python2_lines_per_s']:,} lines/s)"
+        f", converted to Python 3: {py2['python3_s']} s ({py2['python3_lines_per_s']:,} "
+        f"lines/s): {py2['cost_per_line_ratio']}x per line"
     )
     return 0
 

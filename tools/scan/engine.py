@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from tf2rec.tools.scan.names import Bindings, canonical, dotted
 from tf2rec.tools.scan.parse import parse_pieces
 from tf2rec.tools.scan.positions import Positions
+from tf2rec.tools.scan.python2 import Conversion, is_python2, to_python3
 from tf2rec.tools.scan.rule import FileContext, Finding, Rule, Severity
+from tf2rec.tools.scan.rules.python2 import check_python2, syntax_edit_findings
 from tf2rec.tools.scan.rules.syntax import SyntaxErrorRule, TooDeepRule
 from tf2rec.tools.scan.star_imports import star_bindings
 
@@ -374,6 +376,12 @@ def scan_source(path: str, source: str, rules: Iterable[Rule]) -> list[Finding]:
     return analyze(path, source, rules)[0]
 
 
+def scan_file(path: str, source: str, rules: Iterable[Rule]) -> tuple[list[Finding], bool]:
+    """`scan_source`'s findings, and whether the file was read as Python 2."""
+    findings, ctx = analyze(path, source, rules)
+    return findings, ctx is not None and ctx.python2 is not None
+
+
 def analyze(
     path: str,
     source: str,
@@ -381,38 +389,80 @@ def analyze(
     *,
     fixing: bool = False,
     unsafe_fixes: bool = False,
+    python2: bool = False,
 ) -> tuple[list[Finding], FileContext | None]:
     """Findings of a file, and the context holding their fixes when `fixing` (with
     `unsafe_fixes`, those of rules whose fix is not safe too); no context when the file
-    could not be analysed."""
-    if not mentions_tensorflow(source):
-        try:
-            for _ in parse_pieces(source, path):
-                pass
-        except (SyntaxError, ValueError) as err:  # ValueError: NUL bytes
+    could not be analysed.
+
+    A file that Python 3 rejects is converted from Python 2 (`python2.to_python3`) and
+    analysed in its converted form, its findings mapped back to the original text; so is
+    one that parses but uses what only Python 2 has (`xrange`, `cPickle`), or any file when
+    `python2` says it was Python 2. The context of a Python 2 file holds the conversion
+    (`ctx.python2`): its positions and fixes are those of the converted text.
+    """
+    rules = list(rules)
+    conversion = None
+    if python2 or is_python2(source, path):
+        conversion = to_python3(source)
+    try:
+        return _analyze(path, source, rules, conversion, fixing, unsafe_fixes)
+    except (SyntaxError, ValueError) as err:  # ValueError: NUL bytes
+        if conversion is not None or not isinstance(err, SyntaxError):
+            return syntax_findings(path, source, err, conversion), None
+        conversion = to_python3(source)
+        if not conversion.edits:
             return syntax_findings(path, source, err), None
-        except (RecursionError, MemoryError) as err:
-            return too_deep_findings(path, err), None
+        try:
+            return _analyze(path, source, rules, conversion, fixing, unsafe_fixes)
+        except SyntaxError as converted_error:  # neither Python 2 nor Python 3
+            return syntax_findings(path, source, err, conversion, converted_error), None
+        except (RecursionError, MemoryError) as deep:
+            return too_deep_findings(path, deep), None
+    except (RecursionError, MemoryError) as err:
+        return too_deep_findings(path, err), None
+
+
+def _analyze(
+    path: str,
+    source: str,
+    rules: list[Rule],
+    conversion: Conversion | None,
+    fixing: bool,
+    unsafe_fixes: bool,
+) -> tuple[list[Finding], FileContext | None]:
+    """`analyze` of a Python 3 file, or of a Python 2 file's conversion (raises what
+    parsing raises)."""
+    text = source if conversion is None else conversion.text
+    if conversion is None and not mentions_tensorflow(source):
+        for _ in parse_pieces(source, path):
+            pass
         return [], None
     ctx = FileContext(
         path,
-        Positions(source),
+        Positions(text),
         Bindings(star=functools.partial(star_bindings, path)),
         unsafe_fixes=unsafe_fixes,
         keep_fixes=fixing,
+        python2=conversion,
     )
-    rules = list(rules)
     visitor = _Visitor(ctx, rules)
-    try:
-        for tree in parse_pieces(source, path):
+    if conversion is None:
+        for tree in parse_pieces(text, path):
             visitor.walk(tree)
-        for rule in rules:
-            rule.finish(ctx)
-    except (SyntaxError, ValueError) as err:
-        return syntax_findings(path, source, err), None
-    except (RecursionError, MemoryError) as err:
-        return too_deep_findings(path, err), None
-    return sorted({report.finding for report in ctx.reports}), ctx
+    else:  # Python 2 rules judge the module as a whole (what it binds, its __future__)
+        tree = parse_pieces(text, path, piece=len(text) + 1).__next__()
+        if mentions_tensorflow(source):
+            visitor.walk(tree)
+        check_python2(ctx, tree, rules)
+    for rule in rules:
+        rule.finish(ctx)
+    findings = sorted({report.finding for report in ctx.reports})
+    if conversion is not None:
+        findings = sorted(
+            {*map(conversion.original_finding, findings), *syntax_edit_findings(ctx, rules)}
+        )
+    return findings, ctx
 
 
 def too_deep_findings(path: str, error: RecursionError | MemoryError) -> list[Finding]:
@@ -436,12 +486,38 @@ def too_deep_findings(path: str, error: RecursionError | MemoryError) -> list[Fi
     ]
 
 
-def syntax_findings(path: str, source: str, error: SyntaxError | ValueError) -> list[Finding]:
+def syntax_findings(
+    path: str,
+    source: str,
+    error: SyntaxError | ValueError,
+    conversion: Conversion | None = None,
+    converted_error: SyntaxError | None = None,
+) -> list[Finding]:
     """The TF001 finding for a file that CPython's parser rejects, with a hint when the
-    line looks like Python 2."""
+    line looks like Python 2; for one that is not Python 2 either, at the first line that
+    is neither (the error of its conversion to Python 3, mapped back)."""
     line = getattr(error, "lineno", None) or 1
     column = max(getattr(error, "offset", None) or 1, 1)
     reason = getattr(error, "msg", str(error))
+    if conversion is not None and converted_error is not None:
+        at = conversion.original_position(
+            converted_error.lineno or 1, max(converted_error.offset or 1, 1)
+        )
+        line, column = at
+        reason = f"neither Python 3 nor Python 2 ({converted_error.msg} at line {line})"
+        detail = reason
+        return [
+            Finding(
+                path,
+                line,
+                column,
+                SyntaxErrorRule.id,
+                Severity.ERROR,
+                SyntaxErrorRule.message.format(name=detail),
+                line,
+                column,
+            )
+        ]
     lines = source.splitlines()
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = next((why for pattern, why in _PYTHON2 if pattern.search(text)), None)

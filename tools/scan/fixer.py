@@ -36,17 +36,35 @@ def fix_source(
         unreadable = [f for f in findings if f.rule_id in ("TF001", "TF002")]
         error = f"not changed: {unreadable[0].message}" if unreadable else None
         return FileFix(path, source, source, remaining=findings, error=error)
-    if not (ctx.edits or ctx.import_moves or ctx.insertions):
+    conversion, base = ctx.python2, source
+    if conversion is not None:
+        chosen = {rule.id for rule in rules}
+        if any(edit.rule_id not in chosen for edit in conversion.edits):
+            return FileFix(path, source, source, remaining=findings)  # conversion not chosen
+        base = conversion.text
+    if base == source and not (ctx.edits or ctx.import_moves or ctx.insertions):
         return FileFix(path, source, source, remaining=findings)
     try:
-        fixed, failed = apply_fixes(source, ctx)
+        fixed, failed = apply_fixes(base, ctx)
     except (RecursionError, MemoryError):
         return FileFix(
             path, source, source, remaining=findings, error="not changed: fixes nested too deeply"
         )
-    # fresh rule objects: some keep state for the file they look at
-    remaining, new_ctx = analyze(path, fixed, [type(rule)() for rule in rules])
-    if new_ctx is None and fixed != source:  # a bug in a fix
+    # fresh rule objects: some keep state for the file they look at; a converted file is
+    # still judged as Python 2 (its `/` and `round` keep their findings)
+    remaining, new_ctx = analyze(
+        path, fixed, [type(rule)() for rule in rules], python2=conversion is not None
+    )
+    if (
+        new_ctx is None
+        and fixed != source
+        and remaining
+        and remaining[0].rule_id
+        in (
+            "TF001",
+            "TF002",
+        )
+    ):  # a bug in a fix
         return FileFix(
             path,
             source,
@@ -55,6 +73,9 @@ def fix_source(
             error=f"not changed: the fixed text would not parse ({remaining[0].message})",
         )
     applied = {r.finding for r in ctx.reports if r.fix is not None and r.fix not in failed}
+    if conversion is not None:
+        applied = {conversion.original_finding(f) for f in applied}
+        applied |= {f for f in findings if f.rule_id in {e.rule_id for e in conversion.edits}}
     return FileFix(path, source, fixed, applied=sorted(applied), remaining=remaining)
 
 

@@ -5,10 +5,11 @@ statement starts and parsed piece by piece, a file needs memory for one piece's 
 time. A piece ends before a line that starts in column 0 (not a
 comment, a closing bracket or an `else` / `elif` / `except` / `finally`). Such a line may
 still sit inside a string, brackets or a backslash continuation; then the text before it
-is unterminated, does not parse, and the piece grows until it does. So every piece that
-parses is parsed exactly as in the whole file, and a file that does not parse raises the
-error CPython gives for it. Each piece is preceded by blank lines, so that its positions
-are the file's.
+is unterminated and does not parse: the rest of the file is then parsed at once. So every
+piece that parses is parsed exactly as in the whole file, a file that does not parse raises
+the error CPython gives for it, and no text is parsed more than twice (a failing piece, then
+the rest from it), however the file fails. Each piece is preceded by blank lines, so that
+its positions are the file's.
 """
 
 from __future__ import annotations
@@ -36,19 +37,18 @@ def parse_pieces(source: str, path: str = "<unknown>", piece: int = PIECE) -> It
     starts = [m.start() for m in _STATEMENT_START.finditer(source)]
     position, line = 0, 1
     while position < len(source):
-        size = piece
-        while True:
-            index = bisect.bisect_left(starts, position + size)
-            end = starts[index] if index < len(starts) else len(source)
-            text = source[position:end]
-            try:
-                tree = _parse("\n" * (line - 1) + text, path)
-            except SyntaxError:
-                if end == len(source):
-                    raise
-                size *= 2  # doubling keeps a long string or statement at O(n log n)
-                continue
-            break
+        index = bisect.bisect_left(starts, position + piece)
+        end = starts[index] if index < len(starts) else len(source)
+        text = source[position:end]
+        try:
+            tree = _parse("\n" * (line - 1) + text, path)
+        except SyntaxError:
+            if end == len(source):
+                raise
+            # cut inside a string or brackets, or an error: the rest at once says which
+            end = len(source)
+            text = source[position:]
+            tree = _parse("\n" * (line - 1) + text, path)
         yield tree
         del tree
         line += len(_NEWLINE.findall(text))

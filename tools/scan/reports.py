@@ -5,8 +5,9 @@ JSON schema (`schema_version` 2), stable across releases:
     {"schema_version": 2, "tool": {"name": "tf2rec", "version": str},
      "files_scanned": int, "lines_scanned": int, "files_with_findings": int,
      "readiness": float,            # ready share of the files to migrate (`ScanReport`)
-     "files": {"blocked": int, "compat": int, "ready": int, "without_tensorflow": int},
-     "file_status": {path: "blocked"|"compat"|"ready"|"without TensorFlow"},
+     "files": {"blocked": int, "compat": int, "ready": int, "python_2": int,
+               "without_tensorflow": int},
+     "file_status": {path: "blocked"|"compat"|"ready"|"Python 2"|"without TensorFlow"},
      "summary": {"error": int, "warning": int, "info": int, "by_rule": {id: int}},
      "findings": [{"rule": id, "name": str, "severity": "error"|"warning"|"info",
                    "path": str, "line": int, "column": int,       # 1-based
@@ -46,8 +47,9 @@ def _file_counts(report: ScanReport) -> str:
     c = report.counts
     return (
         f"Files: {c[FileState.BLOCKED]} blocked, {c[FileState.COMPAT]} run in compat mode, "
-        f"{c[FileState.READY]} ready ({report.readiness:.0%} ready); "
-        f"{c[FileState.NO_TENSORFLOW]} without TensorFlow."
+        f"{c[FileState.READY]} ready"
+        + (f", {c[FileState.PYTHON2]} Python 2" if c[FileState.PYTHON2] else "")
+        + f" ({report.readiness:.0%} ready); {c[FileState.NO_TENSORFLOW]} without TensorFlow."
     )
 
 
@@ -147,17 +149,25 @@ def json_chunks(value, rows: set[str], depth: int = 0) -> Iterator[str]:
 
 
 # the states of the files a scan read, in the order the reports list them
-_MIGRATION = (FileState.BLOCKED, FileState.COMPAT, FileState.READY, FileState.NO_TENSORFLOW)
+_MIGRATION = (
+    FileState.BLOCKED,
+    FileState.COMPAT,
+    FileState.READY,
+    FileState.PYTHON2,
+    FileState.NO_TENSORFLOW,
+)
 
 
 def markdown(result: ScanReport) -> str:
-    blocked, compat, ready, without = (result.counts[state] for state in _MIGRATION)
+    blocked, compat, ready, python2, without = (result.counts[state] for state in _MIGRATION)
     out = [
         "## tf2rec scan",
         "",
         f"**Migration readiness: {result.readiness:.0%}** ({ready} of "
-        f"{blocked + compat + ready} files with TensorFlow ready; {blocked} blocked, {compat} "
-        f"run in compat mode; {without} without TensorFlow)",
+        f"{blocked + compat + ready + python2} files with TensorFlow ready; {blocked} blocked, "
+        f"{compat} run in compat mode"
+        + (f", {python2} Python 2" if python2 else "")
+        + f"; {without} without TensorFlow)",
         "",
     ]
     if not result.findings:
@@ -260,6 +270,12 @@ def sarif(result: ScanReport) -> Iterator[str]:
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
+                "properties": {  # each file's state: Python 2 files apart
+                    "readiness": round(result.readiness, 4),
+                    "fileStates": {
+                        _relative_uri(f.path, root): f.state.value for f in result.scanned
+                    },
+                },
                 "results": results,
                 "invocations": [
                     {

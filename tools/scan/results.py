@@ -24,6 +24,7 @@ class FileState(StrEnum):
     BLOCKED = "blocked"  # an error finding: it does not parse, or uses what TF 2.21 lacks
     COMPAT = "compat"  # warnings only: it runs, in TF1 compatibility / graph mode
     READY = "ready"  # no error or warning
+    PYTHON2 = "Python 2"  # read as Python 2: converted before anything else (to migrate)
     NO_TENSORFLOW = "without TensorFlow"  # counted apart, never as ready
     UNREADABLE = "unreadable"  # could not be read as Python source (`error` says why)
 
@@ -37,11 +38,14 @@ class FileResult:
     lines: int = 0
     mentions_tensorflow: bool = True
     error: str | None = None  # why it could not be read
+    python2: bool = False  # read as Python 2 (`tools.scan.python2`)
 
     @cached_property
     def state(self) -> FileState:
         if self.error is not None:
             return FileState.UNREADABLE
+        if self.python2:
+            return FileState.PYTHON2
         worst = max((f.severity for f in self.findings), default=None)
         if worst == Severity.ERROR:
             return FileState.BLOCKED
@@ -87,10 +91,11 @@ class ScanReport:
 
     @property
     def readiness(self) -> float:
-        """Share of the files to migrate (those with TensorFlow, and any that do not parse)
-        that are ready; 1.0 when there is nothing to migrate."""
+        """Share of the files to migrate (those with TensorFlow, any that do not parse, and
+        every Python 2 file) that are ready; 1.0 when there is nothing to migrate."""
         c = self.counts
         to_migrate = c[FileState.BLOCKED] + c[FileState.COMPAT] + c[FileState.READY]
+        to_migrate += c[FileState.PYTHON2]
         return c[FileState.READY] / to_migrate if to_migrate else 1.0
 
     def exit_code(self, fail_on: str = "info") -> int:

@@ -58,6 +58,7 @@ class Invalid:
     code: str
     expected: Sequence[Expect]
     fixed: str | None = None
+    path: str = "example.py"  # where the code is (a rule about packages looks around it)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", example_code(self.code))
@@ -242,6 +243,8 @@ class FileContext:
     import_moves: dict[Span, set[str]] = field(default_factory=dict)
     insertions: dict[int, str] = field(default_factory=dict)  # after line -> statement
     resolved: dict[int, tuple[str, str] | None] = field(default_factory=dict)
+    # a Python 2 file's conversion (`python2.Conversion`): positions are the converted text's
+    python2: object | None = None
 
     def resolve(self, node: ast.expr) -> tuple[str, str] | None:
         """(canonical name, namespace) of a Name/Attribute chain bound through imports.

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tf2rec.errors import UsageError
 from tf2rec.tools.scan.baseline import read as read_baseline
-from tf2rec.tools.scan.engine import mentions_tensorflow, scan_source
+from tf2rec.tools.scan.engine import mentions_tensorflow, scan_file
 from tf2rec.tools.scan.finding import Finding, fingerprinted
 from tf2rec.tools.scan.results import FileFix, FileResult, FixReport, ScanReport
 from tf2rec.tools.scan.rule import Rule
@@ -38,6 +38,7 @@ DEFAULT_EXCLUDE = (
     ".tox",
     "node_modules",
 )
+UNREADABLE_RULES = ("TF001", "TF002")  # a file the scanner could not read: always reported
 _SUPPRESS = re.compile(r"#\s*tf2rec:\s*ignore(?:\[([A-Za-z0-9_,\s]+)\])?")
 
 
@@ -139,8 +140,10 @@ def _scan_file(args: tuple[str, tuple[str, ...]]) -> FileResult:
     except Unreadable as err:
         return FileResult(path, error=str(err))
     rules = [RULES_BY_ID[i]() for i in rule_ids]
-    wanted = set(rule_ids)  # the engine reports files it cannot read (TF001) whatever is asked
-    findings = [f for f in scan_source(path, source, rules) if f.rule_id in wanted]
+    # a file that cannot be read (TF001, TF002) is reported whatever the selection
+    wanted = {*rule_ids, *UNREADABLE_RULES}
+    found, python2 = scan_file(path, source, rules)
+    findings = [f for f in found if f.rule_id in wanted]
     lines = source.splitlines()
     if "tf2rec" in source:  # a file without the word has no suppression comment
         findings = [f for f in findings if not suppressed(f, lines)]
@@ -149,6 +152,7 @@ def _scan_file(args: tuple[str, tuple[str, ...]]) -> FileResult:
         tuple(fingerprinted(sorted(findings), lines)),
         len(lines),
         mentions_tensorflow(source),
+        python2=python2,
     )
 
 
@@ -199,7 +203,9 @@ def _fix_file(args: tuple[str, tuple[str, ...], bool, bool]) -> FileFix:
     result.encoding, result.digest = source.encoding, source.digest
     lines = result.fixed.splitlines()
     result.remaining = [
-        f for f in result.remaining if f.rule_id in rule_ids and not suppressed(f, lines)
+        f
+        for f in result.remaining
+        if (f.rule_id in rule_ids or f.rule_id in UNREADABLE_RULES) and not suppressed(f, lines)
     ]
     return result
 

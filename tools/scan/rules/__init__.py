@@ -10,6 +10,7 @@ from tf2rec.tools.scan.rules import (  # noqa: F401  (importing a module registe
     keras2,
     meaning,
     placeholders,
+    python2,
     removed,
     renames,
     run_as_tf1,

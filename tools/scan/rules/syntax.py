@@ -7,21 +7,22 @@ from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 
 class SyntaxErrorRule(Rule):
-    """The file is not valid Python 3, so nothing else in it can be checked or fixed. TF1
-    projects often still hold Python 2 files; run them through a Python 2 -> 3 converter
-    (or fix the line) first, then scan again. The file is never modified."""
+    """The file is neither valid Python 3 nor Python 2 that the scanner can convert (see
+    PY201-PY209), so nothing else in it can be checked or fixed. The finding is at the
+    first line that is neither; fix it and scan again. The file is never modified, and the
+    other files are scanned and fixed as usual."""
 
     id = "TF001"
     name = "syntax-error"
     severity = Severity.ERROR
     severity_from_api_table = False
     message = "file does not parse: {name}"
-    replacement = "make the file valid Python 3 (e.g. `print(x)`), then scan again"
+    replacement = "make the line valid Python, then scan again"
     VALID = [
         Valid(
             """
             import tensorflow as tf
-            print(tf.__version__)
+            print tf.__version__
             """
         ),
     ]
@@ -29,32 +30,21 @@ class SyntaxErrorRule(Rule):
         Invalid(
             """
             import tensorflow as tf
-            print tf.__version__
+            x = tf.constant([1,
             """,
-            [
-                Expect(
-                    2,
-                    1,
-                    "file does not parse: Missing parentheses in call to 'print'. Did "
-                    "you mean print(...)? (line 2 has a Python 2 print statement: this "
-                    "looks like Python 2)",
-                ),
-            ],
+            [Expect(2, 17, "file does not parse: '[' was never closed")],
         ),
         Invalid(
             """
             import tensorflow as tf
-            try:
-                sess.run(train_op)
-            except tf.errors.OutOfRangeError, e:
-                pass
+            print tf.__version__
+            x = = 1
             """,
             [
                 Expect(
-                    4,
-                    8,
-                    "file does not parse: multiple exception types must be parenthesized "
-                    "(line 4 has Python 2 `except X, e:`: this looks like Python 2)",
+                    3,
+                    5,
+                    "file does not parse: neither Python 3 nor Python 2 (invalid syntax at line 3)",
                 ),
             ],
         ),
