@@ -15,19 +15,17 @@ from collections.abc import Iterable
 from tf2rec.tools.scan.fixer import fix_source
 from tf2rec.tools.scan.results import FileFix
 from tf2rec.tools.scan.rule import Rule
+from tf2rec.tools.scan.rules import RULES
 
 
 def python3_text(path: str, source: str) -> str:
-    """THE CALL SITE OF THE PYTHON 2 -> 3 CONVERSION (tools/scan/python2.py).
-
-    Expects: a function of the file's text returning Python 3 text that means what the
-    Python 2 text meant (print statements, `except X, e`, integer division, `dict.iteritems`,
-    ...), returning Python 3 text unchanged, and raising nothing for text it cannot convert
-    (it returns it as it was: the rules' pass then reports the file as not parsing, TF001,
-    and it is not written). Until that conversion is plugged in here, the text is returned
-    as it is.
-    """
-    return source
+    """The file as Python 3: the Python 2 rules' exact fixes (`rules/python2.py`: the
+    syntax, `xrange`, `iteritems`, `cPickle`, relative imports of package modules, ...),
+    as `tf2rec fix` applies them; Python 3 text, or text that cannot be converted, as it is
+    (the mode's own pass then reports it as not parsing, TF001, and it is not written)."""
+    python2_rules = [rule() for rule in RULES if rule.id.startswith("PY2")]
+    converted = fix_source(path, source, python2_rules)
+    return converted.fixed if converted.error is None else source
 
 
 def fix_as_tf1(path: str, source: str, rules: Iterable[Rule]) -> FileFix:
