@@ -1,5 +1,6 @@
 """A missing extra is named in one line; a reader that stops early is not an error."""
 
+import re
 import subprocess
 import sys
 
@@ -42,7 +43,7 @@ def test_a_module_no_extra_brings_is_left_as_it_is():
 def test_tf2rec_piped_into_head_prints_no_traceback():
     command = [sys.executable, "-m", "tf2rec.tools.cli", "rules"]
     reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert reader.stdout.readline().startswith(b"TF001")
+    assert re.match(rb"(PY2\d\d|TF\d\d\d) ", reader.stdout.readline())  # a rule's line
     reader.stdout.close()  # the reader (`head -1`) has what it wanted
     assert reader.wait(timeout=60) == 141  # 128 + SIGPIPE
     assert reader.stderr.read() == b""  # no traceback, no "Exception ignored" at exit
