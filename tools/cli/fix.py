@@ -24,6 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     mode.add_argument("--write", action="store_true", help="apply the changes to the files")
     parser.add_argument(
+        "--break-hard-links",
+        action="store_true",
+        help="write a file that has other hard links as a file of its own (its other names "
+        "keep the old text); without it such a file is left alone",
+    )
+    parser.add_argument(
         "--unsafe-fixes",
         action="store_true",
         help="also apply fixes that change what the program does on purpose (`tf2rec rules` "
@@ -34,7 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = scan_settings(args)
     report = tf2rec.fix(
-        args.paths, **settings.scan_options(), unsafe_fixes=args.unsafe_fixes, write=args.write
+        args.paths,
+        **settings.scan_options(),
+        unsafe_fixes=args.unsafe_fixes,
+        write=args.write,
+        break_hard_links=args.break_hard_links,
     )
     if not args.write:
         sys.stdout.write(report.diff())

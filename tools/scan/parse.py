@@ -20,6 +20,23 @@ import re
 from collections.abc import Iterator
 
 PIECE = 16 * 1024  # characters of source parsed at once (more when a statement is longer)
+# The longest top-level statement parsed: CPython's parser needs up to ~350 bytes a character
+# for the densest code (a literal list of a million small ints), so this bounds a piece's
+# memory near 200 MB; a hand-written class or function stays far below it.
+MAX_STATEMENT = 512 * 1024
+
+
+class StatementTooLong(Exception):
+    """A top-level statement longer than MAX_STATEMENT characters: not parsed."""
+
+    def __init__(self, line: int):
+        super().__init__(
+            f"the statement at line {line} is longer than the {MAX_STATEMENT:,} characters "
+            "tf2rec parses at once; skipped (a generated file? exclude it with --exclude)"
+        )
+        self.line = line
+
+
 _STATEMENT_START = re.compile(r"^(?![\s#)\]}]|(?:else|elif|except|finally)\b)", re.M)
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -28,7 +45,8 @@ def parse_pieces(source: str, path: str = "<unknown>", piece: int = PIECE) -> It
     """The file's top-level statements, as trees of consecutive statements in order.
 
     Raises what `ast.parse` raises for the whole file: SyntaxError, ValueError (a NUL
-    byte), RecursionError or MemoryError (nesting too deep for CPython's parser).
+    byte), RecursionError or MemoryError (nesting too deep for CPython's parser); and
+    StatementTooLong for a statement too long to parse at once.
     """
     if len(source) <= piece:
         yield _parse(source, path)
@@ -43,10 +61,12 @@ def parse_pieces(source: str, path: str = "<unknown>", piece: int = PIECE) -> It
             text = source[position:end]
             try:
                 tree = _parse("\n" * (line - 1) + text, path)
-            except SyntaxError:
+            except SyntaxError as err:
                 if end == len(source):
                     raise
                 size *= 2  # doubling keeps a long string or statement at O(n log n)
+                if size > MAX_STATEMENT:  # CPython names the line of the unclosed bracket
+                    raise StatementTooLong(err.lineno or line) from None
                 continue
             break
         yield tree
