@@ -21,12 +21,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tf2rec.errors import UsageError
+
+try:
+    import resource
+except ImportError:  # not on Windows: no file-size limit to check
+    resource = None
 
 
 def write_atomically(path: str | Path, data: str | bytes | Iterable[str]) -> None:
@@ -138,6 +144,35 @@ def refuse_inputs(outputs: dict[str, str | Path], inputs: Iterable[str | Path]) 
                     f"{option} {output} is also an input of this command ({source}); writing "
                     "it would replace what is read: choose another file"
                 )
+
+
+def ensure_room(folder: str | Path, total: int, largest: int, shown: str) -> None:
+    """Raise `UsageError` unless `folder`'s file system has `total` bytes free and this
+    process may write a file of `largest` bytes (`ulimit -f`). For writers that cannot fail
+    cleanly (h5py crashes the process on a full disk): checked before they start. `shown`
+    names the output for the message."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < total:
+        raise UsageError(
+            f"not enough room to write {shown}: it needs about {_size(total)}, its file system "
+            f"has {_size(free)} free; free some space and run again"
+        )
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0] if resource else -1
+    if limit != getattr(resource, "RLIM_INFINITY", -1) and 0 <= limit < largest:
+        raise UsageError(
+            f"cannot write {shown}: one of its files needs about {_size(largest)}, more than "
+            f"this process may write ({_size(limit)}, `ulimit -f`); raise the limit and run again"
+        )
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:,.1f} MiB" if count >= 2**20 else f"{count:,} bytes"
 
 
 def _umask() -> int:

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from tf2rec.atomic import output_file, write_atomically
+from tf2rec.atomic import ensure_room, output_file, write_atomically
 from tf2rec.errors import UsageError
 
 
@@ -104,3 +104,18 @@ def test_output_file_names_the_file_on_an_os_error(tmp_path):
             write_atomically(path, "report")
     assert str(raised.value) == f"cannot write --output {tmp_path / 'folder'}: Is a directory"
     assert [p.name for p in (tmp_path).iterdir()] == ["folder"]
+
+
+def test_ensure_room_names_the_space_needed_and_free(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 * 2**20, 0, 3 * 2**20))
+    ensure_room(tmp_path / "new" / "deeper", 2 * 2**20, 2**20, "--out x")
+    with pytest.raises(UsageError) as raised:
+        ensure_room(tmp_path, 5 * 2**20, 2**20, "--out x")
+    assert str(raised.value) == (
+        "not enough room to write --out x: it needs about 5.0 MiB, its file system has "
+        "3.0 MiB free; free some space and run again"
+    )
