@@ -359,7 +359,9 @@ def refuse_overlap(source: Path, out: Path, option: str) -> None:
     folders = [read] if read.is_dir() else [read, read.parent]
     written = Path(os.path.realpath(out))
     for folder in folders:
-        if written == folder or folder in written.parents:
+        # inside the folder of a model file: refused where that folder is a model directory
+        inside = folder in written.parents and (folder == read or model_dir.is_owned(folder))
+        if written == folder or inside:
             where = "is the same directory as" if written == folder else "is inside"
         elif written in folder.parents:
             where = "holds"

@@ -134,3 +134,10 @@ def test_a_full_device_is_one_line_and_stays_a_device(here, capsys):
         "tf2rec scan: error: cannot write --output /dev/full: No space left on device\n"
     )
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+@pytest.mark.parametrize("option", ["-o", "--baseline"])
+def test_an_empty_output_path_is_an_error(here, capsys, option):
+    assert exit_code(["scan", "a.py", option, ""]) == 2
+    assert capsys.readouterr().err.endswith("an empty path; name a file or a folder\n")
+    _only(here, "a.py")

@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 import tf2rec
-from tf2rec.tools.cli.options import add_scan_arguments, scan_settings
+from tf2rec.tools.cli.options import add_scan_arguments, path, scan_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=tf2rec.REPORT_FORMATS, help="report format (default: text)"
     )
-    parser.add_argument("--output", "-o", type=Path, help="write the report here, not stdout")
+    parser.add_argument("--output", "-o", type=path, help="write the report here, not stdout")
     parser.add_argument(
-        "--baseline", type=Path, help="report only findings not in this file; written when missing"
+        "--baseline", type=path, help="report only findings not in this file; written when missing"
     )
     parser.add_argument(
         "--update-baseline",
