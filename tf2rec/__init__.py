@@ -39,6 +39,8 @@ PUBLIC = {
     # files tf2rec writes
     "write_atomically": "tf2rec.atomic",
     "output_file": "tf2rec.atomic",
+    "refuse_inputs": "tf2rec.atomic",
+    "same_file": "tf2rec.atomic",
     # scan and fix (no TensorFlow)
     "scan": "tf2rec.tools.scan.runner",
     "fix": "tf2rec.tools.scan.runner",
@@ -54,6 +56,7 @@ PUBLIC = {
     "FAIL_ON": "tf2rec.tools.scan.results",
     "render_report": "tf2rec.tools.scan.reports:render",
     "write_baseline": "tf2rec.tools.scan.baseline:write",
+    "check_baseline_replaceable": "tf2rec.tools.scan.baseline:check_replaceable",
     "RULES": "tf2rec.tools.scan.rules",
     "rule": "tf2rec.tools.scan.rules",
     "rule_page": "tf2rec.tools.scan.reports",

@@ -13,6 +13,8 @@ TF1-named Saver checkpoint that the legacy code restores (for rollbacks).
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf2rec.atomic import write_atomically
+from tf2rec.atomic import ensure_room, write_atomically
+from tf2rec.errors import UsageError
 from tf2rec.interactions import OPTIMIZER_KINDS, DataError, ModelSpec, optimizer_kind
 from tf2rec.interactions.model_files import (
     CHECKPOINT_PREFIX,
@@ -283,24 +286,27 @@ def convert_legacy(
     map_file: str | Path | None = None,
 ) -> Conversion:
     """A `tf2rec legacy-train` directory -> a model directory holding the migrated model
-    (`model.keras`, its weights, optimizer slots and step) and the vocabulary."""
+    (`model.keras`, its weights, optimizer slots and step) and the vocabulary. The checkpoint
+    is checked against the model its settings describe (every variable's name and shape)
+    before anything is written."""
     legacy_dir, out = Path(legacy_dir), Path(out)
-    settings = {"source": str(legacy_dir.resolve()), "reverse": False}
-    with model_dir.writing(
-        out, kind="converted", settings=settings, overwrite=overwrite, resume=False, option="--out"
-    ) as run:
-        from tf2rec.migrated.train import compiled_model
+    from tf2rec.migrated.train import compiled_model
 
+    def write(folder: Path) -> tuple[NameMap, Path]:
         overrides = load_map_file(map_file)
         hparams = legacy_hparams(legacy_dir)
+        refuse_overlap(legacy_dir, out, "--legacy-dir")  # the input is replaced only at the end
         checkpoint = read_checkpoint(legacy_dir)
         model = compiled_model(ModelSpec.from_dict(hparams), hparams["optimizer"], hparams["lr"])
         name_map = derive_name_map(model, checkpoint, overrides)
         legacy_to_migrated(checkpoint, model, name_map, hparams["optimizer"])
-        model.save_weights(run.partial / WEIGHTS_FILE)
-        model.save(run.partial / MODEL_FILE)
-        _copy_vocab(legacy_dir, run.partial)
-    return Conversion(name_map, out / MODEL_FILE)
+        _ensure_room(model, folder, out, legacy_dir)
+        model.save_weights(folder / WEIGHTS_FILE)
+        model.save(folder / MODEL_FILE)
+        _copy_vocab(legacy_dir, folder)
+        return name_map, out / MODEL_FILE
+
+    return Conversion(*_write_converted(out, legacy_dir, False, overwrite, write))
 
 
 def convert_to_legacy(
@@ -315,27 +321,105 @@ def convert_to_legacy(
     from tf2rec.migrated.serving import load_keras_model
 
     model_file, out = Path(model_file), Path(out)
-    settings = {"source": str(model_file.resolve()), "reverse": True}
-    with model_dir.writing(
-        out, kind="converted", settings=settings, overwrite=overwrite, resume=False, option="--out"
-    ) as run:
+    refuse_overlap(model_file, out, "--model")
+
+    def write(folder: Path) -> tuple[NameMap, Path]:
         overrides = load_map_file(map_file)
         model = load_keras_model(model_file)
         name_map = derive_name_map(model, None, overrides)
         optimizer = optimizer_of(model)
-        prefix = migrated_to_legacy(model, name_map, run.partial / CHECKPOINT_PREFIX, optimizer)
-        config = model_file.parent / CONFIG_FILE
-        extra = json.loads(config.read_text()) if config.is_file() else {}
-        spec = ModelSpec.from_dict({**model.get_config(), "negatives": extra.get("negatives", 8)})
-        hparams = dict(
-            spec.as_dict(),
-            optimizer=optimizer or "adam",
-            lr=extra.get("lr", 0.01),
-            seed=extra.get("seed", 0),
+        hparams = _rollback_hparams(model, model_file.parent / CONFIG_FILE, optimizer)
+        _ensure_room(model, folder, out, model_file.parent)
+        prefix = migrated_to_legacy(model, name_map, folder / CHECKPOINT_PREFIX, optimizer)
+        write_atomically(folder / HPARAMS_FILE, json.dumps(hparams, indent=2))
+        _copy_vocab(model_file.parent, folder)
+        return name_map, out / Path(prefix).name
+
+    return Conversion(*_write_converted(out, model_file, True, overwrite, write))
+
+
+def _rollback_hparams(model: keras.Model, config: Path, optimizer: str | None) -> dict:
+    """The legacy model's settings for a migrated model (its training settings from
+    `config`, the file `tf2rec train` wrote beside it, where there is one)."""
+    extra = read_json(config, "model's settings file") if config.is_file() else {}
+    if not isinstance(extra, dict):
+        raise DataError(f"{config}: not a JSON object; is it the file `tf2rec train` wrote?")
+    spec = ModelSpec.from_dict({**model.get_config(), "negatives": extra.get("negatives", 8)})
+    return dict(
+        spec.as_dict(),
+        optimizer=optimizer or "adam",
+        lr=extra.get("lr", 0.01),
+        seed=extra.get("seed", 0),
+    )
+
+
+def refuse_overlap(source: Path, out: Path, option: str) -> None:
+    """Raise unless `out` is apart from `source` (a directory, or a model file and the
+    directory holding it): writing a model directory over its own input, into it or around
+    it would delete what is converted."""
+    read = Path(os.path.realpath(source))
+    folders = [read] if read.is_dir() else [read, read.parent]
+    written = Path(os.path.realpath(out))
+    for folder in folders:
+        # inside the folder of a model file: refused where that folder is a model directory
+        inside = folder in written.parents and (folder == read or model_dir.is_owned(folder))
+        if written == folder or inside:
+            where = "is the same directory as" if written == folder else "is inside"
+        elif written in folder.parents:
+            where = "holds"
+        else:
+            continue
+        raise UsageError(
+            f"--out {out} {where} {'the directory of ' if folder != read else ''}{option} "
+            f"{source}; writing there would delete what is converted: choose another directory"
         )
-        write_atomically(run.partial / HPARAMS_FILE, json.dumps(hparams, indent=2))
-        _copy_vocab(model_file.parent, run.partial)
-    return Conversion(name_map, out / Path(prefix).name)
+
+
+def _write_converted(out: Path, source: Path, reverse: bool, overwrite: bool, write):
+    """Run `write(folder)` into a model directory swapped in at `out` when complete. On any
+    error nothing is left: not the new directory, not a partial one; the old one stays."""
+    settings = {"source": str(source.resolve()), "reverse": reverse}
+    try:
+        with model_dir.writing(
+            out, kind="converted", settings=settings, overwrite=overwrite, resume=False,
+            option="--out",
+        ) as run:  # fmt: skip
+            try:
+                return write(run.partial)
+            except BaseException:
+                shutil.rmtree(run.partial, ignore_errors=True)
+                raise
+    except (OSError, RuntimeError, tf.errors.OpError) as err:  # h5py, TF's writers: disk full
+        shutil.rmtree(model_dir.partial_of(out), ignore_errors=True)
+        raise UsageError(
+            f"cannot write --out {out}: {_reason(err)}; nothing was written there (free some "
+            "space, or fix its permissions, and run again)"
+        ) from None
+
+
+def _ensure_room(model: keras.Model, folder: Path, out: Path, source: Path) -> None:
+    """Room for the converted files, checked before writing them (h5py crashes the process
+    when a write fails): each file holds every variable once, with a few KiB of its own per
+    variable; two such files (the weights and the model, or the checkpoint's data and its
+    index), and the vocabulary files copied."""
+    variables = [*model.weights, *(model.optimizer.variables if model.optimizer else [])]
+    largest = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables)
+    largest += 4096 * len(variables) + 65536
+    copied = sum(
+        path.stat().st_size
+        for path in (source / VOCAB_FILE, user_items_path(source))
+        if path is not None and path.is_file()
+    )
+    ensure_room(folder, 2 * largest + copied, largest, f"--out {out}")
+
+
+def _reason(err: BaseException) -> str:
+    """An OS or writer error in a few words (TensorFlow's without its op's names)."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    text = str(getattr(err, "message", "") or err).strip().splitlines()
+    text = re.sub(r"\{\{[^}]*\}\}\s*|\s*\[Op:\w+\]", "", text[0]) if text else ""
+    return text or type(err).__name__
 
 
 def _copy_vocab(source: Path, target: Path) -> None:

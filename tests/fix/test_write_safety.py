@@ -44,15 +44,65 @@ def test_a_link_leading_out_of_the_tree_is_not_followed(tmp_path, capsys):
     assert outside.read_text() == TF1
 
 
-def test_hard_links_mode_and_owner_are_kept(tmp_path, capsys):
+def test_a_hard_linked_file_is_left_alone_and_says_how_to_write_it(tmp_path, capsys):
+    path = tmp_path / "model.py"
+    path.write_text(TF1)
+    os.link(path, tmp_path / "copy.py")
+    assert main(["fix", "--write", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"error: {path}: has 1 other hard link(s), which cannot be rewritten safely; not "
+        "changed (--break-hard-links writes this name only, as a file of its own)"
+    )
+    assert path.read_text() == TF1 and (tmp_path / "copy.py").read_text() == TF1
+
+
+def test_break_hard_links_writes_that_name_and_keeps_its_mode(tmp_path, capsys):
     path = tmp_path / "model.py"
     path.write_text(TF1)
     os.link(path, tmp_path / "copy.py")
     path.chmod(0o640)
-    assert main(["fix", "--write", str(path)]) == 0
-    assert (tmp_path / "copy.py").read_text() == FIXED  # the other name sees the fix
-    assert os.stat(path).st_ino == os.stat(tmp_path / "copy.py").st_ino
+    assert main(["fix", "--write", "--break-hard-links", str(path)]) == 0
+    assert path.read_text() == FIXED
+    assert (tmp_path / "copy.py").read_text() == TF1  # the other name keeps the old text
+    assert os.stat(path).st_ino != os.stat(tmp_path / "copy.py").st_ino
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+# A child that may write files of 40 bytes at most (the file has 38, its fix 43), then fixes
+# (with --break-hard-links) a hard-linked file: the write fails with EFBIG.
+_EFBIG_CHILD = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (40, 40))
+from tf2rec.tools.cli import main
+sys.exit(main(["fix", "--write", "--break-hard-links", sys.argv[1]]))
+"""
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_a_file_size_limit_leaves_both_names_as_they_were(tmp_path, flag):
+    import subprocess
+    import sys
+
+    path = tmp_path / "model.py"
+    path.write_text(TF1)
+    os.link(path, tmp_path / "copy.py")
+    child = _EFBIG_CHILD if flag else _EFBIG_CHILD.replace('"--break-hard-links", ', "")
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert done.returncode == 2
+    expected = (
+        "cannot write (File too large); not changed"
+        if flag
+        else "has 1 other hard link(s), which cannot be rewritten safely"
+    )
+    assert expected in done.stderr
+    assert path.read_text() == TF1 and (tmp_path / "copy.py").read_text() == TF1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.py", "model.py"]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a file away needs root")

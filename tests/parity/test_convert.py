@@ -1,6 +1,7 @@
 """Checkpoint conversion: legacy -> migrated -> legacy is exact, and mistakes are named."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -278,3 +279,114 @@ def test_a_truncated_checkpoint_is_one_line(legacy_dir, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot read the checkpoint" in err, err
     assert not (tmp_path / "out").exists()
+
+
+def _listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("out", "where"),
+    [(".", "is the same directory as"), ("sub", "is inside"), ("..", "holds")],
+)
+def test_convert_never_writes_over_around_or_into_its_input(
+    legacy_dir, tmp_path, capsys, out, where
+):
+    source = tmp_path / "legacy"
+    shutil.copytree(legacy_dir, source)
+    before = _listing(source)
+    target = source / out
+    argv = ["convert", "--legacy-dir", str(source), "--out", str(target), "--overwrite"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    if where == "holds":  # the folder around it holds other files: refused for them first
+        assert err.startswith(f"tf2rec convert: error: --out {target} "), err
+    else:
+        assert err == (
+            f"tf2rec convert: error: --out {target} {where} --legacy-dir {source}; writing "
+            "there would delete what is converted: choose another directory\n"
+        )
+    assert _listing(source) == before and _listing(tmp_path) == ["legacy"]
+
+
+def test_convert_reverse_never_writes_over_its_model_directory(legacy_dir, tmp_path, capsys):
+    assert main(["convert", "--legacy-dir", str(legacy_dir), "--out", str(tmp_path / "k")]) == 0
+    model = tmp_path / "k" / "model.keras"
+    before = _listing(tmp_path / "k")
+    capsys.readouterr()
+    argv = ["convert", "--reverse", "--model", str(model), "--out", str(tmp_path / "k")]
+    assert main([*argv, "--overwrite"]) == 2
+    assert capsys.readouterr().err == (
+        f"tf2rec convert: error: --out {tmp_path / 'k'} holds --model {model}; writing there "
+        "would delete what is converted: choose another directory\n"
+    )
+    argv[-1] = str(tmp_path / "k" / "back")
+    assert main(argv) == 2
+    assert "is inside the directory of --model" in capsys.readouterr().err
+    assert _listing(tmp_path / "k") == before
+
+
+def test_a_checkpoint_that_is_not_the_models_is_refused_before_writing(
+    legacy_dir, tmp_path, capsys
+):
+    source = tmp_path / "legacy"
+    shutil.copytree(legacy_dir, source)
+    hparams = json.loads((source / "hparams.json").read_text())
+    (source / "hparams.json").write_text(json.dumps({**hparams, "n_items": 100}))
+    assert main(["convert", "--legacy-dir", str(source), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        "tf2rec convert: error: shape mismatch: Keras "
+        "two_tower_recommender/item_tower/item_embedding/embeddings is (100, 8), TF1 "
+        "item_tower/item_embedding is (151, 8)\n"
+    )
+    assert _listing(tmp_path) == ["legacy"]
+
+
+# Convert in a process that may write files of LIMIT bytes at most: the files of the model
+# need more. With CHECK=0 the check of room before writing is left out, so TensorFlow's own
+# writer meets the limit (EFBIG).
+_LIMITED = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+import tensorflow, keras
+from tf2rec.tools import convert
+from tf2rec.tools.cli import main
+if sys.argv[1] == "0":
+    convert.ensure_room = lambda *args: None
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("reverse", "check", "message"),
+    [
+        (False, "1", "one of its files needs about 193,156 bytes, more than this process may "
+         "write (20,000 bytes, `ulimit -f`); raise the limit and run again"),
+        (True, "1", "one of its files needs about"),
+        (True, "0", "File too large; nothing was written there (free some space, or fix its "
+         "permissions, and run again)"),
+    ],
+)  # fmt: skip
+@pytest.mark.slow  # a TensorFlow process each
+def test_a_full_disk_or_file_size_limit_is_one_line_and_leaves_nothing(
+    legacy_dir, tmp_path, capsys, reverse, check, message
+):
+    if reverse:
+        assert main(["convert", "--legacy-dir", str(legacy_dir), "--out", str(tmp_path / "k")]) == 0
+        argv = ["convert", "--reverse", "--model", str(tmp_path / "k" / "model.keras")]
+    else:
+        argv = ["convert", "--legacy-dir", str(legacy_dir)]
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-c", _LIMITED, check, *argv, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"tf2rec convert: error: cannot write --out {out}: "), last
+    assert message in last, last
+    assert not out.exists() and not list(tmp_path.glob(".out.*"))

@@ -61,3 +61,22 @@ def test_outputs_match_by_name_or_as_the_one_tensor():
         _output_keys(["logit", "prob"], [None])
     with pytest.raises(DataError, match="legacy output\\(s\\) prob not among .* \\(logit\\)"):
         _output_keys(["prob"], ["logit"])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "detail"),
+    [
+        ("empty.npz", b"", "No data left in file"),
+        ("cut.npz", b"PK\x03\x04abc", "File is not a zip file"),
+        ("one.npy", None, "a single array; save the batches with np.savez(PATH, key=array)"),
+    ],
+)
+def test_a_batches_file_that_is_not_an_npz_is_one_line_naming_it(tmp_path, name, content, detail):
+    path = tmp_path / name
+    if content is None:
+        np.save(path, np.zeros(3))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(DataError) as raised:
+        load_batches(path)
+    assert str(raised.value) == f"{path}: cannot read the batches ({detail})"

@@ -202,3 +202,51 @@ def test_the_command_line_runs_any_pair(clicks, tmp_path, capsys):
     assert "add --migrated" in capsys.readouterr().err
     assert main(["parity", *pair, "--hparams", "{not json"]) == 2
     assert "--hparams {not json: not JSON" in capsys.readouterr().err
+
+
+def _tf1_checkpoint(folder, variables: dict) -> str:
+    """A TF1 name-based checkpoint holding `variables` (name -> array): its prefix."""
+    import tensorflow as tf
+
+    held = {
+        name: tf.Variable(value, name=name.replace("/", "_")) for name, value in variables.items()
+    }
+    saver = tf.compat.v1.train.Saver(var_list=held, save_relative_paths=True)
+    return saver.save(None, str(folder / "model.ckpt"))
+
+
+@pytest.mark.slow  # three legacy processes
+def test_a_checkpoint_of_another_model_is_refused_naming_what_differs(clicks, tmp_path, capsys):
+    pair = ["--legacy", LEGACY, "--migrated", MIGRATED, "--batches", str(clicks)]
+    options = [
+        "--hparams", json.dumps(HPARAMS), "--map", str(NAME_MAP_FILE), "--labels", "label",
+        "--steps", "1", "--optimizers", "sgd",
+    ]  # fmt: skip
+    other = _tf1_checkpoint(tmp_path, {"user_tower/mlp/kernel": np.zeros((4, 3), np.float32)})
+    assert main(["parity", *pair, *options, "--checkpoint", other]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"tf2rec parity: error: checkpoint {other} is not this model's: it lacks bias_0, "
+        "bias_1, bn_0/beta and "
+    ), err
+    assert len(err.splitlines()) == 1
+    reshaped = tmp_path / "reshaped"
+    reshaped.mkdir()
+    wrong = _tf1_checkpoint(reshaped, {"feature_embeddings": np.zeros((3, 8), np.float32)})
+    assert main(["parity", *pair, *options, "--checkpoint", wrong]) == 2
+    assert f"feature_embeddings is [3, 8] there, [{sum(FIELDS)}, " in capsys.readouterr().err
+    assert main(["parity", *pair, *options, "--checkpoint", str(tmp_path / "none")]) == 2
+    assert f"checkpoint {tmp_path / 'none'}: cannot read it (" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--checkpoint", "x/model.ckpt-1"], "--checkpoint x/model.ckpt-1 starts your own pair"),
+        (["--pair", "deepfm", "--checkpoint", "c"], "the shipped pairs from their own weights"),
+        (["--pair", "deepfm", "--legacy-dir", "d"], "--legacy-dir d starts this project's"),
+    ],
+)
+def test_a_starting_point_where_it_does_not_apply_is_an_error(argv, message, capsys):
+    assert main(["parity", *argv]) == 2
+    assert message in capsys.readouterr().err

@@ -86,7 +86,7 @@ def test_a_report_to_a_place_that_cannot_be_written(tmp_path, capsys):
     model.write_text("import tensorflow as tf\nsess = tf.Session()\n")
     target = model / "sub" / "report.txt"  # below a file: no one can write there, root neither
     err = one_line_error(capsys, ["scan", str(model), "-o", str(target)])
-    assert f"cannot write {target}: Not a directory" in err
+    assert f"cannot write --output {target}: Not a directory" in err
 
 
 def test_scan_jobs_must_be_positive(tmp_path, capsys):

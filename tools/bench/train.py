@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib.util
+import io
 import json
 import os
 import resource
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tf2rec.atomic import output_file, write_atomically
 from tf2rec.errors import CommandFailed, last_line
 from tf2rec.interactions import OPTIMIZERS, ModelSpec
 from tf2rec.tools.bench.workload import (  # noqa: F401  (make_batches: the tests use it here)
@@ -234,8 +236,10 @@ def plot(rows: list[dict], path: Path) -> None:
     axes[0][0].set_ylabel("examples / s")
     axes[0][0].legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    image = io.BytesIO()
+    fig.savefig(image, format="png", dpi=100)
+    with output_file(path, option="--plot") as target:
+        write_atomically(target, image.getvalue())
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

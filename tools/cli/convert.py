@@ -4,19 +4,19 @@ state, or back with --reverse (a checkpoint the legacy code restores)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import tf2rec
+from tf2rec.tools.cli.options import path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--legacy-dir", type=Path, help="a `tf2rec legacy-train` directory")
-    parser.add_argument("--model", type=Path, help="with --reverse: the migrated .keras file")
-    parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument("--legacy-dir", type=path, help="a `tf2rec legacy-train` directory")
+    parser.add_argument("--model", type=path, help="with --reverse: the migrated .keras file")
+    parser.add_argument("--out", type=path, required=True, help="output directory")
     parser.add_argument(
         "--overwrite", action="store_true", help="replace a model tf2rec wrote in --out"
     )
-    parser.add_argument("--map", type=Path, help='JSON {"keras path": "tf1 name"} overrides')
+    parser.add_argument("--map", type=path, help='JSON {"keras path": "tf1 name"} overrides')
     parser.add_argument("--print-map", action="store_true", help="print the name map used")
     parser.add_argument(
         "--reverse",

@@ -24,6 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     mode.add_argument("--write", action="store_true", help="apply the changes to the files")
     parser.add_argument(
+        "--break-hard-links",
+        action="store_true",
+        help="write a file that has other hard links as a file of its own (its other names "
+        "keep the old text); without it such a file is left alone",
+    )
+    parser.add_argument(
         "--unsafe-fixes",
         action="store_true",
         help="also apply fixes that change what the program does on purpose (`tf2rec rules` "
@@ -46,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         unsafe_fixes=args.unsafe_fixes,
         write=args.write,
         run_as_tf1=args.run_as_tf1,
+        break_hard_links=args.break_hard_links,
     )
     if not args.write:
         sys.stdout.write(report.diff())

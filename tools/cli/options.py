@@ -14,6 +14,13 @@ from pathlib import Path
 import tf2rec
 
 
+def path(text: str) -> Path:
+    """A path option: an empty one is an error (Path("") would mean the current folder)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path; name a file or a folder")
+    return Path(text)
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:

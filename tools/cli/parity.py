@@ -106,6 +106,17 @@ def run(args: argparse.Namespace) -> int:
         raise tf2rec.UsageError(
             "--pair runs a shipped pair; leave out --legacy, --migrated, --batches"
         )
+    if args.checkpoint is not None and not given:
+        raise tf2rec.UsageError(
+            f"--checkpoint {args.checkpoint} starts your own pair (--legacy, --migrated, "
+            "--batches); this project's two-tower pair starts from --legacy-dir DIR"
+            + ("" if not args.pair else ", the shipped pairs from their own weights")
+        )
+    if args.legacy_dir is not None and (given or args.pair):
+        raise tf2rec.UsageError(
+            f"--legacy-dir {args.legacy_dir} starts this project's two-tower pair; "
+            "start your own pair with --checkpoint PREFIX"
+        )
     progress = _progress_lines() if _wants_progress(args) else None
     if args.pair:
         results = _shipped(args, optimizers, progress)
@@ -203,6 +214,11 @@ def _two_tower(args: argparse.Namespace, optimizers: list[str], progress):
                 f"{split.n_users} x {split.n_items}; pass the same --data"
             )
         checkpoint = tf2rec.latest_checkpoint(args.legacy_dir)
+        if checkpoint is None:
+            raise tf2rec.UsageError(
+                f"--legacy-dir {args.legacy_dir}: no checkpoint in it (its `checkpoint` file "
+                "names none that exists); retrain it with `tf2rec legacy-train`"
+            )
     else:
         spec = tf2rec.ModelSpec(
             split.n_users,

@@ -321,9 +321,38 @@ def op_types(fetches) -> set[str]:
 
 
 def _restore(sess, prefix, variables):
-    """The checkpoint's values of the variables it holds (the model's weights, say)."""
-    held = set(tf.train.load_checkpoint(prefix).get_variable_to_shape_map())
-    tf.train.Saver(var_list=[v for v in variables if v.op.name in held]).restore(sess, prefix)
+    """The checkpoint's values of the variables it holds (the model's weights, say), once it
+    is known to be this model's (`checkpoint_mismatch`)."""
+    try:
+        shapes = tf.train.load_checkpoint(prefix).get_variable_to_shape_map()
+    except (tf.errors.OpError, ValueError) as err:
+        raise DataError(
+            f"checkpoint {prefix}: cannot read it ({str(err).strip().splitlines()[0]}); give "
+            "the prefix of a TF1 checkpoint (DIR/model.ckpt-N)"
+        ) from None
+    mismatch = checkpoint_mismatch(shapes, variables, tf.trainable_variables())
+    if mismatch:
+        raise DataError(f"checkpoint {prefix} is not this model's: {mismatch}")
+    held = [v for v in variables if v.op.name in shapes]
+    tf.train.Saver(var_list=held).restore(sess, prefix)
+
+
+def checkpoint_mismatch(shapes: dict, variables, weights) -> str | None:
+    """What tells a checkpoint (name -> shape) from one of this model: a weight (trainable
+    variable) it lacks, or a variable it holds with another shape; None when it fits. Slots
+    of an optimizer it was not trained with may be missing: they start as initialised."""
+    missing = sorted(v.op.name for v in weights if v.op.name not in shapes)
+    reshaped = [
+        f"{v.op.name} is {list(shapes[v.op.name])} there, {v.shape.as_list()} here"
+        for v in variables
+        if v.op.name in shapes and list(shapes[v.op.name]) != v.shape.as_list()
+    ]
+    parts = []
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        parts.append(f"it lacks {', '.join(missing[:3])}{more}")
+    parts += reshaped[:3]
+    return "; ".join(parts) or None
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ This module imports no TensorFlow: the legacy process and the CLI both use it.
 from __future__ import annotations
 
 import importlib
+import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -95,10 +96,14 @@ def load_batches(source) -> dict[str, np.ndarray]:
     iterable of per-step dicts (a generator)."""
     if isinstance(source, str | Path):
         try:
-            with np.load(source) as data:
+            data = np.load(source)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("a single array; save the batches with np.savez(PATH, key=array)")
+            with data:
                 batches = {key: data[key] for key in data.files}
-        except (OSError, ValueError) as err:
-            raise DataError(f"{source}: cannot read the batches ({err})") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+            detail = str(err) or "empty or truncated"
+            raise DataError(f"{source}: cannot read the batches ({detail})") from None
     elif isinstance(source, Mapping):
         batches = {key: np.asarray(value) for key, value in source.items()}
     elif isinstance(source, Iterable):

@@ -21,12 +21,29 @@ class BaselineError(UsageError, ValueError):
 
 
 def write(path: str | Path, findings) -> int:
-    """Record the fingerprints of `findings` in `path`; return how many."""
+    """Record the fingerprints of `findings` in `path`; return how many. A file there that is
+    not a baseline is refused (`check_replaceable`)."""
+    check_replaceable(path)
     prints = sorted({f.fingerprint for f in findings})
     write_atomically(
         Path(path), json.dumps({"version": VERSION, "fingerprints": prints}, indent=2) + "\n"
     )
     return len(prints)
+
+
+def check_replaceable(path: str | Path, option: str = "--baseline") -> None:
+    """Raise unless `path` is missing or a baseline tf2rec wrote: a baseline is written over
+    only a baseline, never over a source file or anything else the user named by mistake."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    try:
+        read(path)
+    except BaselineError:
+        raise BaselineError(
+            f"{option} {path} exists and is not a baseline tf2rec wrote; refusing to replace "
+            "it: name a new file, or delete that one if it is an old baseline"
+        ) from None
 
 
 def read(path: str | Path) -> set[str]:

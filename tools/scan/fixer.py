@@ -224,10 +224,17 @@ def code_of(node) -> str:
     return cst.Module(body=[]).code_for_node(node)
 
 
-def write_fixes(fixes: Iterable[FileFix], roots: Iterable[str | Path] = ()) -> None:
+def write_fixes(
+    fixes: Iterable[FileFix], roots: Iterable[str | Path] = (), *, break_hard_links: bool = False
+) -> None:
     """Write every changed file; one that cannot be written safely is left as it was, with
     `error` saying why (so it no longer counts as changed). `roots`: the paths the user
-    named; a symbolic link is followed only to a file under one of them."""
+    named; a symbolic link is followed only to a file under one of them.
+
+    A file with other hard links cannot be rewritten safely: written in place, a kill or a
+    full disk midway leaves every name half-written; written through a rename, only the name
+    given gets the new text. So it is left alone unless `break_hard_links`, which writes it
+    through a rename: that name becomes a file of its own, the other names keep the old text."""
     roots = [Path(root).resolve() for root in roots]
     written: set[Path] = set()
     for fix in fixes:
@@ -237,19 +244,19 @@ def write_fixes(fixes: Iterable[FileFix], roots: Iterable[str | Path] = ()) -> N
         if target in written:  # a second name (a link) of a file fixed already
             fix.fixed = fix.source
             continue
-        fix.error = _replace(fix, roots)
+        fix.error = _replace(fix, roots, break_hard_links)
         if fix.error is None:
             written.add(target)
 
 
-def _replace(fix: FileFix, roots: list[Path]) -> str | None:
+def _replace(fix: FileFix, roots: list[Path], break_hard_links: bool) -> str | None:
     """Replace the file's contents with the fix, or say why not.
 
     The file must be unchanged since it was read (an edit saved meanwhile is kept), have a
-    write bit (even for root), and a link must lead into the scanned tree; the link stays a
-    link (its target is written). A file with other hard links is written in place, so
-    that every name sees the new text; any other through a temporary file and a rename,
-    keeping its mode, owner and group.
+    write bit (even for root), no other hard link (unless `break_hard_links`), and a link must
+    lead into the scanned tree; the link stays a link (its target is written). The file is
+    written through a temporary file and a rename, keeping its mode, owner and group, so an
+    error leaves it exactly as it was.
     """
     path = Path(fix.path)
     target = path.resolve()
@@ -266,14 +273,13 @@ def _replace(fix: FileFix, roots: list[Path]) -> str | None:
         target, os.W_OK
     ):
         return "read-only; not changed (make it writable and run again)"
-    data = fix.fixed.encode(fix.encoding)
+    if status.st_nlink > 1 and not break_hard_links:
+        return (
+            f"has {status.st_nlink - 1} other hard link(s), which cannot be rewritten safely; "
+            "not changed (--break-hard-links writes this name only, as a file of its own)"
+        )
     try:
-        if status.st_nlink > 1:
-            with open(target, "r+b") as handle:
-                handle.write(data)
-                handle.truncate()
-        else:
-            write_atomically(target, data)
+        write_atomically(target, fix.fixed.encode(fix.encoding))
     except OSError as err:
         return f"cannot write ({err.strerror}); not changed"
     return None
