@@ -46,6 +46,7 @@ def train(
     """
     if strategy in CLUSTER_STRATEGIES and jit_compile:
         raise UsageError(f"--jit-compile runs with --strategy one or mirrored, not {strategy}")
+    check_sizes(split, options)
     options = {**options, "strategy": strategy, "jit_compile": jit_compile}
     role = _cluster_role(strategy) if strategy in CLUSTER_STRATEGIES else "chief"
     if role == "served":
@@ -63,6 +64,15 @@ def train(
         from tf2rec.migrated.train import train as train_migrated
 
         return train_migrated(split, run.partial, **options, verbose=verbose)
+
+
+def check_sizes(split: Split, options: dict) -> None:
+    """Refuse sizes the machine cannot hold before anything of that size is allocated."""
+    from tf2rec.interactions.memory import check_history_length
+
+    length = options.get("history_length", 20)
+    rows = max(len(split.validation), options.get("batch_size", 1024))
+    check_history_length(length, rows, int(split.train.lengths.max(initial=0)))
 
 
 def _cluster_role(strategy: str) -> str:
@@ -84,6 +94,7 @@ def train_legacy(split: Split, path: str | Path, *, overwrite: bool = False, **o
     """Train the legacy TF1 model on `split` into the model directory `path` (options:
     `tf2rec.legacy.train.train`'s). In a process of its own: importing the legacy package
     switches TF2 behaviour off for the whole process."""
+    check_sizes(split, options)
     settings = {**options, "data": data_fingerprint(split)}
     with model_dir.writing(
         path, kind="legacy", settings=settings, overwrite=overwrite, resume=False
