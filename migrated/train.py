@@ -157,18 +157,11 @@ def fit(
     `TF_CONFIG` names (multi-worker: global batch `batch_size`, an epoch's last, smaller
     batch dropped, as it must split evenly; parameter-server: the embedding tables in one
     shard per parameter server). `jit_compile` (strategies "one" and "mirrored"): see
-    `compiled_model`.
-    Of the model directory, only `backup/` (to resume a killed run) and `logs/` are written
-    here; `write_model_dir` writes the model itself.
-    """
+    `compiled_model`. Of the model directory, only `backup/` (to resume a killed run) and
+    `logs/` are written here; `write_model_dir` writes the model itself."""
     model_dir = Path(model_dir)
     distribution = make_strategy(strategy)  # first: a cluster's workers meet here
-    workers = distribution.num_replicas_in_sync if strategy == "multi-worker" else 1
-    if batch_size % workers:
-        raise ClusterError(
-            f"--batch-size {batch_size} does not split evenly over {workers} workers; "
-            "choose a multiple of the worker count"
-        )
+    _check_batch_split(distribution, strategy, batch_size)
     keras.utils.set_random_seed(seed)
     batches = BatchSampler(
         split.train,
@@ -185,11 +178,8 @@ def fit(
     )
     # one shard of each embedding table per parameter server
     shards = parameter_servers() if strategy == "parameter-server" else 1
-    with distribution.scope():
-        # built: the backup loads into existing weights
-        model = compiled_model(
-            spec, optimizer, lr, make_loss(loss, batches), shards, jit_compile=jit_compile
-        )
+    with distribution.scope():  # built: the backup loads into existing weights
+        model = compiled_model(spec, optimizer, lr, make_loss(loss, batches), shards, jit_compile)
     if strategy in ("multi-worker", "parameter-server"):
         return _fit_on_cluster(
             model, distribution, strategy, batches, split, model_dir, epochs, steps, patience
@@ -197,6 +187,16 @@ def fit(
     return _fit_in_process(
         model, batches, split, model_dir, epochs, steps, patience, verbose, callbacks
     )
+
+
+def _check_batch_split(distribution, strategy: str, batch_size: int) -> None:
+    """A multi-worker global batch must split evenly over the workers."""
+    workers = distribution.num_replicas_in_sync if strategy == "multi-worker" else 1
+    if batch_size % workers:
+        raise ClusterError(
+            f"--batch-size {batch_size} does not split evenly over {workers} workers; "
+            "choose a multiple of the worker count"
+        )
 
 
 def _fit_in_process(
