@@ -345,8 +345,18 @@ def writing(
         for line in recover(path):
             announce(line)
         partial, resuming = start(path, overwrite, kind, settings, option, resume)
-        yield Run(partial, resuming)
-        finish(partial, path, kind, settings)
+        try:
+            yield Run(partial, resuming)
+            finish(partial, path, kind, settings)
+        except OSError as err:
+            if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            shutil.rmtree(partial, ignore_errors=True)  # nothing partial left on a full disk
+            raise UsageError(
+                f"{option} {path}: no space left on the device writing "
+                f"{err.filename or partial}; nothing was written (the old model, if any, is "
+                "unchanged): free some space there or choose another directory"
+            ) from None
 
 
 def _marker_text(kind: str, settings: dict, complete: bool, checksums: dict | None = None) -> str:
