@@ -205,6 +205,8 @@ def cluster_train(model_dir, workers: int = 2) -> subprocess.Popen:
 def final_weights(model_dir) -> list[np.ndarray]:
     import keras
 
+    import tf2rec.migrated  # noqa: F401  registers tf2rec's Keras classes
+
     return [w.numpy() for w in keras.saving.load_model(model_dir / "model.keras").weights]
 
 
