@@ -7,7 +7,7 @@ With `skip_bad_rows=True` malformed rows are dropped and counted instead.
 from __future__ import annotations
 
 import csv
-from decimal import Decimal
+import io
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,9 @@ def load(
     `format="auto"` recognises `u.data` (tab-separated, no header) and MovieLens `ratings.csv`
     by their content; any other table needs `user_col`, `item_col` and `time_col`. A directory
     is searched for `ratings.csv` or `u.data`. With `min_rating`, only rows rated at least that
-    much are kept (implicit feedback from explicit ratings).
+    much are kept (implicit feedback from explicit ratings). Ids are integers written in
+    digits; item id 0 is refused, as 0 pads histories (in the model and in the SavedModel's
+    signatures).
     """
     path = _resolve(Path(path))
     if format not in FORMATS:
@@ -49,44 +51,9 @@ def load(
     names = {"user": user_col, "item": item_col, "timestamp": time_col, "rating": rating_col}
     fast = _fast_columns(path, format, names, sep)
     if fast is not None:  # a well-formed file: parsed in C, straight into arrays
-        user, item, timestamp, rating = fast
-        if min_rating is not None and rating is None:
-            raise DataError(
-                f"{path}: min_rating={min_rating} needs a rating column; name it with "
-                "rating_col (CLI: --rating-col)"
-            )
-        if min_rating is not None:
-            keep = rating >= min_rating
-            user, item, timestamp = user[keep], item[keep], timestamp[keep]
-        if not len(user):
-            why = f"with rating >= {min_rating}" if min_rating is not None else "that are valid"
-            raise DataError(f"{path}: no interaction rows {why}")
-        return Interactions(user=user, item=item, timestamp=timestamp, source=str(path))
-    # otherwise line by line, to name the first bad row (or skip the bad ones)
-    lines = _read_lines(path)
-    if format == "ml-100k":
-        table = _Table(path, lines, sep or "\t", header=False)
-        columns = {"user": 0, "item": 1, "rating": 2, "timestamp": 3}
-        table.check_width(len(_ML100K_FIELDS), skip_bad_rows)
-    else:
-        if format == "ratings-csv":
-            names = dict(
-                zip(("user", "item", "rating", "timestamp"), _RATINGS_CSV_COLUMNS, strict=True)
-            )
-            default_sep = ","
-        else:
-            if not (user_col and item_col and time_col):
-                raise DataError(
-                    f"{path}: a generic table needs its column names: pass user_col, item_col "
-                    "and time_col (CLI: --user-col/--item-col/--time-col)"
-                )
-            names = {"user": user_col, "item": item_col, "timestamp": time_col}
-            if rating_col:
-                names["rating"] = rating_col
-            default_sep = "\t" if path.suffix.lower() in (".tsv", ".data", ".tab") else ","
-        table = _Table(path, lines, sep or default_sep, header=True)
-        columns = {key: table.column_index(name) for key, name in names.items()}
-        table.check_width(len(table.header), skip_bad_rows)
+        return _from_columns(path, *fast, min_rating)
+    # otherwise row by row, to name the first bad row (or skip the bad ones)
+    table, columns = _table(path, format, names, sep, skip_bad_rows)
     if min_rating is not None and "rating" not in columns:
         raise DataError(
             f"{path}: min_rating={min_rating} needs a rating column; name it with rating_col "
@@ -94,13 +61,58 @@ def load(
         )
     if not table.rows:
         raise DataError(f"{path}: no interaction rows in the file")
+    return _from_table(path, table, columns, min_rating, skip_bad_rows)
 
-    user = table.integers(columns["user"], "user id", skip_bad_rows)
-    item = table.integers(columns["item"], "item id", skip_bad_rows)
-    timestamp = table.timestamps(columns["timestamp"], skip_bad_rows)
-    rating = (
-        table.floats(columns["rating"], "rating", skip_bad_rows) if "rating" in columns else None
-    )
+
+def _from_columns(path, user, item, timestamp, rating, min_rating) -> Interactions:
+    """The interactions of columns the C reader parsed, filtered by `min_rating`."""
+    if min_rating is not None and rating is None:
+        raise DataError(
+            f"{path}: min_rating={min_rating} needs a rating column; name it with "
+            "rating_col (CLI: --rating-col)"
+        )
+    if min_rating is not None:
+        keep = rating >= min_rating
+        user, item, timestamp = user[keep], item[keep], timestamp[keep]
+    if not len(user):
+        why = f"with rating >= {min_rating}" if min_rating is not None else "that are valid"
+        raise DataError(f"{path}: no interaction rows {why}")
+    return Interactions(user=user, item=item, timestamp=timestamp, source=str(path))
+
+
+def _table(path: Path, format: str, names: dict, sep: str | None, skip: bool):
+    """The file's rows as a `_Table` and the index of each named column in them."""
+    text = _read_text(path)
+    if format == "ml-100k":
+        table = _Table(path, text, sep or "\t", header=False)
+        table.check_width(len(_ML100K_FIELDS), skip)
+        return table, {"user": 0, "item": 1, "rating": 2, "timestamp": 3}
+    if format == "ratings-csv":
+        names = dict(
+            zip(("user", "item", "rating", "timestamp"), _RATINGS_CSV_COLUMNS, strict=True)
+        )
+        default_sep = ","
+    else:
+        if not (names["user"] and names["item"] and names["timestamp"]):
+            raise DataError(
+                f"{path}: a generic table needs its column names: pass user_col, item_col "
+                "and time_col (CLI: --user-col/--item-col/--time-col)"
+            )
+        names = {key: value for key, value in names.items() if value}
+        default_sep = "\t" if path.suffix.lower() in (".tsv", ".data", ".tab") else ","
+    table = _Table(path, text, sep or default_sep, header=True)
+    columns = {key: table.column_index(name) for key, name in names.items()}
+    table.check_width(len(table.header), skip)
+    return table, columns
+
+
+def _from_table(path, table, columns, min_rating, skip: bool) -> Interactions:
+    """The interactions of the table's good rows (a bad one raises unless `skip`)."""
+    user = table.integers(columns["user"], "user id", skip)
+    item = table.integers(columns["item"], "item id", skip)
+    table.refuse_padding_items(item, skip)
+    timestamp = table.timestamps(columns["timestamp"], skip)
+    rating = table.floats(columns["rating"], "rating", skip) if "rating" in columns else None
     keep = table.good
     if rating is not None and min_rating is not None:
         keep = keep & (rating >= min_rating)
@@ -130,26 +142,12 @@ def _first_line(path: Path) -> str:
 
 def _fast_columns(path: Path, format: str, names: dict, sep: str | None):
     """(user, item, timestamp, rating or None) parsed by pandas' C reader, or None when the
-    file is not simply well-formed (a bad row, an ISO date, an id beyond 64 bits): the
-    line-by-line reader then says which row and why."""
-    if format == "ml-100k":
-        columns, header, sep = (
-            dict(zip(("user", "item", "rating", "timestamp"), range(4), strict=True)),
-            None,
-            sep or "\t",
-        )
-    elif format == "ratings-csv":
-        columns, header, sep = (
-            dict(zip(("user", "item", "rating", "timestamp"), _RATINGS_CSV_COLUMNS, strict=True)),
-            0,
-            sep or ",",
-        )
-    else:
-        if not (names["user"] and names["item"] and names["timestamp"]):
-            return None
-        columns = {key: value for key, value in names.items() if value}
-        header = 0
-        sep = sep or ("\t" if path.suffix.lower() in (".tsv", ".data", ".tab") else ",")
+    file is not simply well-formed (a bad row, an ISO date, an id beyond 64 bits or not
+    written in digits, item id 0): the row-by-row reader then says which row and why."""
+    layout = _layout(path, format, names, sep)
+    if layout is None:
+        return None
+    columns, header, sep = layout
     dtypes = {"user": "int64", "item": "int64", "timestamp": "float64", "rating": "float64"}
     try:
         frame = pd.read_csv(
@@ -174,6 +172,10 @@ def _fast_columns(path: Path, format: str, names: dict, sep: str | None):
     rating = frame[columns["rating"]].to_numpy() if "rating" in columns else None
     if rating is not None and not np.isfinite(rating).all():
         return None
+    if (frame[columns["item"]].to_numpy() == 0).any():
+        return None
+    if not _ids_in_digits(path, sep, header, [columns["user"], columns["item"]]):
+        return None
     return (
         frame[columns["user"]].to_numpy(),
         frame[columns["item"]].to_numpy(),
@@ -182,7 +184,45 @@ def _fast_columns(path: Path, format: str, names: dict, sep: str | None):
     )
 
 
+def _layout(path: Path, format: str, names: dict, sep: str | None):
+    """(the columns by role, the header row or None, the separator) the C reader reads."""
+    if format == "ml-100k":
+        roles = ("user", "item", "rating", "timestamp")
+        return dict(zip(roles, range(4), strict=True)), None, sep or "\t"
+    if format == "ratings-csv":
+        roles = ("user", "item", "rating", "timestamp")
+        return dict(zip(roles, _RATINGS_CSV_COLUMNS, strict=True)), 0, sep or ","
+    if not (names["user"] and names["item"] and names["timestamp"]):
+        return None
+    columns = {key: value for key, value in names.items() if value}
+    return columns, 0, sep or ("\t" if path.suffix.lower() in (".tsv", ".data", ".tab") else ",")
+
+
+def _ids_in_digits(path: Path, sep: str, header, id_columns: list) -> bool:
+    """Whether every id field is an integer written in digits. The C reader also reads
+    `5.0` or `1.2345678901234567e+17` as an int64, rounding the latter: such a file goes to
+    the row-by-row reader, which refuses the row. Read as text in chunks, to bound memory."""
+    chunks = pd.read_csv(
+        path,
+        sep=sep,
+        header=header,
+        usecols=id_columns,
+        dtype=str,
+        engine="c",
+        encoding="utf-8-sig",
+        chunksize=1 << 20,
+    )
+    with chunks:
+        for chunk in chunks:
+            for column in chunk.columns:
+                if not chunk[column].str.fullmatch(r"\s*[+-]?[0-9]+\s*").all():
+                    return False
+    return True
+
+
 def _resolve(path: Path) -> Path:
+    """The file to read: `path`, or the MovieLens file in the directory `path`. Anything
+    but a regular file or a directory (a FIFO, a device, a socket) is refused, not waited on."""
     if path.is_dir():
         for name in ("ratings.csv", "u.data"):
             if (path / name).is_file():
@@ -190,10 +230,15 @@ def _resolve(path: Path) -> Path:
         raise DataError(f"{path}: directory holds neither ratings.csv nor u.data; pass the file")
     if not path.exists():
         raise DataError(f"{path}: no such file; check the path passed as --data")
+    if not path.is_file():
+        raise DataError(
+            f"{path}: not a regular file (a FIFO, device or socket); pass a file or a directory "
+            "as --data"
+        )
     return path
 
 
-def _read_lines(path: Path) -> list[str]:
+def _read_text(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
@@ -203,10 +248,9 @@ def _read_lines(path: Path) -> list[str]:
         ) from None
     except OSError as err:
         raise DataError(f"{path}: cannot read the file ({err.strerror})") from None
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
+    if not text.strip():
         raise DataError(f"{path}: the file is empty; expected one interaction per line")
-    return lines
+    return text
 
 
 def _detect_format(path: Path, first_line: str, has_columns: bool) -> str:
@@ -225,19 +269,29 @@ def _detect_format(path: Path, first_line: str, has_columns: bool) -> str:
     )
 
 
+def _records(text: str, sep: str):
+    """(1-based line where the record starts, its fields) for each non-blank record; a quoted
+    field keeps its newlines, as the CSV format says."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    line = 1
+    for row in reader:
+        if row and any(field.strip() for field in row):
+            yield line, row
+        line = reader.line_num + 1
+
+
 class _Table:
     """Rows of string fields with their 1-based line numbers and a mask of rows still good."""
 
-    def __init__(self, path: Path, lines: list[str], sep: str, header: bool) -> None:
+    def __init__(self, path: Path, text: str, sep: str, header: bool) -> None:
         self.path = path
         self.header: list[str] = []
-        numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+        numbered = list(_records(text, sep))
         if header:
-            line_no, first = numbered[0]
-            self.header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
+            self.header = [h.strip() for h in numbered[0][1]]
             numbered = numbered[1:]
         self.line_numbers = np.array([n for n, _ in numbered], dtype=np.int64)
-        self.rows = list(csv.reader((line for _, line in numbered), delimiter=sep))
+        self.rows = [row for _, row in numbered]
         self.good = np.ones(len(self.rows), dtype=bool)
 
     def column_index(self, name: str) -> int:
@@ -260,20 +314,33 @@ class _Table:
         return pd.Series([r[index].strip() for r in self.rows], dtype=object)
 
     def integers(self, index: int, what: str, skip: bool) -> np.ndarray:
+        """The column as int64: each field an integer written in digits, read exactly (a
+        float such as 1.2345678901234567e+17 would be rounded, so it is refused)."""
         raw = self.column(index)
-        values = pd.to_numeric(raw, errors="coerce")
-        bad = values.isna().to_numpy() | (values.to_numpy(dtype=float) % 1 != 0)
+        bad = ~raw.str.fullmatch(r"[+-]?[0-9]+").to_numpy(dtype=bool)
         self._flag(bad, lambda i: f"{what} {raw.iat[i]!r} is not an integer", skip)
-        huge = ~bad & (np.abs(values.to_numpy(dtype=float)) >= 2.0**62)
+        digits = raw.str.lstrip("+-").str.len().to_numpy()
+        huge = ~bad & (digits >= 19)
         for i in np.flatnonzero(huge):  # near the limit: decide exactly
-            huge[i] = not -(2**63) <= int(Decimal(raw.iat[i])) < 2**63
+            huge[i] = not -(2**63) <= int(raw.iat[i]) < 2**63
         self._flag(huge, lambda i: f"{what} {raw.iat[i]} does not fit in 64 bits", skip)
         bad |= huge
         result = np.zeros(len(raw), dtype=np.int64)
-        # Parse the good rows again on their own: a bad row makes the column float64,
-        # which would round ids above 2**53.
-        result[~bad] = pd.to_numeric(raw[~bad]).to_numpy().astype(np.int64)
+        result[~bad] = [int(field) for field in raw[~bad]]
         return result
+
+    def refuse_padding_items(self, item: np.ndarray, skip: bool) -> None:
+        """Item id 0 pads histories, in the model and in the SavedModel's signatures, so a
+        real item 0 would be read as padding there."""
+        zero = (item == 0) & self.good
+        lines = ", ".join(str(n) for n in self.line_numbers[zero][:5])
+        self._flag(
+            zero,
+            lambda i: (
+                f"item id 0 is reserved for padding (line(s) {lines}); renumber the items from 1"
+            ),
+            skip,
+        )
 
     def floats(self, index: int, what: str, skip: bool) -> np.ndarray:
         raw = self.column(index)

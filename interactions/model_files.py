@@ -5,6 +5,7 @@ Here, beside `ModelSpec`, because this is the one package that both the legacy s
 migrated side import without switching TensorFlow's behaviour either way.
 """
 
+MARKER_FILE = "tf2rec-model.json"  # what wrote the directory, its settings and checksums
 VOCAB_FILE = "vocab.json"  # raw id <-> index maps (interactions/vocab.py), both sides
 
 # `tf2rec legacy-train` (legacy/train.py)

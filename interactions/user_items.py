@@ -8,6 +8,7 @@ writes serves `tf2rec recommend`.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +46,19 @@ def load_user_items(model_dir: str | Path) -> tuple[UserSequences, np.ndarray]:
             "`tf2rec train`, `tf2rec legacy-train` or `tf2rec convert`"
         )
     try:
-        with np.load(path) as saved:
+        with np.load(path, allow_pickle=False) as saved:
             sequences = UserSequences(indptr=saved["indptr"], items=saved["items"])
             popularity = saved["popularity"]
-    except (OSError, KeyError, ValueError) as err:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        why = f"{type(err).__name__}: {err}" if isinstance(err, zipfile.BadZipFile) else str(err)
         raise DataError(
-            f"{path}: cannot read the users' interactions ({err}); retrain the model"
+            f"{path}: cannot read the users' interactions ({why}); retrain the model"
         ) from None
+    negative = np.flatnonzero(popularity < 0)
+    if negative.size:
+        raise DataError(
+            f"{path}: item counts cannot be negative (item index {negative[0]} has "
+            f"{popularity[negative[0]]}, {negative.size} such); the file is damaged: restore it "
+            "or retrain the model"
+        )
     return sequences, popularity

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from tf2rec.atomic import write_atomically
 from tf2rec.interactions import BatchSampler, DataError, ModelSpec, save_vocabs
 from tf2rec.interactions.model_files import CHECKPOINT_PREFIX, HPARAMS_FILE, LOGS_DIR
 from tf2rec.interactions.ranking import evaluate_popularity, evaluate_scores
@@ -43,71 +44,93 @@ def train(
     Returns a dict with the test metrics (`test`), the popularity baseline's (`popularity`)
     and the loss of every step (`losses`).
     """
-    spec = ModelSpec(
-        split.n_users, split.n_items, embedding_dim, hidden_units, history_length, negatives
-    )
     hparams = dict(
-        spec.as_dict(),
+        ModelSpec(
+            split.n_users, split.n_items, embedding_dim, hidden_units, history_length, negatives
+        ).as_dict(),
         optimizer=optimizer,
         lr=lr,
         batch_size=batch_size,
         sampler=sampler,
         seed=seed,
     )
-    batches = BatchSampler(
-        split.train,
-        split.n_items,
-        batch_size=batch_size,
-        negatives=negatives,
-        history_length=history_length,
-        sampler=sampler,
-        seed=seed,
-    )
+    batches = sampler_of(split, hparams)
     total_steps = steps if steps is not None else epochs * batches.steps_per_epoch
-    eval_every = eval_every or batches.steps_per_epoch
-
     graph, model = build_graph(hparams)
-    losses = []
     with graph.as_default():
-        writer = tf.summary.FileWriter(os.path.join(model_dir, LOGS_DIR), graph)
         with tf.Session(graph=graph, config=session_config()) as sess:
             sess.run(model.init_op)
-            start, step, examples = time.time(), 0, 0
-            for batch in batches.take(total_steps):
-                _, loss, summary, step = sess.run(
-                    [model.train_op, model.loss, model.summaries, model.global_step],
-                    feed_dict=model.feed(batch),
-                )
-                examples += batch["user"].size
-                losses.append(float(loss))
-                if not np.isfinite(loss):
-                    raise FloatingPointError("loss became %r at step %d; lower --lr" % (loss, step))
-                if step % 50 == 0 or step == total_steps:
-                    writer.add_summary(summary, step)
-                if step % eval_every == 0 or step == total_steps:
-                    metrics = evaluate(sess, model, split.validation)
-                    log(
-                        "step %d  loss %.4f  val recall@10 %.4f  ndcg@10 %.4f  (%.0f examples/s)"
-                        % (
-                            step,
-                            loss,
-                            metrics["recall@10"],
-                            metrics["ndcg@10"],
-                            examples / (time.time() - start),
-                        )
-                    )
-            writer.close()
+            losses, step = run_steps(
+                sess,
+                model,
+                graph,
+                batches.take(total_steps),
+                split,
+                model_dir,
+                total_steps,
+                eval_every or batches.steps_per_epoch,
+                log,
+            )
             model.saver.save(
                 sess, os.path.join(model_dir, CHECKPOINT_PREFIX), global_step=model.global_step
             )
             test = evaluate(sess, model, split.test)
-    save_vocabs(model_dir, split.users, split.items)
-    save_user_items(model_dir, split)  # what serving needs, once converted
     hparams["steps"] = int(step)
-    with open(os.path.join(model_dir, HPARAMS_FILE), "w") as f:
-        json.dump(hparams, f, indent=2)
+    write_serving_files(model_dir, split, hparams)
     popularity = evaluate_popularity(split.train, split.test, split.n_items)
     return {"test": test, "popularity": popularity, "losses": losses}
+
+
+def sampler_of(split, hparams):
+    """The batches of `split` that the settings in `hparams` ask for."""
+    return BatchSampler(
+        split.train,
+        split.n_items,
+        batch_size=hparams["batch_size"],
+        negatives=hparams["negatives"],
+        history_length=hparams["history_length"],
+        sampler=hparams["sampler"],
+        seed=hparams["seed"],
+    )
+
+
+def run_steps(sess, model, graph, batches, split, model_dir, total_steps, eval_every, log):
+    """The feed_dict loop: one `train_op` per batch, summaries every 50 steps, validation
+    every `eval_every` steps. Returns (the loss of every step, the last global step)."""
+    writer = tf.summary.FileWriter(os.path.join(model_dir, LOGS_DIR), graph)
+    losses, start, step, examples = [], time.time(), 0, 0
+    for batch in batches:
+        _, loss, summary, step = sess.run(
+            [model.train_op, model.loss, model.summaries, model.global_step],
+            feed_dict=model.feed(batch),
+        )
+        examples += batch["user"].size
+        losses.append(float(loss))
+        if not np.isfinite(loss):
+            raise FloatingPointError("loss became %r at step %d; lower --lr" % (loss, step))
+        if step % 50 == 0 or step == total_steps:
+            writer.add_summary(summary, step)
+        if step % eval_every == 0 or step == total_steps:
+            metrics = evaluate(sess, model, split.validation)
+            log(
+                "step %d  loss %.4f  val recall@10 %.4f  ndcg@10 %.4f  (%.0f examples/s)"
+                % (
+                    step,
+                    loss,
+                    metrics["recall@10"],
+                    metrics["ndcg@10"],
+                    examples / (time.time() - start),
+                )
+            )
+    writer.close()
+    return losses, step
+
+
+def write_serving_files(model_dir, split, hparams):
+    """vocab.json, the users' items (what serving needs, once converted) and hparams.json."""
+    save_vocabs(model_dir, split.users, split.items)
+    save_user_items(model_dir, split)
+    write_atomically(os.path.join(model_dir, HPARAMS_FILE), json.dumps(hparams, indent=2))
 
 
 def build_graph(hparams):

@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf2rec.errors import UsageError
+from tf2rec.migrated.early_stopping import StoppingRule, load_weights, save_weights
 
 STRATEGIES = ("one", "mirrored", "multi-worker", "parameter-server")
 
@@ -207,39 +208,37 @@ class LoopResult:
 
 
 class _EarlyStopping:
-    """The best epoch by validation Recall@10 and the epochs since, kept in the checkpoint
+    """`early_stopping.StoppingRule` with its state in variables of the cluster's checkpoint
     (so a restarted cluster stops where an uninterrupted one does); the best weights are an
     .npz the chief writes beside it."""
 
     def __init__(self, folder: Path, patience: int) -> None:
         self.folder = folder
         self.patience = patience
-        self.best = tf.Variable(-1.0, dtype=tf.float64, trainable=False)
+        self.best = tf.Variable(-np.inf, dtype=tf.float64, trainable=False)  # -inf: none yet
         self.best_epoch = tf.Variable(-1, dtype=tf.int64, trainable=False)
         self.wait = tf.Variable(0, dtype=tf.int64, trainable=False)
 
     def update(self, epoch: int, score: float, model, chief: bool) -> bool:
         """Record `epoch`'s score; whether to stop."""
-        if score > float(self.best.numpy()):
-            self.best.assign(score)
-            self.best_epoch.assign(epoch)
-            self.wait.assign(0)
-            if chief:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                path = self.folder / "best.npz"
-                tmp = self.folder / ".best.npz"
-                with open(tmp, "wb") as handle:
-                    np.savez(handle, *[w.numpy() for w in model.weights])
-                tmp.replace(path)
-        else:
-            self.wait.assign_add(1)
-        return int(self.wait.numpy()) >= self.patience
+        best = float(self.best.numpy())
+        rule = StoppingRule(
+            self.patience,
+            best=None if best == -np.inf else best,
+            best_epoch=int(self.best_epoch.numpy()),
+            wait=int(self.wait.numpy()),
+        )
+        if rule.update(epoch, score) and chief:
+            save_weights(self.folder / "best.npz", [w.numpy() for w in model.weights])
+        self.best.assign(rule.best)
+        self.best_epoch.assign(rule.best_epoch)
+        self.wait.assign(rule.wait)
+        return rule.stop
 
     def restore_best(self, model) -> None:
         path = self.folder / "best.npz"
         if int(self.best_epoch.numpy()) >= 0 and path.is_file():
-            with np.load(path) as saved:
-                model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
+            model.set_weights(load_weights(path))
 
 
 def fit_loop(

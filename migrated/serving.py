@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 from tf2rec.interactions import DataError, Vocab, load_vocabs
+from tf2rec.interactions.identity import check_identity
 from tf2rec.interactions.model_files import MODEL_FILE
 from tf2rec.interactions.split import UserSequences
 from tf2rec.interactions.user_items import load_user_items
@@ -46,10 +47,13 @@ class Recommender:
         if not path.is_file():
             raise DataError(f"{path}: missing; is {model_dir} a directory `tf2rec train` wrote?")
         users, items = load_vocabs(model_dir)
+        # the files the model was written with (their checksums in the directory's marker)
+        check_identity(model_dir, users, items, None)
         # the sizes the model's config asks for, checked before anything is built from it
         expected = {"n_users": len(users), "n_items": len(items)}
         model = load_keras_model(path, expected)
         sequences, popularity = load_user_items(model_dir)
+        check_identity(model_dir, users, items, popularity)
         return cls(model, users, items, sequences, popularity)
 
     def for_user(

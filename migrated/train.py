@@ -3,8 +3,8 @@
 The model dir holds `model.keras` (Keras format, loads in safe mode), `saved_model/` (TF
 Serving), `vocab.json`, `config.json` (settings and final metrics), `user_items.npz`
 (each user's training items and the item counts, for `tf2rec recommend`), TensorBoard logs
-under `logs/`, and while a run is in progress `backup/` (`BackupAndRestore`): a killed run
-started again with the same command resumes at the epoch it was in.
+under `logs/`, and while a run is in progress `backup/` (`backup.VerifiedBackup`): a killed
+run started again with the same command resumes at the epoch it was in.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from tf2rec.interactions.model_files import (
 from tf2rec.interactions.ranking import evaluate_popularity
 from tf2rec.interactions.user_items import save_user_items
 from tf2rec.migrated import optimizers
+from tf2rec.migrated.backup import VerifiedBackup
 from tf2rec.migrated.data import EpochTracker, batch_signature, eval_dataset, training_dataset
 from tf2rec.migrated.distributed import (
     ClusterError,
@@ -41,6 +42,7 @@ from tf2rec.migrated.distributed import (
     train_steps,
     worker_batches,
 )
+from tf2rec.migrated.early_stopping import ResumableEarlyStopping
 from tf2rec.migrated.export import export_saved_model
 from tf2rec.migrated.losses import NegativeSamplingLoss, SampledSoftmaxLoss
 from tf2rec.migrated.model import TwoTowerRecommender
@@ -94,7 +96,7 @@ def compiled_model(
     return model
 
 
-def make(hparams: dict) -> TwoTowerRecommender:
+def model_from_hparams(hparams: dict) -> TwoTowerRecommender:
     """The parity harness's factory (`tf2rec parity`): the model of a legacy hparams dict,
     built and compiled with its optimizer and learning rate (and `jit_compile` where the
     dict sets it)."""
@@ -114,75 +116,8 @@ def make_loss(name: str, sampler: BatchSampler) -> keras.losses.Loss:
     raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
 
 
-class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
-    """`EarlyStopping` whose state (epochs without improvement, the best score, its epoch and
-    weights) is saved in the run's backup after every epoch, so that a run killed anywhere
-    and resumed by `BackupAndRestore` stops, and restores, as the uninterrupted run does
-    (Keras' own starts counting afresh, and forgets the best weights of before the kill).
-
-    The state after each epoch is its own file, and the first epoch after a resume loads
-    the one of the epoch before it: correct whichever of the two backups a kill fell
-    between.
-    """
-
-    def __init__(self, folder: str | Path, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.folder = Path(folder)
-        self._resumed = False
-
-    def on_train_begin(self, logs=None) -> None:
-        super().on_train_begin(logs)
-        self._resumed = False
-
-    def on_epoch_begin(self, epoch, logs=None) -> None:
-        if self._resumed:
-            return
-        self._resumed = True
-        state = self.folder / f"state-{epoch - 1}.json"
-        if epoch == 0 or not state.is_file():
-            return
-        saved = json.loads(state.read_text())
-        self.wait, self.best, self.best_epoch = saved["wait"], saved["best"], saved["best_epoch"]
-        if saved["best_weights"]:
-            with np.load(self.folder / saved["best_weights"]) as weights:
-                self.best_weights = [weights[f"w{i}"] for i in range(len(weights.files))]
-
-    def on_epoch_end(self, epoch, logs=None) -> None:
-        super().on_epoch_end(epoch, logs)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        weights = None
-        if self.best_weights is not None:
-            weights = f"best-{self.best_epoch}.npz"
-            if not (self.folder / weights).exists():
-                tmp = self.folder / f".{weights}"
-                with open(tmp, "wb") as handle:
-                    np.savez(handle, **{f"w{i}": w for i, w in enumerate(self.best_weights)})
-                tmp.replace(self.folder / weights)
-        state = {
-            "wait": self.wait,
-            "best": None if self.best is None else float(self.best),
-            "best_epoch": self.best_epoch,
-            "best_weights": weights,
-        }
-        write_atomically(self.folder / f"state-{epoch}.json", json.dumps(state))
-        self._forget_before(epoch)
-
-    def _forget_before(self, epoch: int) -> None:
-        """Keep the states of this epoch and the one before, and the weights they name."""
-        kept = {f"state-{e}.json" for e in (epoch - 1, epoch)}
-        named = set()
-        for name in kept:
-            if (self.folder / name).is_file():
-                named.add(json.loads((self.folder / name).read_text())["best_weights"])
-        for path in self.folder.iterdir():
-            if path.name.startswith("state-") and path.name not in kept:
-                path.unlink()
-            elif path.name.startswith("best-") and path.name not in named:
-                path.unlink()
-
-
 @dataclass
-class Fitted:
+class TrainedModel:
     """A trained model with what `tf2rec train` reports and writes about it."""
 
     model: TwoTowerRecommender
@@ -214,7 +149,7 @@ def fit(
     jit_compile: bool = False,
     verbose: int | str = "auto",
     callbacks=(),
-) -> Fitted:
+) -> TrainedModel:
     """Fit on `split`, keep the best epoch by validation Recall@10, evaluate on the test users.
 
     `strategy` (`distributed.STRATEGIES`): "one" and "mirrored" train with `model.fit`;
@@ -222,18 +157,11 @@ def fit(
     `TF_CONFIG` names (multi-worker: global batch `batch_size`, an epoch's last, smaller
     batch dropped, as it must split evenly; parameter-server: the embedding tables in one
     shard per parameter server). `jit_compile` (strategies "one" and "mirrored"): see
-    `compiled_model`.
-    Of the model directory, only `backup/` (to resume a killed run) and `logs/` are written
-    here; `write_model_dir` writes the model itself.
-    """
+    `compiled_model`. Of the model directory, only `backup/` (to resume a killed run) and
+    `logs/` are written here; `write_model_dir` writes the model itself."""
     model_dir = Path(model_dir)
     distribution = make_strategy(strategy)  # first: a cluster's workers meet here
-    workers = distribution.num_replicas_in_sync if strategy == "multi-worker" else 1
-    if batch_size % workers:
-        raise ClusterError(
-            f"--batch-size {batch_size} does not split evenly over {workers} workers; "
-            "choose a multiple of the worker count"
-        )
+    _check_batch_split(distribution, strategy, batch_size)
     keras.utils.set_random_seed(seed)
     batches = BatchSampler(
         split.train,
@@ -250,33 +178,51 @@ def fit(
     )
     # one shard of each embedding table per parameter server
     shards = parameter_servers() if strategy == "parameter-server" else 1
-    with distribution.scope():
-        # built: BackupAndRestore loads into existing weights
-        model = compiled_model(
-            spec, optimizer, lr, make_loss(loss, batches), shards, jit_compile=jit_compile
-        )
+    with distribution.scope():  # built: the backup loads into existing weights
+        model = compiled_model(spec, optimizer, lr, make_loss(loss, batches), shards, jit_compile)
     if strategy in ("multi-worker", "parameter-server"):
         return _fit_on_cluster(
             model, distribution, strategy, batches, split, model_dir, epochs, steps, patience
         )
+    return _fit_in_process(
+        model, batches, split, model_dir, epochs, steps, patience, verbose, callbacks
+    )
 
+
+def _check_batch_split(distribution, strategy: str, batch_size: int) -> None:
+    """A multi-worker global batch must split evenly over the workers."""
+    workers = distribution.num_replicas_in_sync if strategy == "multi-worker" else 1
+    if batch_size % workers:
+        raise ClusterError(
+            f"--batch-size {batch_size} does not split evenly over {workers} workers; "
+            "choose a multiple of the worker count"
+        )
+
+
+def _fit_in_process(
+    model: TwoTowerRecommender,
+    batches: BatchSampler,
+    split: Split,
+    model_dir: Path,
+    epochs: int,
+    steps: int | None,
+    patience: int,
+    verbose: int | str,
+    callbacks,
+) -> TrainedModel:
+    """`fit` with strategy "one" or "mirrored": Keras' `model.fit`, resumable."""
     tracker = EpochTracker()
     fit_callbacks = [
         tracker,
-        # before BackupAndRestore: its state for an epoch is saved before the backup says the
+        # before the backup: its state for an epoch is saved before the backup says the
         # epoch is done, so a resume always finds the state of the epoch before it
-        ResumableEarlyStopping(
-            model_dir / BACKUP_DIR / "early_stopping",
-            monitor=MONITOR,
-            mode="max",
-            patience=patience,
-            restore_best_weights=True,
-        ),
-        keras.callbacks.BackupAndRestore(str(model_dir / BACKUP_DIR)),
+        ResumableEarlyStopping(model_dir / BACKUP_DIR / "early_stopping", MONITOR, patience),
+        VerifiedBackup(model_dir / BACKUP_DIR),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.TensorBoard(str(model_dir / LOGS_DIR)),
         *callbacks,
     ]
+    history_length = batches.history_length
     history = model.fit(
         training_dataset(batches, tracker, steps),
         epochs=1 if steps else epochs,
@@ -288,9 +234,8 @@ def fit(
     if not history.history or any(not np.isfinite(v) for v in history.history.get("loss", [])):
         raise FloatingPointError("training diverged (loss is NaN); lower --lr")
     resumed_from = int(history.epoch[0]) if history.epoch else 0
-
     test = model.evaluate(eval_dataset(split.test, history_length), return_dict=True, verbose=0)
-    return Fitted(
+    return TrainedModel(
         model=model,
         test={name.replace("_at_", "@"): float(value) for name, value in test.items()},
         popularity=evaluate_popularity(split.train, split.test, split.n_items),
@@ -300,23 +245,25 @@ def fit(
     )
 
 
-def write_model_dir(model_dir: str | Path, fitted: Fitted, split: Split, settings: dict) -> None:
+def write_model_dir(
+    model_dir: str | Path, trained: TrainedModel, split: Split, settings: dict
+) -> None:
     """Write the servable model directory (the files the module docstring lists).
     `settings` are the training settings recorded in `config.json`."""
     model_dir = Path(model_dir)
     popularity = split.train.item_counts(split.n_items)
-    fitted.model.save(model_dir / MODEL_FILE)
+    trained.model.save(model_dir / MODEL_FILE)
     export_saved_model(
-        fitted.model, model_dir / SAVED_MODEL_DIR, split.users, split.items, popularity
+        trained.model, model_dir / SAVED_MODEL_DIR, split.users, split.items, popularity
     )
     save_vocabs(model_dir, split.users, split.items)
     save_user_items(model_dir, split)
     config = {
-        "model": fitted.model.get_config(),
+        "model": trained.model.get_config(),
         **settings,
-        "epochs_run": fitted.epochs_run,
-        "test": fitted.test,
-        "popularity": fitted.popularity,
+        "epochs_run": trained.epochs_run,
+        "test": trained.test,
+        "popularity": trained.popularity,
     }
     write_atomically(model_dir / CONFIG_FILE, json.dumps(config, indent=2))
 
@@ -331,7 +278,7 @@ def _fit_on_cluster(
     epochs: int,
     steps: int | None,
     patience: int,
-) -> Fitted:
+) -> TrainedModel:
     """`fit` on a "multi-worker" or "parameter-server" cluster: `distributed.fit_loop`."""
     with strategy.scope():
         model.optimizer.build(model.trainable_variables)  # its slots, placed like the model
@@ -368,7 +315,7 @@ def _fit_on_cluster(
         epochs=1 if steps else epochs,
         patience=patience,
     )
-    return Fitted(
+    return TrainedModel(
         model=model,
         test=ranking_metrics(model, split.test, history_length),
         popularity=evaluate_popularity(split.train, split.test, split.n_items),
@@ -399,14 +346,14 @@ def train(split: Split, model_dir: str | Path, **options) -> dict:
     `history` (Keras' per-epoch logs), `resumed_from_epoch` and `seconds`.
     """
     started = time.time()
-    fitted = fit(split, model_dir, **options)
+    trained = fit(split, model_dir, **options)
     defaults = {name: fit.__kwdefaults__[name] for name in RECORDED_SETTINGS}
     settings = {name: options.get(name, defaults[name]) for name in RECORDED_SETTINGS}
-    write_model_dir(model_dir, fitted, split, settings)
+    write_model_dir(model_dir, trained, split, settings)
     return {
-        "test": fitted.test,
-        "popularity": fitted.popularity,
-        "history": fitted.history,
-        "resumed_from_epoch": fitted.resumed_from_epoch,
+        "test": trained.test,
+        "popularity": trained.popularity,
+        "history": trained.history,
+        "resumed_from_epoch": trained.resumed_from_epoch,
         "seconds": time.time() - started,
     }

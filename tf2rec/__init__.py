@@ -74,6 +74,7 @@ PUBLIC = {
     "train_legacy": "tf2rec.tools.training",
     "Recommender": "tf2rec.migrated.serving",
     "run_local_cluster": "tf2rec.tools.cluster:run_local",
+    "recover_model_dir": "tf2rec.tools.model_dir:recover",
     # checkpoints between the two models
     "convert_legacy": "tf2rec.tools.convert",
     "convert_to_legacy": "tf2rec.tools.convert",

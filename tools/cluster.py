@@ -7,16 +7,23 @@ that runs here runs there unchanged. A cluster is workers only (multi-worker tra
 the run ends when every worker has), or, with parameter servers, a chief, workers and
 parameter servers (the run ends when the chief does; the others serve it until then).
 Every process this module starts is stopped when one of them fails, when the run ends, or
-when the launcher is interrupted.
+when the launcher is interrupted (SIGINT, SIGTERM, SIGHUP) or dies, even by SIGKILL: each
+task runs under a small guard process (`guard`, this module run with `python -m`) that leads
+the task's own process group, asks Linux for a signal when the launcher dies
+(`prctl(PR_SET_PDEATHSIG)`), and then stops the whole group, so a wrapper shell's children
+go with it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,44 +63,146 @@ def tf_config(cluster: dict[str, list[str]], task: Task) -> str:
     return json.dumps({"cluster": cluster, "task": {"type": task.kind, "index": task.index}})
 
 
+class _Stopped(Exception):
+    """The launcher was asked to stop by a signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # SIGINT raises KeyboardInterrupt already
+
+
 def run_local(workers: int, command: Sequence[str], *, ps: int = 0, poll_s: float = 0.2) -> int:
     """Run `command` once per task of a localhost cluster; returns the first non-zero exit
     status (the others are stopped then; a process killed by signal N counts as 128 + N, as
-    in a shell), else 0 once every worker (with `ps`: the chief) has ended. The processes
-    share this terminal."""
+    in a shell), else 0 once every worker (with `ps`: the chief) has ended. SIGTERM or
+    SIGHUP stops every task and returns 128 + N; Ctrl-C stops them and raises
+    KeyboardInterrupt. The processes share this terminal."""
     if not command:
         raise UsageError("no command to run; put it after `--`")
+    if shutil.which(command[0]) is None:
+        raise UsageError(f"{command[0]}: no such command")
     cluster = cluster_spec(workers, ps)
     tasks = [Task(job, i) for job, hosts in cluster.items() for i in range(len(hosts))]
     processes: list[subprocess.Popen] = []
+    previous = {}
     try:
+        previous = _on_stop_signals()
         for task in tasks:
             env = {**os.environ, "TF_CONFIG": tf_config(cluster, task)}
-            processes.append(subprocess.Popen(list(command), env=env))
-        ending = processes[:1] if ps else processes  # the chief, or every worker
-        while True:
-            codes = [p.poll() for p in processes]
-            failed = next((c for c in codes if c not in (None, 0)), None)
-            if failed is not None:
-                return 128 - failed if failed < 0 else failed
-            if all(p.poll() == 0 for p in ending):
-                return 0
-            time.sleep(poll_s)
-    except FileNotFoundError:
-        raise UsageError(f"{command[0]}: no such command") from None
+            processes.append(_start_guarded(command, env))
+        return _wait(processes[:1] if ps else processes, processes, poll_s)
+    except _Stopped as stopped:
+        return 128 + stopped.signum
     finally:
         stop(processes)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _wait(ending, processes, poll_s: float) -> int:
+    while True:
+        codes = [p.poll() for p in processes]
+        failed = next((c for c in codes if c not in (None, 0)), None)
+        if failed is not None:
+            return 128 - failed if failed < 0 else failed
+        if all(p.poll() == 0 for p in ending):
+            return 0
+        time.sleep(poll_s)
+
+
+def _on_stop_signals() -> dict:
+    """Turn SIGTERM and SIGHUP into `_Stopped` (from the main thread only, where Python
+    delivers signals); the handlers they replace, to put back."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def raise_stopped(signum, frame):
+        raise _Stopped(signum)
+
+    return {signum: signal.signal(signum, raise_stopped) for signum in STOP_SIGNALS}
+
+
+def _start_guarded(command: Sequence[str], env: dict) -> subprocess.Popen:
+    """`command` under a guard that leads a new process group (its id: the guard's pid)."""
+    guard = [sys.executable, "-m", "tf2rec.tools.cluster", str(os.getpid()), "--", *command]
+    return subprocess.Popen(guard, env=env, process_group=0)
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
-    """SIGTERM every process still running, SIGKILL what is left after the grace period."""
-    running = [p for p in processes if p.poll() is None]
-    for p in running:
-        p.send_signal(signal.SIGTERM)
+    """SIGTERM every task's process group, SIGKILL what is left of them after the grace
+    period (at once for a group whose guard has ended: what is left there is a leftover)."""
+    for p in processes:
+        _signal_group(p.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_S
-    for p in running:
+    for p in processes:
         try:
             p.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+            pass
+        _signal_group(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group has ended
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel send this process SIGTERM when `parent` dies (Linux; elsewhere the
+    launcher's own handlers are what stops the tasks)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent:  # it died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def guard(parent: int, command: Sequence[str]) -> int:
+    """Run `command` in this process's group; when this process gets SIGTERM, SIGHUP or
+    SIGINT (from the launcher, or the kernel when the launcher dies), stop the whole group:
+    SIGTERM, then SIGKILL after the grace period. Returns the command's status (128 + N for
+    a signal N)."""
+
+    running: list[subprocess.Popen] = []
+
+    def stop_group(signum, frame):
+        for each in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(each, signal.SIG_IGN)
+        os.killpg(0, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        while time.monotonic() < deadline and running and not _ended(running[0].pid):
+            time.sleep(0.05)
+        os.killpg(0, signal.SIGKILL)  # this guard too: the group ends together
+
+    for each in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(each, stop_group)
+    _die_with(parent)
+    running.append(subprocess.Popen(list(command)))
+    code = running[0].wait()
+    return 128 - code if code < 0 else code
+
+
+def _ended(pid: int) -> bool:
+    """Whether the child `pid` has ended (reaped here: `Popen.poll` cannot be called from a
+    signal handler that interrupted `Popen.wait`, which holds its lock)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] != 0
+    except ChildProcessError:
+        return True
+
+
+if __name__ == "__main__":  # the guard: python -m tf2rec.tools.cluster PARENT_PID -- COMMAND
+    sys.exit(guard(int(sys.argv[1]), sys.argv[3:]))

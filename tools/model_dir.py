@@ -13,19 +13,23 @@ over.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import json
 import os
 import shutil
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tf2rec.atomic import write_atomically
 from tf2rec.errors import UsageError
 from tf2rec.interactions import model_files
-from tf2rec.interactions.model_files import CHECKPOINT_PREFIX
+from tf2rec.interactions.model_files import CHECKPOINT_PREFIX, MARKER_FILE
 
-MARKER = "tf2rec-model.json"
+MARKER = MARKER_FILE
 # every file or folder name tf2rec writes into a model directory
 OURS = {
     MARKER,
@@ -191,17 +195,125 @@ def start(
 
 
 def finish(partial: Path, path: Path, kind: str, settings: dict) -> None:
-    """Mark the run complete and swap it in for the old model (deleted only afterwards)."""
+    """Mark the run complete (with the checksums of its vocabulary and item counts) and swap
+    it in for the old model, which is deleted only afterwards."""
     path = Path(os.path.realpath(path))
-    write_atomically(partial / MARKER, _marker_text(kind, settings, complete=True))
-    old = path.with_name(f".{path.name}.tf2rec-old")
+    write_atomically(
+        partial / MARKER,
+        _marker_text(kind, settings, complete=True, checksums=_checksums(partial)),
+    )
+    old = old_of(path)
     if old.exists():
         shutil.rmtree(old)
-    if path.exists():
+    if not path.exists():
+        os.replace(partial, path)
+    elif exchange(partial, path):  # atomic: `path` holds the new model, `partial` the old
+        os.replace(partial, old)
+    else:  # two steps: `recover` finishes them after a kill between them
         os.replace(path, old)
-    os.replace(partial, path)
+        os.replace(partial, path)
     if old.exists():
         shutil.rmtree(old)
+
+
+def old_of(path: Path) -> Path:
+    """Where the replaced model waits while it is deleted."""
+    return path.with_name(f".{path.name}.tf2rec-old")
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two directories in one atomic step (`renameat2(RENAME_EXCHANGE)`); False where
+    the C library or the file system has no such call."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+def recover(path: str | Path) -> list[str]:
+    """Put right what a swap killed half-way left at `path`: the new model at `path`, the old
+    one deleted. Returns one line per thing done (empty when nothing was left over). Does
+    nothing while a live run holds the directory's lock."""
+    path = Path(os.path.realpath(path))
+    partial, old = partial_of(path), old_of(path)
+    if not (old.exists() or _complete(partial)) or _locked(path):
+        return []
+    done = []
+    if _complete(partial):
+        if _complete(path) and _finished_at(path) >= _finished_at(partial):
+            shutil.rmtree(partial)
+            done.append(
+                f"removed {partial.name}, the model {path} replaced (its swap was interrupted)"
+            )
+        else:
+            if path.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(path, old)
+            os.replace(partial, path)
+            done.append(
+                f"finished an interrupted swap: the completed model in {partial.name} is now {path}"
+            )
+    elif old.exists() and not path.exists():
+        os.replace(old, path)
+        done.append(f"restored {path} from {old.name}, where an interrupted swap left it")
+    if old.exists():
+        shutil.rmtree(old)
+        done.append(f"removed {old.name}, the model an interrupted swap replaced")
+    return done
+
+
+def _complete(folder: Path) -> bool:
+    marker = _read_marker(folder) if folder.is_dir() else None
+    return bool(marker and marker.get("complete"))
+
+
+def _finished_at(folder: Path) -> int:
+    marker = _read_marker(folder) or {}
+    value = marker.get("finished_at", 0)
+    return value if isinstance(value, int) else 0
+
+
+def _locked(path: Path) -> bool:
+    holder = _holder(path.with_name(f".{path.name}.tf2rec-lock"))
+    return holder is not None and holder != os.getpid() and _alive(holder)
+
+
+def _checksums(folder: Path) -> dict:
+    """The checksums of the vocabulary and item counts in `folder` (those it holds)."""
+    from tf2rec.interactions import identity, load_vocabs
+    from tf2rec.interactions.model_files import USER_ITEMS_FILE, VOCAB_FILE
+    from tf2rec.interactions.user_items import load_user_items, user_items_path
+
+    checksums = {}
+    if (folder / VOCAB_FILE).is_file():
+        checksums[VOCAB_FILE] = identity.vocab_checksum(*load_vocabs(folder))
+    if user_items_path(folder) is not None:
+        checksums[USER_ITEMS_FILE] = identity.popularity_checksum(load_user_items(folder)[1])
+    return checksums
+
+
+def _to_stderr(line: str) -> None:
+    print(f"tf2rec: {line}", file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -222,26 +334,44 @@ def writing(
     overwrite: bool = False,
     resume: bool = True,
     option: str = "--model-dir",
+    announce: Callable[[str], None] = _to_stderr,
 ) -> Iterator[Run]:
-    """The one way tf2rec writes a model directory: with its lock held, into the partial
-    folder (`start`), swapped in at `path` when the block ends without an error (`finish`).
+    """The one way tf2rec writes a model directory: with its lock held, the leftovers of an
+    interrupted swap put right (`recover`, each line announced), into the partial folder
+    (`start`), swapped in at `path` when the block ends without an error (`finish`).
     `option` is how the user named `path`, for the messages."""
     path = Path(path)
     with lock(path, option):
+        for line in recover(path):
+            announce(line)
         partial, resuming = start(path, overwrite, kind, settings, option, resume)
-        yield Run(partial, resuming)
-        finish(partial, path, kind, settings)
+        try:
+            yield Run(partial, resuming)
+            finish(partial, path, kind, settings)
+        except OSError as err:
+            if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            shutil.rmtree(partial, ignore_errors=True)  # nothing partial left on a full disk
+            raise UsageError(
+                f"{option} {path}: no space left on the device writing "
+                f"{err.filename or partial}; nothing was written (the old model, if any, is "
+                "unchanged): free some space there or choose another directory"
+            ) from None
 
 
-def _marker_text(kind: str, settings: dict, complete: bool) -> str:
+def _marker_text(kind: str, settings: dict, complete: bool, checksums: dict | None = None) -> str:
+    marker = {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": kind,
+        "complete": complete,
+        "settings": settings,
+    }
+    if complete:  # which of two complete models is the newer one, for `recover`
+        marker["finished_at"] = time.time_ns()
+        marker["checksums"] = checksums or {}
     return json.dumps(
-        {
-            "format": FORMAT,
-            "version": VERSION,
-            "kind": kind,
-            "complete": complete,
-            "settings": settings,
-        },
+        marker,
         indent=2,
         sort_keys=True,
     )

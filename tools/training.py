@@ -6,6 +6,8 @@ model (`train_legacy`, the migration's reference). TensorFlow is imported only w
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +48,8 @@ def train(
     """
     if strategy in CLUSTER_STRATEGIES and jit_compile:
         raise UsageError(f"--jit-compile runs with --strategy one or mirrored, not {strategy}")
+    check_sizes(split, options)
+    check_free_space(path, bytes_needed(split, options))
     options = {**options, "strategy": strategy, "jit_compile": jit_compile}
     role = _cluster_role(strategy) if strategy in CLUSTER_STRATEGIES else "chief"
     if role == "served":
@@ -63,6 +67,44 @@ def train(
         from tf2rec.migrated.train import train as train_migrated
 
         return train_migrated(split, run.partial, **options, verbose=verbose)
+
+
+def check_sizes(split: Split, options: dict) -> None:
+    """Refuse sizes the machine cannot hold before anything of that size is allocated."""
+    from tf2rec.interactions.memory import check_history_length
+
+    length = options.get("history_length", 20)
+    rows = max(len(split.validation), options.get("batch_size", 1024))
+    check_history_length(length, rows, int(split.train.lengths.max(initial=0)))
+
+
+# Copies of the weights a model directory holds at its fullest (the model, its optimizer's
+# slots, the export, two backups, the best epoch's), and room for graphs and logs.
+WEIGHT_COPIES = 12
+FIXED_BYTES = 64 * 2**20
+
+
+def bytes_needed(split: Split, options: dict) -> int:
+    """About how much a run writes into its model directory: checked before TensorFlow's
+    writers run, since some of them crash (signal 11) on a full disk instead of raising."""
+    dim, hidden = options.get("embedding_dim", 32), options.get("hidden_units", 64)
+    weights = (split.n_users + split.n_items) * dim + 4 * (dim + hidden) * hidden
+    interactions = split.sequences.items.nbytes + split.sequences.indptr.nbytes
+    return WEIGHT_COPIES * 4 * weights + interactions + 8 * split.n_items + FIXED_BYTES
+
+
+def check_free_space(path: str | Path, needed: int) -> None:
+    """Refuse a run whose model directory's device has less than `needed` bytes free."""
+    folder = Path(os.path.realpath(path))
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise UsageError(
+            f"--model-dir {path}: about {needed / 2**20:,.0f} MiB are needed and its device "
+            f"has {free / 2**20:,.0f} MiB free; free some space there or choose another "
+            "directory"
+        )
 
 
 def _cluster_role(strategy: str) -> str:
@@ -84,6 +126,8 @@ def train_legacy(split: Split, path: str | Path, *, overwrite: bool = False, **o
     """Train the legacy TF1 model on `split` into the model directory `path` (options:
     `tf2rec.legacy.train.train`'s). In a process of its own: importing the legacy package
     switches TF2 behaviour off for the whole process."""
+    check_sizes(split, options)
+    check_free_space(path, bytes_needed(split, options))
     settings = {**options, "data": data_fingerprint(split)}
     with model_dir.writing(
         path, kind="legacy", settings=settings, overwrite=overwrite, resume=False

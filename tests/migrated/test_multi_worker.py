@@ -205,6 +205,8 @@ def cluster_train(model_dir, workers: int = 2) -> subprocess.Popen:
 def final_weights(model_dir) -> list[np.ndarray]:
     import keras
 
+    import tf2rec.migrated  # noqa: F401  registers tf2rec's Keras classes
+
     return [w.numpy() for w in keras.saving.load_model(model_dir / "model.keras").weights]
 
 
@@ -229,7 +231,8 @@ def test_a_killed_worker_restarted_ends_as_the_uninterrupted_cluster(tmp_path):
     while not (checkpoint / "ckpt-2.index").exists():  # two epochs done
         assert killed.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
-    os.kill(children(killed.pid)[1], signal.SIGKILL)  # worker 1, in its third epoch
+    guard = children(killed.pid)[1]  # each task runs under a guard process (tools/cluster.py)
+    os.kill(children(guard)[0], signal.SIGKILL)  # worker 1, in its third epoch
     _, err = killed.communicate(timeout=120)
     assert killed.returncode == 128 + signal.SIGKILL
     assert not (tmp_path / "killed").exists()

@@ -162,6 +162,50 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     assert not (tmp_path / "resumed" / "backup").exists()
 
 
+def test_a_damaged_backup_is_set_aside_in_one_line_and_the_run_resumes_from_the_state_before(
+    tmp_path,
+):
+    whole = run_job(tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    uninterrupted = json.loads(whole.stdout.splitlines()[-1])
+
+    assert run_job(tmp_path / "resumed", crash_at=1).returncode == 17
+    backup = tmp_path / "resumed" / "backup"
+    index = json.loads((backup / "training_metadata.json").read_text())
+    assert [state["epoch"] for state in index["states"]] == [2, 1]
+    newest = backup / index["states"][0]["weights"]
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])  # a damaged disk
+    again = run_job(tmp_path / "resumed")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert (
+        f"tf2rec: {newest}: damaged backup (its checksum differs from the one written with "
+        f"it); set aside as {newest.name}.damaged, resuming from epoch 1\n"
+    ) in again.stderr
+    resumed = json.loads(again.stdout.splitlines()[-1])
+    assert resumed["resumed_from"] == 1
+    # epoch 1's state is whole: the run goes on exactly as the uninterrupted one
+    assert resumed["loss"] == uninterrupted["loss"][1:]
+
+
+@pytest.mark.slow
+def test_a_truncated_backup_of_keras_own_layout_starts_the_run_over_in_one_line(tmp_path):
+    assert run_job(tmp_path / "resumed", crash_at=0).returncode == 17
+    backup = tmp_path / "resumed" / "backup"
+    index = json.loads((backup / "training_metadata.json").read_text())
+    # what Keras' BackupAndRestore left when a kill fell inside its write
+    kept = (backup / index["states"][0]["weights"]).read_bytes()
+    for path in backup.glob("*.weights.h5"):
+        path.unlink()
+    (backup / "latest.weights.h5").write_bytes(kept[: len(kept) // 3])
+    (backup / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
+    again = run_job(tmp_path / "resumed", epochs=2)
+    assert again.returncode == 0, again.stderr[-2000:]
+    line = next(x for x in again.stderr.splitlines() if "damaged backup" in x)
+    assert line.startswith(f"tf2rec: {backup / 'latest.weights.h5'}: damaged backup (")
+    assert line.endswith("set aside as latest.weights.h5.damaged, starting the run over")
+    assert json.loads(again.stdout.splitlines()[-1])["resumed_from"] == 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("crash_at", [0, 1])
 def test_a_run_killed_after_its_best_epoch_stops_and_restores_as_without_the_kill(
@@ -299,10 +343,10 @@ def test_a_model_that_does_not_match_its_vocabulary_is_refused_before_it_is_buil
     import zipfile
 
     from tf2rec.interactions import Vocab, save_vocabs
-    from tf2rec.migrated.train import make
+    from tf2rec.migrated.train import model_from_hparams
 
     hparams = {"n_users": 6, "n_items": 8, "embedding_dim": 4, "hidden_units": 4}
-    make({**hparams, "history_length": 3, "optimizer": "sgd", "lr": 0.1}).save(
+    model_from_hparams({**hparams, "history_length": 3, "optimizer": "sgd", "lr": 0.1}).save(
         tmp_path / "model.keras"
     )
     save_vocabs(tmp_path, Vocab(range(5)), Vocab(range(4)))  # 8 items in the model, 5 here

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 import tf2rec
-from tf2rec.tools.cli.options import path
+from tf2rec.tools.cli.options import path, recover_model_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         raise tf2rec.UsageError("--reverse needs --model PATH.keras")
     if not args.reverse and args.legacy_dir is None:
         raise tf2rec.UsageError("give --legacy-dir (or --reverse --model)")
+    recover_model_dir(args.model.parent if args.reverse else args.legacy_dir)
     if args.reverse:
         done = tf2rec.convert_to_legacy(
             args.model, args.out, overwrite=args.overwrite, map_file=args.map

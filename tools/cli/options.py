@@ -9,6 +9,7 @@ that `scan` and `fix`, which share this module, start as fast as the scanner alo
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import tf2rec
@@ -112,6 +113,15 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="seed of the synthetic data set (independent of the model's --seed)",
     )
+
+
+def recover_model_dir(path) -> None:
+    """Put right what an interrupted swap left at the model directory `path`, saying what
+    was done (every command that opens a model directory calls this first)."""
+    if path is None:
+        return
+    for line in tf2rec.recover_model_dir(path):
+        print(f"tf2rec: {line}", file=sys.stderr)
 
 
 def load_interactions(args: argparse.Namespace):

@@ -15,7 +15,13 @@ import time
 from pathlib import Path
 
 import tf2rec
-from tf2rec.tools.cli.options import add_data_arguments, load_split, positive_float, positive_int
+from tf2rec.tools.cli.options import (
+    add_data_arguments,
+    load_split,
+    positive_float,
+    positive_int,
+    recover_model_dir,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -206,6 +212,7 @@ def _two_tower(args: argparse.Namespace, optimizers: list[str], progress):
     _, split = load_split(args)
     checkpoint = None
     if args.legacy_dir is not None:
+        recover_model_dir(args.legacy_dir)
         spec = tf2rec.ModelSpec.from_dict(tf2rec.legacy_hparams(args.legacy_dir))
         if (spec.n_users, spec.n_items) != (split.n_users, split.n_items):
             raise tf2rec.UsageError(

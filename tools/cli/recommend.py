@@ -8,7 +8,7 @@ import sys
 
 import tf2rec
 from tf2rec.tools.cli.help_format import DefaultsHelpFormatter
-from tf2rec.tools.cli.options import positive_int, raw_id
+from tf2rec.tools.cli.options import positive_int, raw_id, recover_model_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    recover_model_dir(args.model_dir)
     recommender = tf2rec.Recommender.load(args.model_dir)  # imports TensorFlow
     items, scores, note = recommender.for_user(
         args.user, args.k, exclude_seen=not args.include_seen

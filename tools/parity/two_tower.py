@@ -11,7 +11,7 @@ from tf2rec.tools.parity.compare import Comparison
 from tf2rec.tools.parity.harness import run_pair
 
 LEGACY = "tf2rec.legacy.model:build"
-MIGRATED = "tf2rec.migrated.train:make"
+MIGRATED = "tf2rec.migrated.train:model_from_hparams"
 
 
 def make_batches(
