@@ -28,7 +28,13 @@ def test_linear_builds_lazily_from_the_input():
     x = np.arange(8, dtype="float32").reshape(2, 4)
     y = layer(x)
     assert [tuple(w.shape) for w in layer.weights] == [(4, 3), (3,)]
-    np.testing.assert_allclose(np_(y), x @ np_(layer.kernel) + np_(layer.bias), rtol=1e-6)
+    kernel, bias = np_(layer.kernel).astype(np.float64), np_(layer.bias).astype(np.float64)
+    exact = x @ kernel + bias  # float64: exact for these float32 inputs to ~1e-16
+    # a float32 dot product of n terms plus a bias, in any order: within gamma_(n+1) of the
+    # sum of the terms' magnitudes (Higham, 3.1); n = 4 inputs
+    n = x.shape[1] + 1
+    gamma = n * 2.0**-24 / (1 - n * 2.0**-24)
+    assert np.all(np.abs(np_(y) - exact) <= gamma * (np.abs(x) @ np.abs(kernel) + np.abs(bias)))
 
 
 @pytest.mark.parametrize(
