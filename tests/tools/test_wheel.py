@@ -125,6 +125,14 @@ def test_the_base_install_has_no_tensorflow_keras_or_pandas(base):
     assert imported.stdout.strip() == "[]"
 
 
+def test_a_checkout_does_not_shadow_the_installed_package(base):
+    """`python -m` from the repository's root puts the root first on sys.path: what it
+    imports there must still be the installed package, whole."""
+    python, _, _ = base
+    done = run(str(python), "-m", "tf2rec.tools.cli", "rules", "TF101", cwd=ROOT)
+    assert "TF101" in done.stdout
+
+
 def test_the_base_install_scans_and_fixes_a_tf1_tree(base):
     _, tf2rec, project = base
     (project / "model").mkdir()

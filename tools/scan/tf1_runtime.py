@@ -23,7 +23,7 @@ class RuntimeModule(NamedTuple):
     tf1: str  # the TF1 module, as the scanner names it (`tf.contrib.layers`)
     attribute: str  # its path below `tf2rec.tf1` as an attribute (`contrib.layers`)
     module: str  # the importable module that holds it
-    file: str  # that module's file below tf2rec/tf1/
+    file: str  # that module's file below src/tf2rec/tf1/
     advice: str  # what to do with a name it lacks
 
 

@@ -24,7 +24,7 @@ loss = tf.reduce_sum(x, axis=1)
 
 The repository's folders are the package's parts: `tf2rec.interactions` (interactions/),
 `tf2rec.legacy` (legacy/), `tf2rec.migrated` (migrated/), `tf2rec.tools` (tools/) and
-`tf2rec.tf1` (tf2rec/tf1/), the TF1 runtime that TF1 code run as it was imports.
+`tf2rec.tf1` (src/tf2rec/tf1/), the TF1 runtime that TF1 code run as it was imports.
 """
 
 from importlib import import_module
