@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = {"tf2rec": "tf2rec", "interactions": "tf2rec.interactions", "legacy": "tf2rec.legacy",
+FOLDERS = {"src/tf2rec": "tf2rec", "interactions": "tf2rec.interactions", "legacy": "tf2rec.legacy",
            "migrated": "tf2rec.migrated", "tools": "tf2rec.tools"}  # fmt: skip
 
 

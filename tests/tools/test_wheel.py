@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["pyproject.toml", "README.md", "tf2rec", "interactions", "legacy", "migrated", "tools"]
+SOURCES = ["pyproject.toml", "README.md", "src", "interactions", "legacy", "migrated", "tools"]
 HEAVY = {"tensorflow", "tensorflow-cpu", "keras", "pandas", "numpy", "pytest"}
 # `tools/cli/main.py` turns a missing extra and a closed pipe into one line once it calls
 # `tools.extras.extra_needed` and `tools.broken_pipe.pipe_closed`; until then those tests are
