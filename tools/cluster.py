@@ -63,15 +63,10 @@ def tf_config(cluster: dict[str, list[str]], task: Task) -> str:
     return json.dumps({"cluster": cluster, "task": {"type": task.kind, "index": task.index}})
 
 
-class _Stopped(Exception):
-    """The launcher was asked to stop by a signal."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # SIGINT raises KeyboardInterrupt already
+# Their handlers only note the signal: an exception raised wherever the launcher happens to
+# be could leave a Popen's internal lock held (inside `poll`), and then stopping the tasks
+# would wait on that lock for ever. The wait loop looks at the note between polls.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 def run_local(workers: int, command: Sequence[str], *, ps: int = 0, poll_s: float = 0.2) -> int:
@@ -87,23 +82,26 @@ def run_local(workers: int, command: Sequence[str], *, ps: int = 0, poll_s: floa
     cluster = cluster_spec(workers, ps)
     tasks = [Task(job, i) for job, hosts in cluster.items() for i in range(len(hosts))]
     processes: list[subprocess.Popen] = []
-    previous = {}
+    received: list[int] = []
+    previous = _on_stop_signals(received)
     try:
-        previous = _on_stop_signals()
         for task in tasks:
+            if received:
+                break
             env = {**os.environ, "TF_CONFIG": tf_config(cluster, task)}
             processes.append(_start_guarded(command, env))
-        return _wait(processes[:1] if ps else processes, processes, poll_s)
-    except _Stopped as stopped:
-        return 128 + stopped.signum
+        code = _wait(processes[:1] if ps else processes, processes, poll_s, received)
     finally:
         stop(processes)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    if received and received[0] == signal.SIGINT:
+        raise KeyboardInterrupt
+    return 128 + received[0] if received else code
 
 
-def _wait(ending, processes, poll_s: float) -> int:
-    while True:
+def _wait(ending, processes, poll_s: float, received: list[int]) -> int:
+    while not received:
         codes = [p.poll() for p in processes]
         failed = next((c for c in codes if c not in (None, 0)), None)
         if failed is not None:
@@ -111,20 +109,21 @@ def _wait(ending, processes, poll_s: float) -> int:
         if all(p.poll() == 0 for p in ending):
             return 0
         time.sleep(poll_s)
+    return 0  # the caller answers for the signal
 
 
-def _on_stop_signals() -> dict:
-    """Turn SIGTERM and SIGHUP into `_Stopped` (from the main thread only, where Python
-    delivers signals); the handlers they replace, to put back."""
+def _on_stop_signals(received: list[int]) -> dict:
+    """Note SIGTERM, SIGHUP and SIGINT in `received` (from the main thread only, where
+    Python delivers signals); the handlers they replace, to put back."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return {}
 
-    def raise_stopped(signum, frame):
-        raise _Stopped(signum)
+    def note(signum, frame):
+        received.append(signum)
 
-    return {signum: signal.signal(signum, raise_stopped) for signum in STOP_SIGNALS}
+    return {signum: signal.signal(signum, note) for signum in STOP_SIGNALS}
 
 
 def _start_guarded(command: Sequence[str], env: dict) -> subprocess.Popen:
