@@ -50,18 +50,32 @@ class DeepFM(object):
         self.batch_norm_decay = batch_norm_decay
 
         tf.set_random_seed(random_seed)
-        self.feat_index = tf.placeholder(tf.int32, shape=[None, field_size], name="feat_index")
-        self.label = tf.placeholder(tf.float32, shape=[None], name="label")
-        self.dropout_keep_deep = tf.placeholder(tf.float32, shape=[None], name="dropout_keep_deep")
-        self.train_phase = tf.placeholder(tf.bool, name="train_phase")
-
+        self._init_placeholders()
         self.weights = self._initialize_weights(random_seed)
 
         # model
         self.embeddings = tf.nn.embedding_lookup(
             self.weights["feature_embeddings"], self.feat_index
         )  # None * F * K
+        self._fm_part()
+        self._deep_part()
+        self.logit = (
+            self.y_first_order + self.y_second_order + self.y_deep + self.weights["concat_bias"]
+        )
+        self.out = tf.nn.sigmoid(self.logit)
 
+        self.loss = tf.reduce_mean(
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=self.label, logits=self.logit)
+        )
+        self._init_train_op(optimizer, learning_rate)
+
+    def _init_placeholders(self):
+        self.feat_index = tf.placeholder(tf.int32, shape=[None, self.field_size], name="feat_index")
+        self.label = tf.placeholder(tf.float32, shape=[None], name="label")
+        self.dropout_keep_deep = tf.placeholder(tf.float32, shape=[None], name="dropout_keep_deep")
+        self.train_phase = tf.placeholder(tf.bool, name="train_phase")
+
+    def _fm_part(self):
         # first order term
         self.y_first_order = tf.reduce_sum(
             tf.nn.embedding_lookup(self.weights["feature_bias"], self.feat_index), axis=[1, 2]
@@ -75,8 +89,8 @@ class DeepFM(object):
             summed_features_emb_square - squared_sum_features_emb, 1
         )  # None
 
-        # deep component
-        self.y_deep = tf.reshape(self.embeddings, shape=[-1, field_size * embedding_size])
+    def _deep_part(self):
+        self.y_deep = tf.reshape(self.embeddings, shape=[-1, self.field_size * self.embedding_size])
         for i in range(len(self.deep_layers)):
             self.y_deep = tf.nn.xw_plus_b(
                 self.y_deep, self.weights["layer_%d" % i], self.weights["bias_%d" % i]
@@ -88,15 +102,7 @@ class DeepFM(object):
             tf.matmul(self.y_deep, self.weights["concat_projection"]), axis=1
         )  # None
 
-        self.logit = (
-            self.y_first_order + self.y_second_order + self.y_deep + self.weights["concat_bias"]
-        )
-        self.out = tf.nn.sigmoid(self.logit)
-
-        self.loss = tf.reduce_mean(
-            tf.nn.sigmoid_cross_entropy_with_logits(labels=self.label, logits=self.logit)
-        )
-
+    def _init_train_op(self, optimizer, learning_rate):
         self.global_step = tf.train.get_or_create_global_step()
         self.optimizer = make_optimizer(optimizer, learning_rate)
         update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)

@@ -77,6 +77,26 @@ class SASRec(object):
         item_table = tf.get_variable(
             "item_embeddings", [item_num, hidden_units], initializer=tf.glorot_uniform_initializer()
         )
+        seq_items = self.embed_sequence(item_table, maxlen, hidden_units, mask)
+        for i in range(num_blocks):
+            with tf.variable_scope("block_%d" % i):
+                queries = layer_norm(self.seq, scope="attention_norm")
+                self.seq = self.attention(queries, self.seq, hidden_units)
+                self.seq = self.feed_forward(layer_norm(self.seq, scope="ffn_norm"), hidden_units)
+                self.seq *= mask
+        self.seq = layer_norm(self.seq, scope="final_norm")
+
+        self.loss = self.next_item_loss(item_table)
+        tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, l2_emb * tf.nn.l2_loss(seq_items))
+        self.loss += tf.losses.get_regularization_loss()
+
+        self.global_step = tf.train.get_or_create_global_step()
+        self.optimizer = make_optimizer(optimizer, lr)
+        self.train_op = self.optimizer.minimize(self.loss, global_step=self.global_step)
+
+    def embed_sequence(self, item_table, maxlen, hidden_units, mask):
+        """Scaled item embeddings plus positions into `self.seq`; returns the looked-up items
+        (the l2 penalty's input)."""
         position_table = tf.get_variable(
             "position_embeddings",
             [maxlen, hidden_units],
@@ -91,30 +111,20 @@ class SASRec(object):
         self.seq += tf.nn.embedding_lookup(position_table, positions)
         self.seq = self.dropout(self.seq)
         self.seq *= mask
+        return seq_items
 
-        for i in range(num_blocks):
-            with tf.variable_scope("block_%d" % i):
-                queries = layer_norm(self.seq, scope="attention_norm")
-                self.seq = self.attention(queries, self.seq, hidden_units)
-                self.seq = self.feed_forward(layer_norm(self.seq, scope="ffn_norm"), hidden_units)
-                self.seq *= mask
-        self.seq = layer_norm(self.seq, scope="final_norm")
-
+    def next_item_loss(self, item_table):
+        """Binary cross-entropy of the next item against the sampled one, at every position
+        that has a target."""
         pos_emb = tf.nn.embedding_lookup(item_table, self.pos)
         neg_emb = tf.nn.embedding_lookup(item_table, self.neg)
         self.pos_logits = tf.reduce_sum(pos_emb * self.seq, -1)
         self.neg_logits = tf.reduce_sum(neg_emb * self.seq, -1)
         istarget = tf.to_float(tf.not_equal(self.pos, 0))
-        self.loss = tf.reduce_sum(
+        return tf.reduce_sum(
             -tf.log(tf.sigmoid(self.pos_logits) + 1e-24) * istarget
             - tf.log(1 - tf.sigmoid(self.neg_logits) + 1e-24) * istarget
         ) / tf.reduce_sum(istarget)
-        tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, l2_emb * tf.nn.l2_loss(seq_items))
-        self.loss += tf.losses.get_regularization_loss()
-
-        self.global_step = tf.train.get_or_create_global_step()
-        self.optimizer = make_optimizer(optimizer, lr)
-        self.train_op = self.optimizer.minimize(self.loss, global_step=self.global_step)
 
     def dropout(self, x):
         return tf.cond(
