@@ -25,6 +25,14 @@ from tf2rec.tools.cli.options import (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_pair_arguments(parser)
+    _add_check_arguments(parser)
+    add_data_arguments(parser)  # the two-tower pair's data
+    _add_own_pair_arguments(parser)
+
+
+def _add_pair_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which pair: a shipped one, or the user's own two functions and batches."""
     shipped = parser.add_argument_group("the other pairs this project ships")
     shipped.add_argument(
         "--pair",
@@ -46,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     pair.add_argument("--checkpoint", help="start both sides from this TF1 checkpoint prefix")
 
+
+def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
     both = parser.add_argument_group("the checks")
     both.add_argument(
         "--steps", type=positive_int, help="training steps (default: 50, or every batch given)"
@@ -70,7 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a line on stderr as each stage starts (default: when stderr is a terminal)",
     )
 
-    add_data_arguments(parser)  # the two-tower pair's data
+
+def _add_own_pair_arguments(parser: argparse.ArgumentParser) -> None:
     own = parser.add_argument_group("this project's two-tower pair (without --legacy)")
     own.add_argument(
         "--legacy-dir",

@@ -11,6 +11,8 @@ None, forced before the output is returned; other inputs run the core
 debiasing took a third path, which is not provided.
 """
 
+from typing import NamedTuple
+
 import tensorflow as tf
 
 from tf2rec.tf1.graph_ops import assign_moving_average, constant_value, smart_cond
@@ -53,21 +55,11 @@ def batch_norm(
     adjustment=None,
 ):
     """`tf.contrib.layers.batch_norm`."""
-    if data_format != "NHWC":
-        raise NotCoveredError(
-            "tf.contrib.layers.batch_norm(data_format='NCHW') is not "
-            "provided by tf2rec.tf1; use NHWC"
-        )
-    if batch_weights is not None or renorm or adjustment is not None or zero_debias_moving_mean:
-        raise NotCoveredError(
-            "tf.contrib.layers.batch_norm with batch_weights, renorm, "
-            "adjustment or zero_debias_moving_mean is not provided by "
-            "tf2rec.tf1"
-        )
+    _check_covered(data_format, batch_weights, renorm, adjustment, zero_debias_moving_mean)
     fused = True if fused is None else fused
     inputs = tf.convert_to_tensor(inputs)
     rank = inputs.shape.ndims
-    args = dict(
+    settings = _Settings(
         decay=decay,
         center=center,
         scale=scale,
@@ -81,9 +73,9 @@ def batch_norm(
         scope=scope,
     )
     if fused and rank in (2, 4) and (rank == 2 or updates_collections is not UPDATE_OPS):
-        outputs = _fused_batch_norm(inputs, updates_collections=updates_collections, **args)
+        outputs = _fused_batch_norm(inputs, settings, updates_collections)
     elif updates_collections is UPDATE_OPS:
-        outputs = _core_batch_norm(inputs, fused=fused, **args)
+        outputs = _core_batch_norm(inputs, settings, fused)
     else:
         raise NotCoveredError(
             f"tf.contrib.layers.batch_norm of a rank-{rank} input with "
@@ -94,133 +86,153 @@ def batch_norm(
     return activation_fn(outputs) if activation_fn is not None else outputs
 
 
-def _core_batch_norm(
-    inputs,
-    decay,
-    center,
-    scale,
-    epsilon,
-    param_initializers,
-    param_regularizers,
-    is_training,
-    reuse,
-    variables_collections,
-    trainable,
-    scope,
-    fused,
-):
+class _Settings(NamedTuple):
+    """The arguments both of TF1's paths take."""
+
+    decay: float
+    center: bool
+    scale: bool
+    epsilon: float
+    param_initializers: dict
+    param_regularizers: dict
+    is_training: object
+    reuse: object
+    variables_collections: object
+    trainable: bool
+    scope: object
+
+
+def _check_covered(data_format, batch_weights, renorm, adjustment, zero_debias_moving_mean):
+    if data_format != "NHWC":
+        raise NotCoveredError(
+            "tf.contrib.layers.batch_norm(data_format='NCHW') is not "
+            "provided by tf2rec.tf1; use NHWC"
+        )
+    if batch_weights is not None or renorm or adjustment is not None or zero_debias_moving_mean:
+        raise NotCoveredError(
+            "tf.contrib.layers.batch_norm with batch_weights, renorm, "
+            "adjustment or zero_debias_moving_mean is not provided by "
+            "tf2rec.tf1"
+        )
+
+
+def _core_batch_norm(inputs, settings, fused):
+    """The core `tf.layers.BatchNormalization` under the `BatchNorm` scope."""
+    s = settings
     with v1.variable_scope(
-        scope, "BatchNorm", [inputs], reuse=reuse, custom_getter=model_variable_getter()
+        s.scope, "BatchNorm", [inputs], reuse=s.reuse, custom_getter=model_variable_getter()
     ) as sc:
         inits = {
-            k: param_initializers.get(
+            k: s.param_initializers.get(
                 k, v1.ones_initializer() if "var" in k or k == "gamma" else v1.zeros_initializer()
             )
             for k in ("beta", "gamma", "moving_mean", "moving_variance")
         }
         layer = BatchNormalization(
             axis=-1,
-            momentum=decay,
-            epsilon=epsilon,
-            center=center,
-            scale=scale,
+            momentum=s.decay,
+            epsilon=s.epsilon,
+            center=s.center,
+            scale=s.scale,
             beta_initializer=inits["beta"],
             gamma_initializer=inits["gamma"],
             moving_mean_initializer=inits["moving_mean"],
             moving_variance_initializer=inits["moving_variance"],
-            beta_regularizer=param_regularizers.get("beta"),
-            gamma_regularizer=param_regularizers.get("gamma"),
-            trainable=trainable,
+            beta_regularizer=s.param_regularizers.get("beta"),
+            gamma_regularizer=s.param_regularizers.get("gamma"),
+            trainable=s.trainable,
             name=sc.name,
             _scope=sc,
-            _reuse=reuse,
+            _reuse=s.reuse,
             fused=fused,
         )
-        outputs = layer.apply(inputs, training=is_training)
+        outputs = layer.apply(inputs, training=s.is_training)
         for name in ("moving_mean", "moving_variance", "beta", "gamma"):
             if getattr(layer, name) is not None:
-                add_variable_to_collections(getattr(layer, name), variables_collections, name)
+                add_variable_to_collections(getattr(layer, name), s.variables_collections, name)
         return outputs
 
 
-def _fused_batch_norm(
-    inputs,
-    decay,
-    center,
-    scale,
-    epsilon,
-    param_initializers,
-    param_regularizers,
-    updates_collections,
-    is_training,
-    reuse,
-    variables_collections,
-    trainable,
-    scope,
-):
-    with v1.variable_scope(scope, "BatchNorm", [inputs], reuse=reuse):
+def _fused_batch_norm(inputs, settings, updates_collections):
+    """`FusedBatchNorm` on the input as `[N, H, W, C]` (a rank-2 one as `[-1, 1, 1, C]`)."""
+    s = settings
+    with v1.variable_scope(s.scope, "BatchNorm", [inputs], reuse=s.reuse):
         original_shape, original_inputs = inputs.shape, inputs
-        if original_shape.ndims == 2:
-            channels = original_shape[-1]
-            if channels is None:
-                raise ValueError("`C` dimension must be known but is None")
-            inputs = tf.reshape(inputs, [-1, 1, 1, int(channels)])
-        params_shape = inputs.shape[-1:]
-        if not params_shape.is_fully_defined():
-            raise ValueError(f"Inputs {inputs.name} has undefined `C` dimension {params_shape}.")
-
-        def param(name, default, trainable_param, regularizer=None):
-            return model_variable(
-                name,
-                shape=params_shape,
-                dtype=tf.float32,
-                initializer=param_initializers.get(name, default),
-                regularizer=regularizer,
-                trainable=trainable_param,
-                collections=variable_collections(variables_collections, name),
-            )
-
-        beta = (
-            param("beta", v1.zeros_initializer(), trainable, param_regularizers.get("beta"))
-            if center
-            else tf.constant(0.0, tf.float32, params_shape)
-        )
-        gamma = (
-            param("gamma", v1.ones_initializer(), trainable, param_regularizers.get("gamma"))
-            if scale
-            else tf.constant(1.0, tf.float32, params_shape)
-        )
-        with v1.variable_scope(v1.get_variable_scope()) as local_scope:
-            local_scope.set_partitioner(None)
-            moving_mean = param("moving_mean", v1.zeros_initializer(), False)
-            moving_variance = param("moving_variance", v1.ones_initializer(), False)
+        inputs = _as_nhwc(inputs)
+        beta, gamma, moving_mean, moving_variance = _fused_params(inputs.shape[-1:], s)
         outputs, mean, variance = smart_cond(
-            is_training,
-            lambda: v1.nn.fused_batch_norm(inputs, gamma, beta, epsilon=epsilon),
+            s.is_training,
+            lambda: v1.nn.fused_batch_norm(inputs, gamma, beta, epsilon=s.epsilon),
             lambda: v1.nn.fused_batch_norm(
                 inputs,
                 gamma,
                 beta,
                 mean=moving_mean,
                 variance=moving_variance,
-                epsilon=epsilon,
+                epsilon=s.epsilon,
                 is_training=False,
             ),
         )
-        training_value = constant_value(is_training)
+        training_value = constant_value(s.is_training)
         if training_value is None or training_value:
             outputs = _moving_average_updates(
                 outputs,
-                is_training,
+                s.is_training,
                 updates_collections,
                 (moving_mean, mean),
                 (moving_variance, variance),
-                decay,
+                s.decay,
             )
         outputs.set_shape(inputs.shape)
         if original_shape.ndims == 2:
             outputs = tf.reshape(outputs, tf.shape(original_inputs))
         return outputs
+
+
+def _as_nhwc(inputs):
+    """A rank-2 input as `[-1, 1, 1, C]`; the channels must be known."""
+    if inputs.shape.ndims == 2:
+        channels = inputs.shape[-1]
+        if channels is None:
+            raise ValueError("`C` dimension must be known but is None")
+        inputs = tf.reshape(inputs, [-1, 1, 1, int(channels)])
+    params_shape = inputs.shape[-1:]
+    if not params_shape.is_fully_defined():
+        raise ValueError(f"Inputs {inputs.name} has undefined `C` dimension {params_shape}.")
+    return inputs
+
+
+def _fused_params(params_shape, settings):
+    """beta, gamma (constants when not centred / scaled) and the moving averages, as model
+    variables, in TF1's creation order."""
+    s = settings
+
+    def param(name, default, trainable_param, regularizer=None):
+        return model_variable(
+            name,
+            shape=params_shape,
+            dtype=tf.float32,
+            initializer=s.param_initializers.get(name, default),
+            regularizer=regularizer,
+            trainable=trainable_param,
+            collections=variable_collections(s.variables_collections, name),
+        )
+
+    beta = (
+        param("beta", v1.zeros_initializer(), s.trainable, s.param_regularizers.get("beta"))
+        if s.center
+        else tf.constant(0.0, tf.float32, params_shape)
+    )
+    gamma = (
+        param("gamma", v1.ones_initializer(), s.trainable, s.param_regularizers.get("gamma"))
+        if s.scale
+        else tf.constant(1.0, tf.float32, params_shape)
+    )
+    with v1.variable_scope(v1.get_variable_scope()) as local_scope:
+        local_scope.set_partitioner(None)
+        moving_mean = param("moving_mean", v1.zeros_initializer(), False)
+        moving_variance = param("moving_variance", v1.ones_initializer(), False)
+    return beta, gamma, moving_mean, moving_variance
 
 
 def _moving_average_updates(outputs, is_training, updates_collections, mean_pair, var_pair, decay):
