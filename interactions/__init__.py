@@ -9,7 +9,7 @@ line catches for every command; any other name raises the ModuleNotFoundError th
 from tf2rec.interactions.errors import DataError
 
 try:
-    from tf2rec.interactions.data import Interactions
+    from tf2rec.interactions.interaction_log import Interactions
     from tf2rec.interactions.load import load
     from tf2rec.interactions.sampling import BatchSampler
     from tf2rec.interactions.spec import (

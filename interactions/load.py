@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tf2rec.interactions.data import Interactions
+from tf2rec.interactions.interaction_log import Interactions
 from tf2rec.interactions.errors import DataError
 
 FORMATS = ("auto", "ml-100k", "ratings-csv", "table")

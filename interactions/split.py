@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tf2rec.interactions.data import Interactions
+from tf2rec.interactions.interaction_log import Interactions
 from tf2rec.interactions.vocab import Vocab
 
 

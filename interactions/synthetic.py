@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tf2rec.interactions.data import Interactions
+from tf2rec.interactions.interaction_log import Interactions
 
 
 def synthetic(

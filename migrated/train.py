@@ -30,7 +30,7 @@ from tf2rec.interactions.ranking import evaluate_popularity
 from tf2rec.interactions.user_items import save_user_items
 from tf2rec.migrated import optimizers
 from tf2rec.migrated.backup import VerifiedBackup
-from tf2rec.migrated.data import EpochTracker, batch_signature, eval_dataset, training_dataset
+from tf2rec.migrated.datasets import EpochTracker, batch_signature, eval_dataset, training_dataset
 from tf2rec.migrated.distributed import (
     ClusterError,
     CoordinatedTraining,

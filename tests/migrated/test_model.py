@@ -10,7 +10,7 @@ from keras import ops
 
 from tf2rec.interactions import BatchSampler, leave_last_out, synthetic
 from tf2rec.migrated import NegativeSamplingLoss, TwoTowerRecommender
-from tf2rec.migrated.data import EpochTracker, eval_dataset, training_dataset
+from tf2rec.migrated.datasets import EpochTracker, eval_dataset, training_dataset
 
 
 @pytest.fixture(scope="module")

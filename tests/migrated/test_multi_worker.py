@@ -34,7 +34,7 @@ SCRIPT = (
     import keras
     import numpy as np
     from tf2rec.interactions import BatchSampler, ModelSpec, leave_last_out, synthetic
-    from tf2rec.migrated.data import batch_signature
+    from tf2rec.migrated.datasets import batch_signature
     from tf2rec.migrated.distributed import is_chief, make_strategy, train_steps, worker_batches
     from tf2rec.migrated.train import compiled_model
 

@@ -132,3 +132,11 @@ def test_the_tf1_runtime_stands_on_tensorflow_alone():
     imported = _imported_by("tf2rec.tf1")
     assert not {m for m in imported if m.startswith("tf2rec.") and not m.startswith("tf2rec.tf1")}
     assert not {m for m in _imported_by("tf2rec.tools.scan") if m.startswith("tf2rec.tf1")}
+
+
+def test_module_names_say_what_the_module_holds():
+    """A name like `data` or `utils` says nothing of what is inside; the command line's modules
+    are named after the command they implement (`tools/cli/data.py` is `tf2rec data`)."""
+    vague = {"data", "utils", "util", "helpers", "misc", "common"}
+    named = {m for m in MODULES if m.rpartition(".")[2] in vague}
+    assert named <= {"tf2rec.tools.cli.data"}, sorted(named)

@@ -42,7 +42,7 @@ WORKER_COUNTS = (1, 2)
 
 def worker(path: Path, vocab: int, optimizer: str, warmup: int, steps: int, repeats: int) -> dict:
     """One worker of the cluster; the chief returns the seconds per step of each repeat."""
-    from tf2rec.migrated.data import batch_signature
+    from tf2rec.migrated.datasets import batch_signature
     from tf2rec.migrated.distributed import is_chief, make_step, make_strategy, worker_batches
     from tf2rec.migrated.train import compiled_model
 

@@ -21,7 +21,7 @@ class V1IteratorRule(Rule):
     message = "`{name}` creates a session-driven dataset iterator"
     replacement = "`for batch in dataset:` or `model.fit(dataset)`"
     calls = frozenset({".make_one_shot_iterator", ".make_initializable_iterator"})
-    migrated = "tf2rec.migrated.data.training_dataset"
+    migrated = "tf2rec.migrated.datasets.training_dataset"
     names = frozenset(
         {
             "tf.data.make_one_shot_iterator",
@@ -230,7 +230,7 @@ class InputProducerRule(Rule):
     name = "queue-input-producer"
     message = "`{name}` builds a queue-based input pipeline"
     replacement = "`tf.data.Dataset.from_tensor_slices(...).shuffle(...).batch(...)`"
-    migrated = "tf2rec.migrated.data.training_dataset"
+    migrated = "tf2rec.migrated.datasets.training_dataset"
     names = frozenset(
         {
             "tf.train.batch",

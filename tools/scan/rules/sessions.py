@@ -255,7 +255,7 @@ class FeedDictRule(Rule):
     message = "`feed_dict=` feeds graph placeholders"
     replacement = "pass inputs as arguments, or a `tf.data.Dataset` to `model.fit`"
     calls = frozenset({".run", "feed_dict="})
-    migrated = "tf2rec.migrated.data.training_dataset"
+    migrated = "tf2rec.migrated.datasets.training_dataset"
     VALID = [
         Valid(
             """
