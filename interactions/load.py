@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tf2rec.interactions.interaction_log import Interactions
 from tf2rec.interactions.errors import DataError
+from tf2rec.interactions.interaction_log import Interactions
 
 FORMATS = ("auto", "ml-100k", "ratings-csv", "table")
 _ML100K_FIELDS = ("user", "item", "rating", "timestamp")
