@@ -1,5 +1,6 @@
 """The `tf2rec` entry point: help, version, and clear errors for bad input."""
 
+import json
 import subprocess
 import sys
 
@@ -83,3 +84,33 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
     )
     assert run.stdout.startswith("a.py:2:5: TF101") and run.stdout.count("\n") == 1
     assert run.stderr == ""
+
+
+RATINGS_CSV = "userId,movieId,rating,timestamp\n1,2,4.0,100\n1,3,4.0,101\n1,4,4.0,102\n"
+
+
+def test_the_data_format_is_data_format_and_format_still_works(tmp_path, capsys):
+    path = tmp_path / "ratings.csv"
+    path.write_text(RATINGS_CSV)
+    assert main(["data", "--data", str(path)]) == 0  # auto: MovieLens ratings.csv
+    assert "3 interactions, 1 users, 3 items" in capsys.readouterr().out
+    expected = (
+        f"tf2rec data: error: {path}:1: expected 4 fields, found 1; fix the row, or pass "
+        "skip_bad_rows=True (CLI: --skip-bad-rows) to drop bad rows (4 such row(s) in the "
+        "file)\n"
+    )
+    for spelling in ("--data-format", "--format"):  # read as u.data: tab-separated
+        assert main(["data", "--data", str(path), spelling, "ml-100k"]) == 2
+        assert capsys.readouterr().err == expected
+
+
+def test_scan_json_is_format_json(tmp_path, capsys):
+    (tmp_path / "model.py").write_text(
+        "import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\n"
+    )
+    outputs = []
+    for flags in (["--json"], ["--format", "json"]):
+        assert main(["scan", str(tmp_path), "--fail-on", "never", *flags]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert [f["rule"] for f in json.loads(outputs[0])["findings"]] == ["TF110", "TF201"]

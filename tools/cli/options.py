@@ -87,7 +87,17 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--data", metavar="PATH", help="u.data, ratings.csv, a CSV/TSV, or a directory holding one"
     )
-    group.add_argument("--format", choices=tf2rec.DATA_FORMATS, default="auto")
+    group.add_argument(
+        "--data-format",
+        "--format",  # the spelling before --format meant a report's format; still accepted
+        dest="data_format",
+        choices=tf2rec.DATA_FORMATS,
+        default="auto",
+        metavar="FORMAT",
+        help=f"the data file's format: {', '.join(tf2rec.DATA_FORMATS)}; auto reads it off "
+        "the first line, or takes table when --user-col is given (--format is the older "
+        "spelling, still accepted)",
+    )
     group.add_argument("--user-col", help="user id column of a generic CSV/TSV")
     group.add_argument("--item-col", help="item id column of a generic CSV/TSV")
     group.add_argument("--time-col", help="timestamp column of a generic CSV/TSV")
@@ -138,7 +148,7 @@ def load_interactions(args: argparse.Namespace):
             raise tf2rec.UsageError(f"--synthetic-*: {err}") from None
     return tf2rec.load_interactions(
         args.data,
-        format=args.format,
+        format=args.data_format,
         user_col=args.user_col,
         item_col=args.item_col,
         time_col=args.time_col,

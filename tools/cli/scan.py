@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=tf2rec.REPORT_FORMATS, help="report format (default: text)"
     )
+    parser.add_argument(
+        "--json", action="store_const", dest="format", const="json", help="= --format json"
+    )
     parser.add_argument("--output", "-o", type=path, help="write the report here, not stdout")
     parser.add_argument(
         "--baseline", type=path, help="report only findings not in this file; written when missing"
