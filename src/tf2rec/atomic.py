@@ -112,13 +112,13 @@ def output_file(
     the user's one line naming the file (`option`: how the user gave it, for that line)."""
     path = Path(path)
     refuse_inputs({option or "output": path}, inputs)
-    shown = f"{option} {path}" if option else str(path)
+    output_name = f"{option} {path}" if option else str(path)
     try:
         if not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
         yield path
     except OSError as err:
-        raise UsageError(f"cannot write {shown}: {err.strerror or err}") from None
+        raise UsageError(f"cannot write {output_name}: {err.strerror or err}") from None
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
@@ -146,11 +146,11 @@ def refuse_inputs(outputs: dict[str, str | Path], inputs: Iterable[str | Path]) 
                 )
 
 
-def ensure_room(folder: str | Path, total: int, largest: int, shown: str) -> None:
+def ensure_room(folder: str | Path, total: int, largest: int, output_name: str) -> None:
     """Raise `UsageError` unless `folder`'s file system has `total` bytes free and this
     process may write a file of `largest` bytes (`ulimit -f`). For writers that cannot fail
-    cleanly (h5py crashes the process on a full disk): checked before they start. `shown`
-    names the output for the message."""
+    cleanly (h5py crashes the process on a full disk): checked before they start.
+    `output_name`: the output as the user named it (`--out model.keras`), for the message."""
     folder = Path(folder)
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
@@ -160,13 +160,13 @@ def ensure_room(folder: str | Path, total: int, largest: int, shown: str) -> Non
         free = None
     if free is not None and free < total:
         raise UsageError(
-            f"not enough room to write {shown}: it needs about {_size(total)}, its file system "
-            f"has {_size(free)} free; free some space and run again"
+            f"not enough room to write {output_name}: it needs about {_size(total)}, its file "
+            f"system has {_size(free)} free; free some space and run again"
         )
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0] if resource else -1
     if limit != getattr(resource, "RLIM_INFINITY", -1) and 0 <= limit < largest:
         raise UsageError(
-            f"cannot write {shown}: one of its files needs about {_size(largest)}, more than "
+            f"cannot write {output_name}: one of its files needs about {_size(largest)}, more than "
             f"this process may write ({_size(limit)}, `ulimit -f`); raise the limit and run again"
         )
 
