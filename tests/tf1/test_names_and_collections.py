@@ -156,3 +156,50 @@ def test_uncovered_apis_raise_one_clear_attribute_error(facts):
         assert kind == "NotCoveredError"
         assert message.startswith(f"{tf1_path}.{name} is not provided by tf2rec.tf1; ")
         assert "\n" not in message
+
+
+_DENSE_TAIL = ["activation", "use_bias", "kernel_initializer", "bias_initializer",
+               "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+               "kernel_constraint", "bias_constraint", "trainable", "name", "reuse"]  # fmt: skip
+_CONV = ["inputs", "filters", "kernel_size", "strides", "padding", "data_format",
+         "dilation_rate", *_DENSE_TAIL]  # fmt: skip
+TF115_SIGNATURES = {
+    "dense": ["inputs", "units", *_DENSE_TAIL],
+    "conv1d": _CONV,
+    "conv2d": _CONV,
+    "batch_normalization": [
+        "inputs", "axis", "momentum", "epsilon", "center", "scale", "beta_initializer",
+        "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer",
+        "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
+        "training", "trainable", "name", "reuse", "renorm", "renorm_clipping",
+        "renorm_momentum", "fused", "virtual_batch_size", "adjustment",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(TF115_SIGNATURES))
+def test_functional_layers_take_tf115s_parameters_in_its_order(name):
+    import inspect
+
+    from tf2rec.tf1 import layers as tf_layers
+
+    function = getattr(tf_layers, name)
+    assert list(inspect.signature(function).parameters) == TF115_SIGNATURES[name]
+    assert function.__name__ == name
+
+
+def test_a_functional_layer_binds_arguments_as_a_python_function_does():
+    import tensorflow as tf
+
+    from tf2rec.tf1 import layers as tf_layers
+
+    v1 = tf.compat.v1
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, [None, 4])
+        y = tf_layers.dense(x, 3, tf.nn.relu, False, name="positional")  # activation, use_bias
+        assert y.op.type == "Relu" and v1.trainable_variables()[-1].name == "positional/kernel:0"
+        assert len(v1.trainable_variables()) == 1
+        with pytest.raises(TypeError, match="unexpected keyword argument 'units_'"):
+            tf_layers.dense(x, 3, units_=3)
+        with pytest.raises(TypeError, match="missing a required argument: 'units'"):
+            tf_layers.dense(x)

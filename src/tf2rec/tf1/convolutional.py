@@ -9,6 +9,7 @@ channels_first is not provided: TensorFlow's CPU kernels do not run NCHW convolu
 
 import tensorflow as tf
 
+from tf2rec.tf1.functional import functional_form
 from tf2rec.tf1.graph_ops import activation_function
 from tf2rec.tf1.layer import Layer
 from tf2rec.tf1.not_covered import NotCoveredError
@@ -129,57 +130,8 @@ class Conv2D(_Conv):
         )
 
 
-def _conv_function(cls, doc):
-    def conv(
-        inputs,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        data_format="channels_last",
-        dilation_rate=1,
-        activation=None,
-        use_bias=True,
-        kernel_initializer=None,
-        bias_initializer=v1.zeros_initializer(),
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        trainable=True,
-        name=None,
-        reuse=None,
-    ):
-        layer = cls(
-            filters,
-            kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-            trainable=trainable,
-            name=name,
-            _scope=name,
-            _reuse=reuse,
-        )
-        return layer.apply(inputs)
-
-    conv.__doc__ = doc
-    return conv
-
-
-conv1d = _conv_function(Conv1D, "`tf.layers.conv1d`.")
-conv2d = _conv_function(Conv2D, "`tf.layers.conv2d`.")
+conv1d = functional_form(Conv1D, "conv1d", "`tf.layers.conv1d`.")
+conv2d = functional_form(Conv2D, "conv2d", "`tf.layers.conv2d`.")
 
 
 class _Pooling(Layer):

@@ -9,6 +9,7 @@ in the gradient's graph).
 
 import tensorflow as tf
 
+from tf2rec.tf1.functional import functional_form
 from tf2rec.tf1.graph_ops import activation_function, smart_cond
 from tf2rec.tf1.layer import Layer
 from tf2rec.tf1.not_covered import NotCoveredError
@@ -86,40 +87,7 @@ class Dense(Layer):
         return self.activation(outputs) if self.activation is not None else outputs
 
 
-def dense(
-    inputs,
-    units,
-    activation=None,
-    use_bias=True,
-    kernel_initializer=None,
-    bias_initializer=v1.zeros_initializer(),
-    kernel_regularizer=None,
-    bias_regularizer=None,
-    activity_regularizer=None,
-    kernel_constraint=None,
-    bias_constraint=None,
-    trainable=True,
-    name=None,
-    reuse=None,
-):
-    """`tf.layers.dense`."""
-    layer = Dense(
-        units,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _scope=name,
-        _reuse=reuse,
-    )
-    return layer.apply(inputs)
+dense = functional_form(Dense, "dense", "`tf.layers.dense`.")
 
 
 def tf1_dropout(x, rate, noise_shape=None, seed=None):

@@ -11,6 +11,7 @@ with momentum 1 when not training (fused), as in TF1.
 
 import tensorflow as tf
 
+from tf2rec.tf1.functional import functional_form
 from tf2rec.tf1.graph_ops import constant_value, smart_cond
 from tf2rec.tf1.layer import Layer
 from tf2rec.tf1.not_covered import NotCoveredError
@@ -195,56 +196,35 @@ class BatchNormalization(Layer):
                 return v1.assign_sub(variable, update_delta, name=scope)
 
 
-def batch_normalization(
-    inputs,
-    axis=-1,
-    momentum=0.99,
-    epsilon=1e-3,
-    center=True,
-    scale=True,
-    beta_initializer=v1.zeros_initializer(),
-    gamma_initializer=v1.ones_initializer(),
-    moving_mean_initializer=v1.zeros_initializer(),
-    moving_variance_initializer=v1.ones_initializer(),
-    beta_regularizer=None,
-    gamma_regularizer=None,
-    beta_constraint=None,
-    gamma_constraint=None,
-    training=False,
-    trainable=True,
-    name=None,
-    reuse=None,
-    renorm=False,
-    renorm_clipping=None,
-    renorm_momentum=0.99,
-    fused=None,
-    virtual_batch_size=None,
-    adjustment=None,
-):
-    """`tf.layers.batch_normalization`: remember to run the `UPDATE_OPS` with the train op."""
-    layer = BatchNormalization(
-        axis=axis,
-        momentum=momentum,
-        epsilon=epsilon,
-        center=center,
-        scale=scale,
-        beta_initializer=beta_initializer,
-        gamma_initializer=gamma_initializer,
-        moving_mean_initializer=moving_mean_initializer,
-        moving_variance_initializer=moving_variance_initializer,
-        beta_regularizer=beta_regularizer,
-        gamma_regularizer=gamma_regularizer,
-        beta_constraint=beta_constraint,
-        gamma_constraint=gamma_constraint,
-        renorm=renorm,
-        renorm_clipping=renorm_clipping,
-        renorm_momentum=renorm_momentum,
-        fused=fused,
-        trainable=trainable,
-        virtual_batch_size=virtual_batch_size,
-        adjustment=adjustment,
-        name=name,
-        _scope=name,
-        _reuse=reuse,
-    )
-    return layer.apply(inputs, training=training)
+# TF 1.15's order: `training` among the arguments, the renorm ones after `reuse`
+batch_normalization = functional_form(
+    BatchNormalization,
+    "batch_normalization",
+    "`tf.layers.batch_normalization`: remember to run the `UPDATE_OPS` with the train op.",
+    order=(
+        "inputs",
+        "axis",
+        "momentum",
+        "epsilon",
+        "center",
+        "scale",
+        "beta_initializer",
+        "gamma_initializer",
+        "moving_mean_initializer",
+        "moving_variance_initializer",
+        "beta_regularizer",
+        "gamma_regularizer",
+        "beta_constraint",
+        "gamma_constraint",
+        "training",
+        "trainable",
+        "name",
+        "reuse",
+        "renorm",
+        "renorm_clipping",
+        "renorm_momentum",
+        "fused",
+        "virtual_batch_size",
+        "adjustment",
+    ),
+)
