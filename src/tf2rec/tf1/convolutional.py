@@ -9,8 +9,8 @@ channels_first is not provided: TensorFlow's CPU kernels do not run NCHW convolu
 
 import tensorflow as tf
 
+from tf2rec.tf1.core_layers import KernelLayer
 from tf2rec.tf1.functional import functional_form
-from tf2rec.tf1.graph_ops import activation_function
 from tf2rec.tf1.layer import Layer
 from tf2rec.tf1.not_covered import NotCoveredError
 
@@ -29,7 +29,7 @@ def _check_channels_last(data_format, what):
         )
 
 
-class _Conv(Layer):
+class _Conv(KernelLayer):
     rank = 0
 
     def __init__(
@@ -53,7 +53,19 @@ class _Conv(Layer):
         name=None,
         **kwargs,
     ):
-        super().__init__(trainable=trainable, name=name, **kwargs)
+        super().__init__(
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            trainable=trainable,
+            name=name,
+            **kwargs,
+        )
         _check_channels_last(data_format, snake_name(type(self)))
         if activity_regularizer is not None or padding.lower() == "causal":
             raise NotCoveredError(
@@ -67,31 +79,15 @@ class _Conv(Layer):
             _tuple(dilation_rate, self.rank),
         )
         self.padding = padding.upper()
-        self.activation, self.use_bias = activation_function(activation), use_bias
-        self.kernel_args = dict(
-            initializer=kernel_initializer,
-            regularizer=kernel_regularizer,
-            constraint=kernel_constraint,
-        )
-        self.bias_args = dict(
-            initializer=bias_initializer, regularizer=bias_regularizer, constraint=bias_constraint
-        )
-        self.kernel = self.bias = None
 
     def build(self, input_shape):
         channels = tf.TensorShape(input_shape)[-1]
         if channels is None:
             raise ValueError("The channel dimension of the inputs should be defined. Found `None`.")
-        shape = [*self.kernel_size, int(channels), self.filters]
-        self.kernel = self.add_weight("kernel", shape, **self.kernel_args)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", [self.filters], **self.bias_args)
+        self.add_kernel_and_bias([*self.kernel_size, int(channels), self.filters], self.filters)
 
     def call(self, inputs):
-        outputs = self._convolve(inputs)
-        if self.use_bias:
-            outputs = tf.nn.bias_add(outputs, self.bias, data_format="NHWC")
-        return self.activation(outputs) if self.activation is not None else outputs
+        return self.bias_and_activation(self._convolve(inputs), data_format="NHWC")
 
 
 def snake_name(cls):

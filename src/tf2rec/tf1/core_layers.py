@@ -17,7 +17,54 @@ from tf2rec.tf1.not_covered import NotCoveredError
 v1 = tf.compat.v1
 
 
-class Dense(Layer):
+class KernelLayer(Layer):
+    """Base of `Dense` and the convolutions: a `kernel`, an optional `bias` added with
+    `BiasAdd`, then the activation, created and applied in TF 1.15's order."""
+
+    def __init__(
+        self,
+        activation,
+        use_bias,
+        kernel_initializer,
+        bias_initializer,
+        kernel_regularizer,
+        bias_regularizer,
+        kernel_constraint,
+        bias_constraint,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.activation = activation_function(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.kernel = self.bias = None
+
+    def add_kernel_and_bias(self, kernel_shape, units):
+        self.kernel = self.add_weight(
+            "kernel",
+            kernel_shape,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias",
+                [units],
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+
+    def bias_and_activation(self, outputs, **bias_add):
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias, **bias_add)
+        return self.activation(outputs) if self.activation is not None else outputs
+
+
+class Dense(KernelLayer):
     """`tf.layers.Dense`: `activation(inputs @ kernel + bias)`; variables `kernel`, `bias`."""
 
     def __init__(
@@ -36,20 +83,26 @@ class Dense(Layer):
         name=None,
         **kwargs,
     ):
-        super().__init__(trainable=trainable, name=name, **kwargs)
+        super().__init__(
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            trainable=trainable,
+            name=name,
+            **kwargs,
+        )
         self.units = int(units)
-        self.activation = activation_function(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         if activity_regularizer is not None:
             raise NotCoveredError(
                 "tf.layers.dense(activity_regularizer=...) is not provided by "
                 "tf2rec.tf1; add the penalty on the layer's output to your "
                 "loss yourself"
             )
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
-        self.kernel = self.bias = None
 
     def build(self, input_shape):
         last = tf.TensorShape(input_shape)[-1]
@@ -57,21 +110,7 @@ class Dense(Layer):
             raise ValueError(
                 "The last dimension of the inputs to `Dense` should be defined. Found `None`."
             )
-        self.kernel = self.add_weight(
-            "kernel",
-            [int(last), self.units],
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias",
-                [self.units],
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+        self.add_kernel_and_bias([int(last), self.units], self.units)
 
     def call(self, inputs):
         rank = inputs.shape.ndims
@@ -82,9 +121,7 @@ class Dense(Layer):
             if inputs.dtype.base_dtype != self.dtype:
                 inputs = tf.cast(inputs, self.dtype)
             outputs = tf.raw_ops.MatMul(a=inputs, b=self.kernel)
-        if self.use_bias:
-            outputs = tf.nn.bias_add(outputs, self.bias)
-        return self.activation(outputs) if self.activation is not None else outputs
+        return self.bias_and_activation(outputs)
 
 
 dense = functional_form(Dense, "dense", "`tf.layers.dense`.")

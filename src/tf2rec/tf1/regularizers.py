@@ -23,30 +23,28 @@ def _check_scale(scale):
     return False
 
 
-def l1_regularizer(scale, scope=None):
-    """`tf.contrib.layers.l1_regularizer`."""
+def _scaled(scale, scope, penalty):
+    """A regularizer `scale * penalty(weights)` under the name scope `scope` (TF1's l1 and
+    l2 differ only in the penalty), or one that returns None when the scale is 0."""
     if _check_scale(scale):
         return lambda _: None
 
-    def l1(weights):
-        with tf.name_scope(scope or "l1_regularizer") as name:
+    def regularizer(weights):
+        with tf.name_scope(scope) as name:
             my_scale = tf.convert_to_tensor(scale, dtype=weights.dtype.base_dtype, name="scale")
-            return tf.multiply(my_scale, tf.reduce_sum(tf.abs(weights)), name=name)
+            return tf.multiply(my_scale, penalty(weights), name=name)
 
-    return l1
+    return regularizer
+
+
+def l1_regularizer(scale, scope=None):
+    """`tf.contrib.layers.l1_regularizer`."""
+    return _scaled(scale, scope or "l1_regularizer", lambda w: tf.reduce_sum(tf.abs(w)))
 
 
 def l2_regularizer(scale, scope=None):
     """`tf.contrib.layers.l2_regularizer`."""
-    if _check_scale(scale):
-        return lambda _: None
-
-    def l2(weights):
-        with tf.name_scope(scope or "l2_regularizer") as name:
-            my_scale = tf.convert_to_tensor(scale, dtype=weights.dtype.base_dtype, name="scale")
-            return tf.multiply(my_scale, tf.nn.l2_loss(weights), name=name)
-
-    return l2
+    return _scaled(scale, scope or "l2_regularizer", tf.nn.l2_loss)
 
 
 def sum_regularizer(regularizer_list, scope=None):

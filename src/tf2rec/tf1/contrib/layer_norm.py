@@ -43,25 +43,19 @@ def layer_norm(
                 f"Inputs {inputs.name}: shape(inputs)[{begin_params_axis}:] is "
                 f"not fully defined: {shape}"
             )
-        beta = gamma = None
-        if center:
-            beta = model_variable(
-                "beta",
+
+        def param(name, initializer):
+            return model_variable(
+                name,
                 shape=params_shape,
                 dtype=dtype,
-                initializer=v1.zeros_initializer(),
+                initializer=initializer,
                 trainable=trainable,
-                collections=variable_collections(variables_collections, "beta"),
+                collections=variable_collections(variables_collections, name),
             )
-        if scale:
-            gamma = model_variable(
-                "gamma",
-                shape=params_shape,
-                dtype=dtype,
-                initializer=v1.ones_initializer(),
-                trainable=trainable,
-                collections=variable_collections(variables_collections, "gamma"),
-            )
+
+        beta = param("beta", v1.zeros_initializer()) if center else None
+        gamma = param("gamma", v1.ones_initializer()) if scale else None
         mean, variance = v1.nn.moments(inputs, list(range(begin_norm_axis, rank)), keep_dims=True)
         epsilon = 1e-12 if dtype != tf.float16 else 1e-3
         outputs = tf.nn.batch_normalization(
