@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.cli import exit_code
+from tests.cli import exit_code, result_rows, run_tf2rec
 from tf2rec.tools.cli import main
 
 
@@ -60,31 +60,10 @@ def test_restored_checkpoint_gives_bitwise_identical_scores(run_legacy, tmp_path
 
 @pytest.mark.slow  # the README's figures: minutes of training on the default data
 def test_cli_trains_and_beats_popularity_on_default_data(tmp_path):
-    import subprocess
-    import sys
-
     model_dir = tmp_path / "legacy"
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tf2rec.tools.cli",
-            "legacy-train",
-            "--model-dir",
-            str(model_dir),
-            "--epochs",
-            "6",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    out = run_tf2rec("legacy-train", "--model-dir", str(model_dir), "--epochs", "6")
     assert out.returncode == 0, out.stderr[-3000:]
-    rows = {
-        line.split()[0]: line.split()
-        for line in out.stdout.splitlines()
-        if line.startswith(("legacy", "popularity"))
-    }
+    rows = result_rows(out.stdout, "legacy", "popularity")
     model_recall = float(rows["legacy"][2])
     popularity_recall = float(rows["popularity"][1])
     assert model_recall > 1.5 * popularity_recall, out.stdout

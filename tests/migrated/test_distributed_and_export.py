@@ -25,25 +25,9 @@ def run_python(code: str, cwd, env_extra=None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_loss_reduces_correctly_under_a_two_replica_strategy(tmp_path):
-    """One SGD step on a batch of 64 under OneDeviceStrategy and under a two-replica
-    MirroredStrategy (32 examples each) compute the same sums in another order.
-
-    Each side's new weight is `w0 - lr * sum_i c_i`, where the c_i are the per-lookup (for
-    embedding rows) or per-example (for dense weights) gradient contributions, already scaled
-    by 1/64 (one device) or by 1/32 and Keras' 1/2 per replica: powers of two, so exact. One
-    device adds the 64 contributions in its kernels' order; two replicas add 32 each, and the
-    all-reduce adds the two partial sums. lr = 0.5 multiplies exactly. Whatever the order,
-    summing m terms in float32 is within gamma_{m-1} * sum |terms| of the exact sum
-    (gamma_k = k u / (1 - k u), u = 2^-24; Higham, Accuracy and Stability, eq. 4.4), so the
-    two sides differ by at most 2 gamma_count (|w0| + lr sum |c_i|) per weight, with count
-    the number of contributions (the terms are w0 and the count products). The logged loss is
-    the mean of 64 non-negative losses added in another order: within 2 gamma_63 of the mean.
-    Premise: a row's forward and backward values do not depend on the batch size (row-wise
-    kernels), so the c_i themselves are the same on both sides.
-    """
-    result = run_python(
-        """
+# One SGD step under OneDeviceStrategy and under MirroredStrategy on two logical CPUs, and
+# what the bound needs: each weight's w0, sum |c_i| and count, from a one-device tape.
+ONE_STEP_TWO_WAYS = """
         import json
         import numpy as np, tensorflow as tf, keras
         cpu = tf.config.list_physical_devices("CPU")[0]
@@ -113,9 +97,27 @@ def test_loss_reduces_correctly_under_a_two_replica_strategy(tmp_path):
                           "loss_bound": 2 * gamma(63) * mean_loss, "worst_ratio": max(ratios),
                           "equal": all(np.array_equal(a, b) for a, b in zip(w1, w2)),
                           "moved": moved, "replicas": len(devices)}))
-    """,
-        cwd=tmp_path,
-    )
+"""
+
+
+def test_loss_reduces_correctly_under_a_two_replica_strategy(tmp_path):
+    """One SGD step on a batch of 64 under OneDeviceStrategy and under a two-replica
+    MirroredStrategy (32 examples each) compute the same sums in another order.
+
+    Each side's new weight is `w0 - lr * sum_i c_i`, where the c_i are the per-lookup (for
+    embedding rows) or per-example (for dense weights) gradient contributions, already scaled
+    by 1/64 (one device) or by 1/32 and Keras' 1/2 per replica: powers of two, so exact. One
+    device adds the 64 contributions in its kernels' order; two replicas add 32 each, and the
+    all-reduce adds the two partial sums. lr = 0.5 multiplies exactly. Whatever the order,
+    summing m terms in float32 is within gamma_{m-1} * sum |terms| of the exact sum
+    (gamma_k = k u / (1 - k u), u = 2^-24; Higham, Accuracy and Stability, eq. 4.4), so the
+    two sides differ by at most 2 gamma_count (|w0| + lr sum |c_i|) per weight, with count
+    the number of contributions (the terms are w0 and the count products). The logged loss is
+    the mean of 64 non-negative losses added in another order: within 2 gamma_63 of the mean.
+    Premise: a row's forward and backward values do not depend on the batch size (row-wise
+    kernels), so the c_i themselves are the same on both sides.
+    """
+    result = run_python(ONE_STEP_TWO_WAYS, cwd=tmp_path)
     assert result["replicas"] == 2
     assert result["moved"] > 0  # every weight took a step, so the comparison says something
     assert abs(result["loss2"] - result["loss1"]) <= result["loss_bound"], result

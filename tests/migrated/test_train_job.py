@@ -7,34 +7,15 @@ import textwrap
 
 import pytest
 
-from tests.cli import exit_code
+from tests.cli import exit_code, result_rows, run_tf2rec
 
 
 @pytest.mark.slow  # the README's figures: minutes of training on the default data
 def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_path):
     model_dir = tmp_path / "model"
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tf2rec.tools.cli",
-            "train",
-            "--model-dir",
-            str(model_dir),
-            "--epochs",
-            "5",
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    out = run_tf2rec("train", "--model-dir", str(model_dir), "--epochs", "5", "--quiet")
     assert out.returncode == 0, out.stderr[-3000:]
-    rows = {
-        line.split()[0]: line.split()
-        for line in out.stdout.splitlines()
-        if line.startswith(("two-tower", "popularity"))
-    }
+    rows = result_rows(out.stdout, "two-tower", "popularity")
     assert float(rows["two-tower"][3]) > 1.5 * float(rows["popularity"][1]), out.stdout
     names = {p.name for p in model_dir.iterdir()}
     assert {
@@ -49,54 +30,25 @@ def test_train_on_default_data_beats_popularity_and_writes_the_model_dir(tmp_pat
     config = json.loads((model_dir / "config.json").read_text())
     assert config["model"]["n_items"] == 2001 and config["loss"] == "ns"
 
-    recommend = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tf2rec.tools.cli",
-            "recommend",
-            "--model-dir",
-            str(model_dir),
-            "--user",
-            "17",
-            "--k",
-            "5",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    recommend = run_tf2rec(
+        "recommend", "--model-dir", str(model_dir), "--user", "17", "--k", "5", timeout=300
     )
     assert recommend.returncode == 0, recommend.stderr
     rows = [line.split("\t") for line in recommend.stdout.splitlines()]
     items, scores = [int(item) for item, _ in rows], [float(score) for _, score in rows]
     assert len(items) == 5 and len(set(items)) == 5 and all(1 <= i <= 2000 for i in items)
     assert scores == sorted(scores, reverse=True)  # best first
-    as_json = subprocess.run(
-        [sys.executable, "-m", "tf2rec.tools.cli", "recommend", "--model-dir", str(model_dir),
-         "--user", "17", "--k", "5", "--json"],
-        capture_output=True, text=True, timeout=300,
+    as_json = run_tf2rec(
+        "recommend", "--model-dir", str(model_dir), "--user", "17", "--k", "5", "--json",
+        timeout=300,
     )  # fmt: skip
     shown = json.loads(as_json.stdout)
     assert shown["user"] == 17 and shown["note"] is None
     assert [r["item"] for r in shown["items"]] == items
     assert [r["score"] for r in shown["items"]] == pytest.approx(scores, rel=1e-5)  # %.6g
 
-    unknown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tf2rec.tools.cli",
-            "recommend",
-            "--model-dir",
-            str(model_dir),
-            "--user",
-            "999999",
-            "--k",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    unknown = run_tf2rec(
+        "recommend", "--model-dir", str(model_dir), "--user", "999999", "--k", "3", timeout=300
     )
     assert unknown.returncode == 0
     assert "note: user 999999 is not in the training data; showing the 3 most popular" in (
@@ -279,45 +231,13 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tf2rec.migrated.train, "train", fake_train)
     monkeypatch.setattr("tf2rec.tools.cli.train.results_table", lambda rows: "")
-    argv = [
-        "train",
-        "--model-dir",
-        str(tmp_path / "m"),
-        "--synthetic-users",
-        "50",
-        "--synthetic-items",
-        "40",
-        "--synthetic-interactions",
-        "500",
-        "--steps",
-        "7",
-        "--batch-size",
-        "32",
-        "--negatives",
-        "3",
-        "--history-length",
-        "4",
-        "--optimizer",
-        "sgd",
-        "--lr",
-        "0.2",
-        "--embedding-dim",
-        "8",
-        "--hidden-units",
-        "9",
-        "--sampler",
-        "unigram",
-        "--loss",
-        "sampled_softmax",
-        "--seed",
-        "5",
-        "--patience",
-        "2",
-        "--strategy",
-        "mirrored",
-        "--jit-compile",
-        "--quiet",
-    ]
+    options = (
+        "--synthetic-users 50 --synthetic-items 40 --synthetic-interactions 500 --steps 7 "
+        "--batch-size 32 --negatives 3 --history-length 4 --optimizer sgd --lr 0.2 "
+        "--embedding-dim 8 --hidden-units 9 --sampler unigram --loss sampled_softmax --seed 5 "
+        "--patience 2 --strategy mirrored --jit-compile --quiet"
+    )
+    argv = ["train", "--model-dir", str(tmp_path / "m"), *options.split()]
     assert exit_code(argv) == 0
     assert seen == {
         "epochs": 10,

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 
+from tests.cli import run_tf2rec
 from tf2rec.interactions import DataError
 from tf2rec.migrated import TwoTowerRecommender
 from tf2rec.tools.cli import main
@@ -25,37 +26,14 @@ from tf2rec.tools.convert import (
 @pytest.fixture(scope="module")
 def legacy_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("legacy")
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tf2rec.tools.cli",
-            "legacy-train",
-            "--model-dir",
-            str(folder / "m"),
-            "--synthetic-users",
-            "200",
-            "--synthetic-items",
-            "150",
-            "--synthetic-interactions",
-            "6000",
-            "--steps",
-            "40",
-            "--batch-size",
-            "128",
-            "--embedding-dim",
-            "8",
-            "--hidden-units",
-            "12",
-            "--history-length",
-            "5",
-            "--negatives",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
+    out = run_tf2rec(
+        "legacy-train", "--model-dir", str(folder / "m"),
+        "--synthetic-users", "200", "--synthetic-items", "150",
+        "--synthetic-interactions", "6000", "--steps", "40", "--batch-size", "128",
+        "--embedding-dim", "8", "--hidden-units", "12", "--history-length", "5",
+        "--negatives", "3",
         timeout=300,
-    )
+    )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     return folder / "m"
 
