@@ -1,28 +1,16 @@
 """Behaviour that needs a fresh process: two replicas, and serving without this project."""
 
-import json
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import tensorflow as tf
+
+from tests.processes import last_json, run_program
 
 
 def run_python(code: str, cwd, env_extra=None) -> dict:
     import os
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env_extra or {})}
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env=env,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return last_json(run_program(code, cwd, env=env))
 
 
 # One SGD step under OneDeviceStrategy and under MirroredStrategy on two logical CPUs, and

@@ -3,13 +3,12 @@ graphs in one subprocess of its own: the program saves the arrays it computed to
 and the tests compare them in this process."""
 
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.processes import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,15 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_tf1_program(code: str, workdir: Path, timeout: float = 600) -> dict[str, np.ndarray]:
     """Run `code` (which saves `results.npz` in its working directory) in a fresh process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        timeout=timeout,
-        env=env,
-    )
-    assert out.returncode == 0, out.stderr[-4000:]
+    run_program(code, workdir, timeout=timeout, env=env)
     with np.load(workdir / "results.npz") as data:
         return {key: data[key] for key in data.files}
 
