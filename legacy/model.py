@@ -49,20 +49,20 @@ class LegacyTwoTower(object):
         self.negatives = negatives
 
         tf.set_random_seed(seed)
-        self._placeholders(history_length, negatives)
-        self._towers(n_users, n_items, embedding_dim, init_stddev, seed)
-        self._scores()
+        self._add_placeholders(history_length, negatives)
+        self._add_towers(n_users, n_items, embedding_dim, init_stddev, seed)
+        self._add_scores()
         self.loss = self._sampled_loss()
-        self._train_op(optimizer, learning_rate)
-        self._summaries()
+        self._add_train_op(optimizer, learning_rate)
+        self._add_summaries()
 
-    def _placeholders(self, history_length, negatives):
+    def _add_placeholders(self, history_length, negatives):
         self.user = tf.placeholder(tf.int32, [None], name="user")
         self.history = tf.placeholder(tf.int32, [None, history_length], name="history")
         self.pos = tf.placeholder(tf.int32, [None], name="pos")
         self.neg = tf.placeholder(tf.int32, [None, negatives], name="neg")
 
-    def _towers(self, n_users, n_items, embedding_dim, init_stddev, seed):
+    def _add_towers(self, n_users, n_items, embedding_dim, init_stddev, seed):
         init = tf.random_normal_initializer(stddev=init_stddev, seed=seed)
         with tf.variable_scope("item_tower"):
             self.item_embedding = tf.get_variable(
@@ -74,7 +74,7 @@ class LegacyTwoTower(object):
             )
             self.user_vector = self._user_tower(self.user, self.history, seed)
 
-    def _scores(self):
+    def _add_scores(self):
         pos_vec = tf.nn.embedding_lookup(self.item_embedding, self.pos)
         neg_vec = tf.nn.embedding_lookup(self.item_embedding, self.neg)
         self.pos_logit = tf.reduce_sum(self.user_vector * pos_vec, axis=-1)
@@ -91,14 +91,14 @@ class LegacyTwoTower(object):
         )
         return tf.reduce_mean(pos_loss + tf.reduce_sum(neg_loss, axis=1), name="loss")
 
-    def _train_op(self, optimizer, learning_rate):
+    def _add_train_op(self, optimizer, learning_rate):
         self.global_step = tf.train.get_or_create_global_step()
         self.optimizer = make_optimizer(optimizer, learning_rate)
         update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
         with tf.control_dependencies(update_ops):
             self.train_op = self.optimizer.minimize(self.loss, global_step=self.global_step)
 
-    def _summaries(self):
+    def _add_summaries(self):
         tf.summary.scalar("loss", self.loss)
         tf.summary.scalar("mean_positive_score", tf.reduce_mean(self.prediction))
         self.summaries = tf.summary.merge_all()
