@@ -33,7 +33,7 @@ EXPECTED = [
     ("ranker/layers.py", 10, 5, "PY201", PRINT),
     ("ranker/layers.py", 11, 12, "TF301",
      f"`tf.get_variable` creates variables by scoped name (`tf.get_variable` {GONE})"),
-    ("ranker/layers.py", 16, 12, "TF902",
+    ("ranker/layers.py", 16, 33, "TF902",
      "`tf.reduce_sum` takes other arguments in TF2: `reduction_indices=` is `axis=`"),
     ("ranker/model.py", 5, 1, "PY215",
      "`layers` is a module of this package: Python 3 needs a relative import"),

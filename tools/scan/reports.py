@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from tf2rec.tools.scan.finding import Severity
+from tf2rec.tools.scan.finding import Finding, Severity
 from tf2rec.tools.scan.results import FileState, ScanReport
 from tf2rec.tools.scan.rule import Rule
 from tf2rec.tools.scan.rules import RULES_BY_ID
@@ -231,31 +231,7 @@ def sarif(result: ScanReport) -> Iterator[str]:
     root = Path.cwd().resolve()
     rule_ids = sorted({f.rule_id for f in result.findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    results = []
-    for f in result.findings:
-        region = {"startLine": f.line, "startColumn": f.column}
-        if f.end_line >= f.line:
-            region.update(endLine=f.end_line, endColumn=max(f.end_column, 1))
-        results.append(
-            {
-                "ruleId": f.rule_id,
-                "ruleIndex": index[f.rule_id],
-                "level": _SARIF_LEVEL[f.severity],
-                "message": {"text": f.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {
-                                "uri": _relative_uri(f.path, root),
-                                "uriBaseId": "%SRCROOT%",
-                            },
-                            "region": region,
-                        }
-                    }
-                ],
-                "partialFingerprints": {"primaryLocationLineHash": f.fingerprint},
-            }
-        )
+    results = [_sarif_result(f, index[f.rule_id], root) for f in result.findings]
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -290,6 +266,22 @@ def sarif(result: ScanReport) -> Iterator[str]:
         ],
     }
     return json_chunks(log, rows={"results", "rules"})
+
+
+def _sarif_result(f: Finding, rule_index: int, root: Path) -> dict:
+    """One finding as a SARIF result: where it is, and the fingerprint that follows it."""
+    location = {
+        "artifactLocation": {"uri": _relative_uri(f.path, root), "uriBaseId": "%SRCROOT%"},
+        "region": f.region(),
+    }
+    return {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVEL[f.severity],
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": location}],
+        "partialFingerprints": {"primaryLocationLineHash": f.fingerprint},
+    }
 
 
 def _relative_uri(path: str, root: Path) -> str:

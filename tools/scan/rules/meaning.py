@@ -116,13 +116,13 @@ class DropoutKeepProbRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    22,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
                 Expect(
                     3,
-                    5,
+                    22,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
@@ -141,7 +141,7 @@ class DropoutKeepProbRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    22,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
@@ -159,7 +159,7 @@ class DropoutKeepProbRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    22,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
@@ -182,8 +182,8 @@ class DropoutKeepProbRule(Rule):
             """,
             [
                 Expect(
-                    6,
-                    13,
+                    7,
+                    30,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
@@ -227,7 +227,7 @@ class DropoutKeepProbRule(Rule):
                 args[index] = new
                 return updated.with_changes(args=args)
 
-        ctx.report(self, node, fix=fix)
+        ctx.report(self, keep, fix=fix, fix_node=node)  # where the keep probability is
 
 
 class CallSignatureRule(Rule):
@@ -277,17 +277,22 @@ class CallSignatureRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    23,
                     "`tf.reduce_mean` takes other arguments in TF2: "
-                    "`reduction_indices=` is `axis=`; `keep_dims=` is `keepdims=`",
+                    "`reduction_indices=` is `axis=`",
+                ),
+                Expect(
+                    2,
+                    46,
+                    "`tf.reduce_mean` takes other arguments in TF2: `keep_dims=` is `keepdims=`",
                 ),
                 Expect(
                     3,
-                    5,
+                    26,
                     "`tf.argmax` takes other arguments in TF2: positional argument 3 "
                     "(TF1's `name`) means another parameter",
                 ),
-                Expect(4, 5, "`tf.nn.softmax` takes other arguments in TF2: `dim=` is `axis=`"),
+                Expect(4, 22, "`tf.nn.softmax` takes other arguments in TF2: `dim=` is `axis=`"),
             ],
             fixed="""
             import tensorflow as tf
@@ -304,9 +309,13 @@ class CallSignatureRule(Rule):
             [
                 Expect(
                     2,
-                    5,
-                    "`tf.reduce_sum` takes other arguments in TF2: `reduction_indices=` "
-                    "is `axis=`; `keep_dims=` is `keepdims=`",
+                    22,
+                    "`tf.reduce_sum` takes other arguments in TF2: `reduction_indices=` is `axis=`",
+                ),
+                Expect(
+                    2,
+                    43,
+                    "`tf.reduce_sum` takes other arguments in TF2: `keep_dims=` is `keepdims=`",
                 ),
             ],
             fixed="""
@@ -322,7 +331,7 @@ class CallSignatureRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    26,
                     "`tf.argmax` takes other arguments in TF2: positional argument 3 "
                     "(TF1's `name`) means another parameter",
                 ),
@@ -343,8 +352,8 @@ class CallSignatureRule(Rule):
                     return tf.expand_dims(best, dim=-1)
             """,
             [
-                Expect(6, 16, "`tf.argmax` takes other arguments in TF2: `dimension=` is `axis=`"),
-                Expect(7, 16, "`tf.expand_dims` takes other arguments in TF2: `dim=` is `axis=`"),
+                Expect(6, 34, "`tf.argmax` takes other arguments in TF2: `dimension=` is `axis=`"),
+                Expect(7, 37, "`tf.expand_dims` takes other arguments in TF2: `dim=` is `axis=`"),
             ],
             fixed="""
             import tensorflow as tf
@@ -356,6 +365,43 @@ class CallSignatureRule(Rule):
                     return tf.expand_dims(best, axis=-1)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def attention(queries, keys, mask):
+                scores = tf.reduce_sum(queries * keys,
+                                       reduction_indices=-1,
+                                       keep_dims=True)  # [B, T, 1]
+                weights = tf.nn.softmax(scores,
+                    dim=1)
+                return tf.reduce_sum(weights * keys, 1)
+            """,
+            [
+                Expect(
+                    5,
+                    28,
+                    "`tf.reduce_sum` takes other arguments in TF2: `reduction_indices=` is `axis=`",
+                ),
+                Expect(
+                    6,
+                    28,
+                    "`tf.reduce_sum` takes other arguments in TF2: `keep_dims=` is `keepdims=`",
+                ),
+                Expect(8, 9, "`tf.nn.softmax` takes other arguments in TF2: `dim=` is `axis=`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            def attention(queries, keys, mask):
+                scores = tf.reduce_sum(queries * keys,
+                                       axis=-1,
+                                       keepdims=True)  # [B, T, 1]
+                weights = tf.nn.softmax(scores,
+                    axis=1)
+                return tf.reduce_sum(weights * keys, 1)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -364,20 +410,21 @@ class CallSignatureRule(Rule):
             return
         renames = tf_api.keyword_renames(name)
         order = tf_api.reorder(name)
-        renamed = [k.arg for k in node.keywords if k.arg in renames]
+        renamed = [k for k in node.keywords if k.arg in renames]
         moved = []
         if order is not None:
             moved = [i for i, tf1 in enumerate(order["tf1"][: len(positional(node))]) if tf1]
         if not renamed and not moved:
             return
+        # each problem where it is written: a keyword on a continuation line is found there
         problems = [
-            f"`{k}=` is `{renames[k]}=`" if renames[k] else f"`{k}=` is gone" for k in renamed
+            (k, f"`{k.arg}=` is `{renames[k.arg]}=`" if renames[k.arg] else f"`{k.arg}=` is gone")
+            for k in renamed
         ]
         if moved:
+            where = ", ".join(f"{i + 1} (TF1's `{order['tf1'][i]}`)" for i in moved)
             problems.append(
-                "positional argument "
-                + ", ".join(f"{i + 1} (TF1's `{order['tf1'][i]}`)" for i in moved)
-                + " means another parameter"
+                (positional(node)[moved[0]], f"positional argument {where} means another parameter")
             )
         plan = self._plan(node, renames, order, moved)
         fix = None
@@ -395,13 +442,15 @@ class CallSignatureRule(Rule):
                     args.append(arg)
                 return updated.with_changes(args=args)
 
-        ctx.report(
-            self,
-            node,
-            name=name,
-            message=f"`{name}` takes other arguments in TF2: " + "; ".join(problems),
-            fix=fix,
-        )
+        for argument, problem in sorted(problems, key=lambda p: (p[0].lineno, p[0].col_offset)):
+            ctx.report(
+                self,
+                argument,
+                name=name,
+                message=f"`{name}` takes other arguments in TF2: {problem}",
+                fix=fix,
+                fix_node=node,
+            )
 
     @staticmethod
     def _plan(node: ast.Call, renames: dict, order: dict | None, moved: list[int]):
