@@ -1,8 +1,9 @@
 """Render a scan as text (ruff style), JSON, Markdown (for a pull-request comment) or SARIF.
 
-JSON schema (`schema_version` 2), stable across releases:
+JSON schema (`schema_version` 3), stable across releases (3: findings about an argument are
+at the argument, which changes their fingerprints; `files` / `file_status` know Python 2):
 
-    {"schema_version": 2, "tool": {"name": "tf2rec", "version": str},
+    {"schema_version": 3, "tool": {"name": "tf2rec", "version": str},
      "files_scanned": int, "lines_scanned": int, "files_with_findings": int,
      "readiness": float,            # ready share of the files to migrate (`ScanReport`)
      "files": {"blocked": int, "compat": int, "ready": int, "python_2": int,
@@ -82,7 +83,7 @@ def text(result: ScanReport) -> str:
 def as_json(result: ScanReport) -> Iterator[str]:
     by_severity = Counter(f.severity.label for f in result.findings)
     payload = {
-        "schema_version": 2,
+        "schema_version": 3,
         "tool": {"name": "tf2rec", "version": tool_version()},
         "files_scanned": len(result.scanned),
         "lines_scanned": result.lines_scanned,
