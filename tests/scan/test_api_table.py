@@ -76,3 +76,25 @@ def _signature_free_get(root, name):
     for part in name.split(".")[1:]:
         obj = getattr(obj, part)
     return obj
+
+
+def test_each_gfile_function_is_its_tf2_function_with_renamed_parameters():
+    """TF801's table: the TF1 parameters, renamed, are the TF2 function's in the same order
+    with the same defaults (the rest have defaults); the TF1 function's one statement calls
+    its `_v2` function with its own parameters in order; `FastGFile` and `Open` are files of
+    GFile's base class."""
+    from tf2rec.tools.scan.rules.renames import GFILE
+
+    assert set(GFILE) == {f"tf.gfile.{n}" for n in dir(tf.compat.v1.gfile) if n[0] != "_"}
+    for name, (function, params) in GFILE.items():
+        old = list(_signature(tf.compat.v1, name).parameters.values())
+        new = list(_signature(tf.io.gfile, f"tf.{function}").parameters.values())
+        assert [params.get(p.name, p.name) for p in old] == [p.name for p in new[: len(old)]]
+        assert [p.default for p in old] == [p.default for p in new[: len(old)]], name
+        assert all(p.default is not inspect.Parameter.empty for p in new[len(old) :]), name
+        tf1 = _signature_free_get(tf.compat.v1, name)
+        if function == "GFile":
+            assert issubclass(tf1, tf.io.gfile.GFile.__mro__[1]), name
+            continue
+        body = " ".join(inspect.getsource(tf1).split('"""')[-1].split())
+        assert body.endswith(f"_v2({', '.join(p.name for p in old)})"), (name, body)

@@ -344,7 +344,7 @@ class FileContext:
             where = "tensorflow.compat.v1" if namespace == "v1" else "tensorflow"
             text += f" (`{name}` no longer exists in TF 2.21's `{where}`)"
             if fix is None and fixed_by is None and namespace == "v2" and tf_api.exists(name, "v1"):
-                fixed_by = self._compat_fix(node)
+                fixed_by = self.compat_fix(node)
         if fix is not None and (rule.safe_fix or self.unsafe_fixes):
             fixed_by = self.add_edit(fix_node or node, fix)
         line, column, end_line, end_column = span
@@ -361,7 +361,7 @@ class FileContext:
             self.edits[("edit", span)] = Edit(span, kind, rewrite)
         return ("edit", span)
 
-    def _compat_fix(self, node: ast.AST) -> tuple | None:
+    def compat_fix(self, node: ast.AST) -> tuple | None:
         """Spell a TF1-only name through compat.v1, keeping the file's own alias."""
         if isinstance(node, ast.Attribute):
             head, _, rest = dotted(node).partition(".")
