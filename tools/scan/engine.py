@@ -330,6 +330,34 @@ class _Visitor:
             for target in targets:
                 ctx.datasets[target] = namespace
 
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> list:
+        """Note the statements inside `with graph.as_default():` (graph-only APIs work there
+        with eager execution on); the block counts from the item after the graph's."""
+        steps: list = []
+        entered = 0
+        for item in node.items:
+            steps.append(item)
+            if self._enters_graph(item.context_expr):
+                steps.append(_Mark(functools.partial(self._graph_block, 1)))
+                entered += 1
+        steps += node.body
+        steps += [_Mark(functools.partial(self._graph_block, -1))] * entered
+        return steps
+
+    visit_AsyncWith = visit_With
+
+    def _enters_graph(self, expr: ast.expr) -> bool:
+        """`graph.as_default()`, `tf.Graph().as_default()`, `self.graph.as_default()`."""
+        return (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == "as_default"
+            and self.ctx.is_graph(expr.func.value)
+        )
+
+    def _graph_block(self, step: int) -> None:
+        self.ctx.graph_blocks += step
+
     def visit_withitem(self, node: ast.withitem) -> None:
         if node.optional_vars is not None and self.ctx.is_session(node.context_expr):
             name = dotted(node.optional_vars)

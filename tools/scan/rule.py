@@ -232,6 +232,7 @@ class FileContext:
     sessions: set[str] = field(default_factory=set)  # names / attributes holding one
     graphs: set[str] = field(default_factory=set)
     datasets: dict[str, str] = field(default_factory=dict)  # name -> namespace it was built in
+    graph_blocks: int = 0  # `with <graph>.as_default():` blocks the walk is in
     # the module level, as the engine saw it go by
     script: bool = False  # has an `if __name__ == "__main__":` block
     entry_line: int = 0  # last line of the leading imports (and docstring)
