@@ -300,6 +300,21 @@ class AppFlagsLoggingRule(_ImportedModuleRule):
                     "longer exists in TF 2.21's `tensorflow`)",
                 ),
             ],
+            fixed="""
+            import tensorflow as tf
+            FLAGS = tf.compat.v1.flags.FLAGS
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.flags.DEFINE_string('data_dir', '/tmp/ml-1m', 'ratings folder')
+            FLAGS = tf.flags.FLAGS
+            """,
+            [
+                Expect(2, 1, "`tf.flags.DEFINE_string` wraps absl and is TF1-only"),
+                Expect(3, 9, "`tf.flags.FLAGS` wraps absl and is TF1-only"),
+            ],
         ),
         Invalid(
             """
