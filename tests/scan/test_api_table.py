@@ -98,3 +98,17 @@ def test_each_gfile_function_is_its_tf2_function_with_renamed_parameters():
             continue
         body = " ".join(inspect.getsource(tf1).split('"""')[-1].split())
         assert body.endswith(f"_v2({', '.join(p.name for p in old)})"), (name, body)
+
+
+def test_tf706s_schedule_is_keras_2s_decayed_rate():
+    """Keras 2 optimizers used `lr * (1 / (1 + decay * iterations))` (its `get_updates`);
+    the schedule TF706 writes gives that rate at each step, in float32 as Keras 2 did."""
+    import numpy as np
+
+    keras = pytest.importorskip("keras")
+    lr, decay = np.float32(0.01), np.float32(1e-6)
+    schedule = keras.optimizers.schedules.InverseTimeDecay(0.01, 1, 1e-6)
+    for step in (0, 1, 1000, 123_456):
+        expected = lr * (np.float32(1) / (np.float32(1) + decay * np.float32(step)))
+        # a division against a reciprocal then a product: two float32 roundings apart at most
+        assert np.float32(schedule(step)) == pytest.approx(expected, rel=2 * 2**-24)
