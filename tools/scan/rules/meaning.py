@@ -12,7 +12,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from tf2rec.tools.scan import tf_api
-from tf2rec.tools.scan.names import arguments, has_star, keyword_arg, positional
+from tf2rec.tools.scan.names import arguments, dotted, has_star, keyword_arg, positional
 from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 if TYPE_CHECKING:
@@ -999,3 +999,140 @@ def l2_regularizer_fix(ctx, call: ast.Call) -> str | None:
     if "\n" in text or "#" in text:
         return None
     return f"lambda weights, scale={text}: {alias}.multiply(scale, {alias}.nn.l2_loss(weights))"
+
+
+_LOOKUPS = frozenset({"tf.nn.embedding_lookup", "tf.nn.embedding_lookup_sparse"})
+
+
+class PartitionStrategyRule(Rule):
+    """TF1's embedding lookups took `partition_strategy=`, `'mod'` by default: with a list of
+    shards as `params` (a partitioned embedding), id `i` was row `i // n` of shard `i % n`.
+    TF2's have no such parameter (a TypeError) and always partition by `'div'` (contiguous
+    ranges of ids per shard), so a TF1 call that relied on `'mod'`, by name or by default with
+    a list of shards, looks up other rows on TF 2.21, silently where nothing names it. One
+    table (not a list) is the same either way. `tf2rec fix` drops `partition_strategy='div'`
+    (what TF2 does) and spells a `'mod'` lookup through `tf.compat.v1`, which still has it."""
+
+    id = "TF910"
+    name = "partition-strategy"
+    severity = Severity.ERROR
+    severity_from_api_table = False
+    message = "`{name}` partitions by 'div' in TF2"
+    replacement = "drop `partition_strategy='div'`; `tf.compat.v1.nn.embedding_lookup` for 'mod'"
+    fix_safety = (
+        "TF 2.21's `tf.nn.embedding_lookup` calls TF1's with 'div', so dropping "
+        "`partition_strategy='div'` keeps every row; `tf.compat.v1.nn.embedding_lookup` is "
+        "TF1's function itself, 'mod' and all."
+    )
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            e = tf.nn.embedding_lookup(emb, ids)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            e = tf.nn.embedding_lookup([w0, w1], ids, partition_strategy='mod')
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            item_emb = tf.nn.embedding_lookup(self.item_table, self.item_ids,
+                                              partition_strategy='div')
+            """,
+            [
+                Expect(
+                    3,
+                    35,
+                    "`partition_strategy=` is gone in TF2, whose lookup partitions by 'div': "
+                    "dropping it keeps the rows",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            item_emb = tf.nn.embedding_lookup(self.item_table, self.item_ids)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            shards = [tf.get_variable('emb_%d' % i, [1000, 16]) for i in range(4)]
+            e = tf.nn.embedding_lookup(shards, ids, partition_strategy='mod')
+            f = tf.nn.embedding_lookup([w0, w1], ids)
+            """,
+            [
+                Expect(
+                    3,
+                    41,
+                    "`tf.nn.embedding_lookup` partitions by 'div' in TF2: TF1's 'mod' looks "
+                    "up other rows of a list of shards",
+                ),
+                Expect(
+                    4,
+                    5,
+                    "`tf.nn.embedding_lookup` partitions by 'div' in TF2: TF1's 'mod' looks "
+                    "up other rows of a list of shards",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            shards = [tf.get_variable('emb_%d' % i, [1000, 16]) for i in range(4)]
+            e = tf.compat.v1.nn.embedding_lookup(shards, ids, partition_strategy='mod')
+            f = tf.compat.v1.nn.embedding_lookup([w0, w1], ids)
+            """,
+        ),
+    ]
+
+    def on_call(self, ctx, node: ast.Call) -> None:
+        name = _tf2_call(ctx, node)
+        if name not in _LOOKUPS:
+            return
+        strategy = keyword_arg(node, "partition_strategy")
+        value = strategy.value if strategy is not None else None
+        if isinstance(value, ast.Constant) and value.value == "div":
+            ctx.report(
+                self,
+                strategy,
+                message="`partition_strategy=` is gone in TF2, whose lookup partitions by "
+                "'div': dropping it keeps the rows",
+                fix=_drop_keyword("partition_strategy"),
+                fix_node=node,
+            )
+            return
+        params = node.args[0] if node.args else None
+        shards = isinstance(params, ast.List | ast.Tuple) and len(params.elts) > 1
+        if strategy is None and not shards:
+            return  # one table: 'mod' and 'div' are the same lookup
+        head = (dotted(node.func) or "").partition(".")[0]
+        compat = None
+        if ctx.bindings.names.get(head) == "tensorflow":  # `tf.nn...`: keep the file's alias
+            compat = f"{head}.compat.v1{name[2:]}"
+        ctx.report(
+            self,
+            strategy if strategy is not None else node,
+            message=f"`{name}` partitions by 'div' in TF2: TF1's 'mod' looks up other rows "
+            "of a list of shards",
+            fix=compat,
+            fix_node=node.func,
+        )
+
+
+def _drop_keyword(keyword: str):
+    """A fix of a call without its `keyword=` argument (its comma given to the one before)."""
+
+    def fix(updated: cst.Call) -> cst.Call:
+        kept = []
+        for arg in updated.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                if kept:
+                    kept[-1] = kept[-1].with_changes(comma=arg.comma)
+                continue
+            kept.append(arg)
+        return updated.with_changes(args=kept)
+
+    return fix
