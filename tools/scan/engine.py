@@ -500,18 +500,13 @@ def too_deep_findings(path: str, error: RecursionError | MemoryError) -> list[Fi
         if isinstance(error, RecursionError)
         else ("not enough memory to analyse it")
     )
-    return [
-        Finding(
-            path,
-            1,
-            1,
-            TooDeepRule.id,
-            Severity.ERROR,
-            TooDeepRule.message.format(name=reason),
-            1,
-            1,
-        )
-    ]
+    return [_file_finding(path, 1, 1, TooDeepRule, reason)]
+
+
+def _file_finding(path: str, line: int, column: int, rule: type[Rule], detail: str) -> Finding:
+    """The one finding of a file that could not be analysed, at a point."""
+    message = rule.message.format(name=detail)
+    return Finding(path, line, column, rule.id, Severity.ERROR, message, line, column)
 
 
 def syntax_findings(
@@ -528,24 +523,11 @@ def syntax_findings(
     column = max(getattr(error, "offset", None) or 1, 1)
     reason = getattr(error, "msg", str(error))
     if conversion is not None and converted_error is not None:
-        at = conversion.original_position(
+        line, column = conversion.original_position(
             converted_error.lineno or 1, max(converted_error.offset or 1, 1)
         )
-        line, column = at
         reason = f"neither Python 3 nor Python 2 ({converted_error.msg} at line {line})"
-        detail = reason
-        return [
-            Finding(
-                path,
-                line,
-                column,
-                SyntaxErrorRule.id,
-                Severity.ERROR,
-                SyntaxErrorRule.message.format(name=detail),
-                line,
-                column,
-            )
-        ]
+        return [_file_finding(path, line, column, SyntaxErrorRule, reason)]
     lines = source.splitlines()
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = next((why for pattern, why in _PYTHON2 if pattern.search(text)), None)
@@ -554,15 +536,4 @@ def syntax_findings(
             (why for pattern, why in _PYTHON2[:5] for t in lines if pattern.search(t)), None
         )
     detail = f"{reason} (line {line} has {hint}: this looks like Python 2)" if hint else reason
-    return [
-        Finding(
-            path,
-            line,
-            column,
-            SyntaxErrorRule.id,
-            Severity.ERROR,
-            SyntaxErrorRule.message.format(name=detail),
-            line,
-            column,
-        )
-    ]
+    return [_file_finding(path, line, column, SyntaxErrorRule, detail)]

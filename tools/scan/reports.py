@@ -308,7 +308,7 @@ def _sarif_rule(rule: type[Rule]) -> dict:
     }
 
 
-def shown(example: str, width: int = 100) -> str:
+def page_example(example: str, width: int = 100) -> str:
     """An example as the rule page prints it: a line longer than `width` is cut in the
     middle (a generated expression is thousands of characters)."""
     lines = []
@@ -334,7 +334,7 @@ def rule_page(rule: type[Rule]) -> str:
         "",
         "## Example",
         "```python",
-        shown(example.code),
+        page_example(example.code),
         "```",
         "",
         "## Use instead",
@@ -345,7 +345,7 @@ def rule_page(rule: type[Rule]) -> str:
     fixed = next((case for case in rule.INVALID if case.fixed is not None), None)
     after = fixed.fixed if fixed is example else (rule.VALID[0].code if rule.VALID else None)
     if after is not None:
-        parts += ["", "```python", shown(after), "```"]
+        parts += ["", "```python", page_example(after), "```"]
     parts += ["", "## Severity", _severity_text(rule), "", "## Fix safety", _fix_text(rule)]
     if fixed is not None:
         parts += ["", "```diff", *_diff(fixed.code, fixed.fixed), "```"]

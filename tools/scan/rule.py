@@ -331,10 +331,10 @@ class FileContext:
         fix the message names what is in the file."""
         severity = severity or rule.severity
         span = self.positions.span(node)
-        shown = name
+        as_written = name
         if name and namespace == "v1" and "compat" in (dotted(node) or ""):
-            shown = "tf.compat.v1" + name[2:]
-        text = message or rule.message.format(name=shown or "")
+            as_written = "tf.compat.v1" + name[2:]
+        text = message or rule.message.format(name=as_written or "")
         if (
             rule.severity_from_api_table
             and name
