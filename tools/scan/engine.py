@@ -66,7 +66,9 @@ class _Hooks:
     bound_calls: tuple[int, ...]  # `on_call` for calls of names bound through imports
     calls: dict[str, tuple[int, ...]]  # ".method" / "keyword=" -> rules whose `on_call` sees it
     attributes: dict[str, tuple[int, ...]]  # attribute name -> rules whose `on_attribute` does
-    by_name: dict[str, list[int]] = field(default_factory=dict)  # of `listing`, per name
+    # name -> (the rules of `listing` about it, the name they match: itself, else the class or
+    # module it is an attribute of, `tf.Session` for `tf.Session.run`)
+    by_name: dict[str, tuple[list[int], str]] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=16)
@@ -123,14 +125,14 @@ class _Visitor:
         stack: list = [tree]
         handlers = _HANDLERS
         fields = _FIELDS
-        AST, Name, Constant = ast.AST, ast.Name, ast.Constant
+        AST, Name, Constant, Load = ast.AST, ast.Name, ast.Constant, ast.Load
         bound = self.ctx.bindings.names
         try:
             while stack:
                 node = stack.pop()
                 kind = type(node)
                 if kind is Name:  # the commonest node, mostly a local variable
-                    if node.id in bound:
+                    if node.id in bound and type(node.ctx) is Load:  # `layers = None`: no use
                         self._reference(node)
                     continue
                 if kind is Constant:
@@ -233,10 +235,13 @@ class _Visitor:
             return
         name, namespace = resolved
         rules, hooks = self.rules, self.hooks
-        matching = hooks.by_name.get(name)
-        if matching is None:
-            matching = hooks.by_name[name] = [i for i in hooks.listing if rules[i].matches(name)]
-        for index in (*matching, *hooks.references):
+        found = hooks.by_name.get(name)
+        if found is None:
+            found = hooks.by_name[name] = _listing_rules(rules, hooks.listing, name)
+        matching, listed = found
+        for index in matching:
+            rules[index].on_reference(self.ctx, node, listed, namespace)
+        for index in hooks.references:
             rules[index].on_reference(self.ctx, node, name, namespace)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -330,6 +335,26 @@ class _Visitor:
             for target in targets:
                 ctx.datasets[target] = namespace
 
+    def visit_Try(self, node: ast.Try) -> list:
+        """Note the imports of a `try:` whose handler catches an ImportError: the file has a
+        fallback for a module that fails to import."""
+        guarded = any(_catches_import_error(h.type) for h in node.handlers)
+        step = functools.partial(self._guard, 1 if guarded else 0)
+        undo = functools.partial(self._guard, -1 if guarded else 0)
+        return [
+            _Mark(step),
+            *node.body,
+            _Mark(undo),
+            *node.handlers,
+            *node.orelse,
+            *node.finalbody,
+        ]
+
+    visit_TryStar = visit_Try
+
+    def _guard(self, step: int) -> None:
+        self.ctx.import_guards += step
+
     def visit_With(self, node: ast.With | ast.AsyncWith) -> list:
         """Note the statements inside `with graph.as_default():` (graph-only APIs work there
         with eager execution on); the block counts from the item after the graph's."""
@@ -372,6 +397,28 @@ _HANDLERS = {
     for name in dir(_Visitor)
     if name.startswith("visit_")
 }
+
+
+def _catches_import_error(caught: ast.expr | None) -> bool:
+    """`except ImportError:`, `except (ImportError, AttributeError):`, `except Exception:` or
+    a bare `except:`."""
+    if caught is None:
+        return True
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    catching = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+    return any(isinstance(n, ast.Name) and n.id in catching for n in names)
+
+
+def _listing_rules(rules: list[Rule], listing: tuple[int, ...], name: str):
+    """The listing rules about `name`, or about the longest name it is an attribute of
+    (`tf.train.AdamOptimizer.minimize` is TF401's `tf.train.AdamOptimizer`), with that name."""
+    parts = name.split(".")
+    for end in range(len(parts), 1, -1):
+        candidate = ".".join(parts[:end])
+        found = [i for i in listing if rules[i].matches(candidate)]
+        if found:
+            return found, candidate
+    return [], name
 
 
 def _is_main(statement: ast.stmt) -> bool:

@@ -120,7 +120,8 @@ class Rule:
 
     @classmethod
     def covered_elsewhere(cls, name: str) -> bool:
-        """Whether another rule is about `name` (and reports it with its own message)."""
+        """Whether another rule is about `name`, or what it is an attribute of (and reports
+        it with its own message)."""
         return _covered(cls, name)
 
     @classmethod
@@ -185,7 +186,13 @@ def _matches(rule: type[Rule], name: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _covered(rule: type[Rule], name: str) -> bool:
-    return any(other is not rule and other.matches(name) for other in REGISTERED)
+    """Another rule is about `name`, or about a class or module it is an attribute of."""
+    parts = name.split(".")
+    return any(
+        other is not rule and other.matches(".".join(parts[:end]))
+        for end in range(len(parts), 1, -1)
+        for other in REGISTERED
+    )
 
 
 SESSION_FACTORIES = frozenset(
@@ -233,6 +240,7 @@ class FileContext:
     graphs: set[str] = field(default_factory=set)
     datasets: dict[str, str] = field(default_factory=dict)  # name -> namespace it was built in
     graph_blocks: int = 0  # `with <graph>.as_default():` blocks the walk is in
+    import_guards: int = 0  # `try:` blocks with an `except ImportError:` the walk is in
     # the module level, as the engine saw it go by
     script: bool = False  # has an `if __name__ == "__main__":` block
     entry_line: int = 0  # last line of the leading imports (and docstring)
