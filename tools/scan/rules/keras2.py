@@ -6,6 +6,7 @@ import ast
 
 from tf2rec.tools.scan.names import dotted, has_star, keyword_arg
 from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
+from tf2rec.tools.scan.rules.meaning import without_arguments
 
 
 class CompiledLossMetricsRule(Rule):
@@ -240,7 +241,7 @@ def _without_loading_options(method: str):
     def fix(updated):
         import libcst as cst
 
-        kept = _dropping(
+        kept = without_arguments(
             updated.args, lambda a: a.keyword is not None and a.keyword.value in _LOADING_OPTIONS
         )
         func = updated.func.with_changes(attr=cst.Name(method))
@@ -505,18 +506,6 @@ class OptimizerLrArgumentRule(Rule):
         )
 
 
-def _dropping(args, dropped) -> list:
-    """`args` without those `dropped` says, each one's comma (and the line break or space
-    after it) passed on to the argument kept before it, so that the layout stays."""
-    kept = []
-    for arg in args:
-        if not dropped(arg):
-            kept.append(arg)
-        elif kept:
-            kept[-1] = kept[-1].with_changes(comma=arg.comma)
-    return kept
-
-
 def _decay_schedule(schedules: str):
     """A fix giving the optimizer `learning_rate=<schedules>.InverseTimeDecay(lr, 1, decay)`
     in place of its rate, and no `decay=`."""
@@ -540,7 +529,7 @@ def _decay_schedule(schedules: str):
             ]
         )
         new = rate.with_changes(keyword=cst.Name("learning_rate"), value=schedule)
-        kept = _dropping([new if a is rate else a for a in args], lambda a: a is decay)
+        kept = without_arguments([new if a is rate else a for a in args], lambda a: a is decay)
         return updated.with_changes(args=kept)
 
     return fix

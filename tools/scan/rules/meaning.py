@@ -1123,16 +1123,24 @@ class PartitionStrategyRule(Rule):
 
 
 def _drop_keyword(keyword: str):
-    """A fix of a call without its `keyword=` argument (its comma given to the one before)."""
+    """A fix of a call without its `keyword=` argument."""
 
     def fix(updated: cst.Call) -> cst.Call:
-        kept = []
-        for arg in updated.args:
-            if arg.keyword is not None and arg.keyword.value == keyword:
-                if kept:
-                    kept[-1] = kept[-1].with_changes(comma=arg.comma)
-                continue
-            kept.append(arg)
+        kept = without_arguments(
+            updated.args, lambda arg: arg.keyword is not None and arg.keyword.value == keyword
+        )
         return updated.with_changes(args=kept)
 
     return fix
+
+
+def without_arguments(args, dropped) -> list:
+    """A call's libcst `args` without those `dropped` says, each one's comma (and the line
+    break or space after it) passed on to the argument kept before it, so the layout stays."""
+    kept = []
+    for arg in args:
+        if not dropped(arg):
+            kept.append(arg)
+        elif kept:
+            kept[-1] = kept[-1].with_changes(comma=arg.comma)
+    return kept
