@@ -13,7 +13,7 @@ TensorFlow. The command line (`tf2rec.tools.cli`) is a thin layer over them.
 ... )
 >>> report = tf2rec.scan([project])
 >>> [(f.rule_id, f.line, f.column, f.severity.label) for f in report.findings]
-[('TF110', 2, 5, 'warning'), ('TF201', 2, 5, 'error'), ('TF902', 3, 8, 'error')]
+[('TF110', 2, 5, 'warning'), ('TF201', 2, 5, 'error'), ('TF902', 3, 25, 'error')]
 >>> report.files[0].state, report.exit_code(fail_on="error")
 (<FileState.BLOCKED: 'blocked'>, 1)
 >>> fixed = tf2rec.fix([project], write=True)

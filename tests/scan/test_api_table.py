@@ -76,3 +76,39 @@ def _signature_free_get(root, name):
     for part in name.split(".")[1:]:
         obj = getattr(obj, part)
     return obj
+
+
+def test_each_gfile_function_is_its_tf2_function_with_renamed_parameters():
+    """TF801's table: the TF1 parameters, renamed, are the TF2 function's in the same order
+    with the same defaults (the rest have defaults); the TF1 function's one statement calls
+    its `_v2` function with its own parameters in order; `FastGFile` and `Open` are files of
+    GFile's base class."""
+    from tf2rec.tools.scan.rules.renames import GFILE
+
+    assert set(GFILE) == {f"tf.gfile.{n}" for n in dir(tf.compat.v1.gfile) if n[0] != "_"}
+    for name, (function, params) in GFILE.items():
+        old = list(_signature(tf.compat.v1, name).parameters.values())
+        new = list(_signature(tf.io.gfile, f"tf.{function}").parameters.values())
+        assert [params.get(p.name, p.name) for p in old] == [p.name for p in new[: len(old)]]
+        assert [p.default for p in old] == [p.default for p in new[: len(old)]], name
+        assert all(p.default is not inspect.Parameter.empty for p in new[len(old) :]), name
+        tf1 = _signature_free_get(tf.compat.v1, name)
+        if function == "GFile":
+            assert issubclass(tf1, tf.io.gfile.GFile.__mro__[1]), name
+            continue
+        body = " ".join(inspect.getsource(tf1).split('"""')[-1].split())
+        assert body.endswith(f"_v2({', '.join(p.name for p in old)})"), (name, body)
+
+
+def test_tf706s_schedule_is_keras_2s_decayed_rate():
+    """Keras 2 optimizers used `lr * (1 / (1 + decay * iterations))` (its `get_updates`);
+    the schedule TF706 writes gives that rate at each step, in float32 as Keras 2 did."""
+    import numpy as np
+
+    keras = pytest.importorskip("keras")
+    lr, decay = np.float32(0.01), np.float32(1e-6)
+    schedule = keras.optimizers.schedules.InverseTimeDecay(0.01, 1, 1e-6)
+    for step in (0, 1, 1000, 123_456):
+        expected = lr * (np.float32(1) / (np.float32(1) + decay * np.float32(step)))
+        # a division against a reciprocal then a product: two float32 roundings apart at most
+        assert np.float32(schedule(step)) == pytest.approx(expected, rel=2 * 2**-24)

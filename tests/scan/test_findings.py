@@ -1,5 +1,6 @@
 """Exact findings (rule, line, column, severity) on TF1-style fixture files."""
 
+import json
 from pathlib import Path
 
 import tf2rec
@@ -239,3 +240,25 @@ def test_tf1_distributed_idioms_name_the_tf2_strategy_and_the_command():
         assert "tf2rec cluster local --workers 2 -- tf2rec train --strategy multi-worker" in (
             replacement
         )
+
+
+def test_a_renamed_keyword_on_a_continuation_line_is_found_and_marked_where_it_is(tmp_path):
+    """The finding, and the SARIF region a code-review tool highlights, cover the keyword
+    itself, not the call's first line."""
+    from tf2rec.tools.scan.reports import sarif
+
+    (tmp_path / "att.py").write_text(
+        "import tensorflow as tf\n"
+        "scores = tf.reduce_sum(q * k,\n"
+        "                       keep_dims=True)\n"
+    )
+    report = tf2rec.scan([tmp_path], select=["TF902"])
+    (finding,) = report.findings
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (3, 24, 3, 38)
+    (result,) = json.loads("".join(sarif(report)))["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 3,
+        "startColumn": 24,
+        "endLine": 3,
+        "endColumn": 38,
+    }

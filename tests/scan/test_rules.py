@@ -8,7 +8,7 @@ import pytest
 
 from tf2rec.tools.scan.engine import scan_source
 from tf2rec.tools.scan.fixer import fix_source
-from tf2rec.tools.scan.reports import rule_page, shown
+from tf2rec.tools.scan.reports import page_example, rule_page
 from tf2rec.tools.scan.rule import Expect
 from tf2rec.tools.scan.rules import RULES
 
@@ -62,7 +62,7 @@ def test_rule_page_has_every_section(rule):
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead",
                     "## Severity", "## Fix safety"):  # fmt: skip
         assert heading in page
-    assert shown(rule.INVALID[0].code) in page and rule.replacement in page
+    assert page_example(rule.INVALID[0].code) in page and rule.replacement in page
     assert rule.describe()
     if rule.fixable():
         assert ("Safe:" if rule.safe_fix else "Unsafe:") in page

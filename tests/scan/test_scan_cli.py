@@ -1,9 +1,11 @@
 """`tf2rec scan` / `tf2rec rules` as users run them: formats, exit codes, config, baseline."""
 
+import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
+from unittest.mock import ANY
 
 import jsonschema
 import pytest
@@ -127,6 +129,43 @@ def test_baseline_reports_only_new_findings(project, capsys):
     assert code == 2 and "not a tf2rec baseline" in err
 
 
+def _print(rule: str, path: str, line_text: str) -> str:
+    """A fingerprint as `finding.fingerprinted` documents it (first occurrence)."""
+    raw = "\0".join((rule, path, line_text, "0"))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def test_a_baseline_an_older_version_wrote_is_read_with_a_note(tmp_path, monkeypatch, capsys):
+    """Version 1 put TF902 at the call's first line: that fingerprint no longer matches, the
+    finding shows as new and one note says what to do; the unmoved one stays known."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.py").write_text(
+        "import tensorflow as tf\n"
+        "y = tf.log(x)\n"
+        "s = tf.reduce_sum(y,\n"
+        "                  keep_dims=True)\n"
+    )
+    old = [
+        _print("TF802", "m.py", "y = tf.log(x)"),
+        _print("TF902", "m.py", "s = tf.reduce_sum(y,"),
+    ]
+    (tmp_path / "old.json").write_text(json.dumps({"version": 1, "fingerprints": old}))
+    code, out, err = scan(capsys, "m.py", "--baseline", "old.json")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "m.py:4:19: TF902 [error] `tf.reduce_sum` takes other arguments in TF2: `keep_dims=` "
+        "is `keepdims=`"
+    )
+    assert err == (
+        "note: baseline old.json was written by an older tf2rec (version 1): renamed keywords "
+        "and dropout's keep probability are now found at the argument, so those findings may "
+        "show as new; run the scan with --update-baseline to record them again\n"
+    )
+    code, _, err = scan(capsys, "m.py", "--baseline", "old.json", "--update-baseline")
+    assert json.loads((tmp_path / "old.json").read_text())["version"] == 2
+    assert scan(capsys, "m.py", "--baseline", "old.json") == (0, ANY, "")
+
+
 def test_jobs_give_the_same_report(project, capsys):
     one = scan(capsys, "src", "--format", "json")[1]
     two = scan(capsys, "src", "--format", "json", "--jobs", "2")[1]
@@ -137,7 +176,7 @@ def test_json_schema_fields(project, capsys):
     code, out, _ = scan(capsys, "src", "--format", "json", "--output", "report.json")
     assert code == 1 and out == ""
     report = json.loads((project / "report.json").read_text())
-    assert report["schema_version"] == 2 and report["files_scanned"] == 5
+    assert report["schema_version"] == 3 and report["files_scanned"] == 5
     assert report["summary"]["by_rule"]["TF501"] == 4
     first = report["findings"][0]
     assert set(first) == {

@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         report = report.without({f.fingerprint for f in report.findings})
     else:
         report = tf2rec.scan(args.paths, **options, baseline=args.baseline, outputs=outputs)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     pieces = tf2rec.render_report(report, settings.format)
     if args.output:
         with tf2rec.output_file(args.output, option="--output") as path:

@@ -2,22 +2,35 @@
 only new ones (adopt the scanner on an old code base, fail CI on what gets added).
 
 A finding is known by its fingerprint (`finding.fingerprinted`), which survives unrelated
-edits.
+edits. A release that moves findings (version 2: renamed keywords are reported at the
+keyword, not at the call) changes their fingerprints; a baseline written before is still
+read, with a note that says to write it again.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 from tf2rec.atomic import write_atomically
 from tf2rec.errors import UsageError
 
-VERSION = 1
+VERSION = 2
+# older versions still read, each with what changed since
+OLDER = {1: "renamed keywords and dropout's keep probability are now found at the argument"}
 
 
 class BaselineError(UsageError, ValueError):
     """A baseline file that cannot be read (not JSON, another version, another tool's)."""
+
+
+class Baseline(NamedTuple):
+    """The fingerprints a baseline holds; `note` says why some may no longer match (a
+    baseline an older tf2rec wrote), None when they all do."""
+
+    fingerprints: frozenset[str]
+    note: str | None = None
 
 
 def write(path: str | Path, findings) -> int:
@@ -46,14 +59,23 @@ def check_replaceable(path: str | Path, option: str = "--baseline") -> None:
         ) from None
 
 
-def read(path: str | Path) -> set[str]:
+def read(path: str | Path) -> Baseline:
     path = Path(path)
     try:
         payload = json.loads(path.read_text())
-        if payload.get("version") != VERSION:
-            raise ValueError(f"version {payload.get('version')!r}, expected {VERSION}")
-        return set(payload["fingerprints"])
+        version = payload.get("version")
+        if version != VERSION and version not in OLDER:
+            raise ValueError(f"version {version!r}, expected {VERSION}")
+        prints = frozenset(payload["fingerprints"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise BaselineError(
             f"{path}: not a tf2rec baseline ({err}); delete it to write a new one"
         ) from None
+    if version == VERSION:
+        return Baseline(prints)
+    return Baseline(
+        prints,
+        f"baseline {path} was written by an older tf2rec (version {version}): "
+        f"{OLDER[version]}, so those findings may show as new; run the scan with "
+        "--update-baseline to record them again",
+    )

@@ -66,7 +66,9 @@ class _Hooks:
     bound_calls: tuple[int, ...]  # `on_call` for calls of names bound through imports
     calls: dict[str, tuple[int, ...]]  # ".method" / "keyword=" -> rules whose `on_call` sees it
     attributes: dict[str, tuple[int, ...]]  # attribute name -> rules whose `on_attribute` does
-    by_name: dict[str, list[int]] = field(default_factory=dict)  # of `listing`, per name
+    # name -> (the rules of `listing` about it, the name they match: itself, else the class or
+    # module it is an attribute of, `tf.Session` for `tf.Session.run`)
+    by_name: dict[str, tuple[list[int], str]] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=16)
@@ -123,14 +125,14 @@ class _Visitor:
         stack: list = [tree]
         handlers = _HANDLERS
         fields = _FIELDS
-        AST, Name, Constant = ast.AST, ast.Name, ast.Constant
+        AST, Name, Constant, Load = ast.AST, ast.Name, ast.Constant, ast.Load
         bound = self.ctx.bindings.names
         try:
             while stack:
                 node = stack.pop()
                 kind = type(node)
                 if kind is Name:  # the commonest node, mostly a local variable
-                    if node.id in bound:
+                    if node.id in bound and type(node.ctx) is Load:  # `layers = None`: no use
                         self._reference(node)
                     continue
                 if kind is Constant:
@@ -233,10 +235,13 @@ class _Visitor:
             return
         name, namespace = resolved
         rules, hooks = self.rules, self.hooks
-        matching = hooks.by_name.get(name)
-        if matching is None:
-            matching = hooks.by_name[name] = [i for i in hooks.listing if rules[i].matches(name)]
-        for index in (*matching, *hooks.references):
+        found = hooks.by_name.get(name)
+        if found is None:
+            found = hooks.by_name[name] = _listing_rules(rules, hooks.listing, name)
+        matching, listed = found
+        for index in matching:
+            rules[index].on_reference(self.ctx, node, listed, namespace)
+        for index in hooks.references:
             rules[index].on_reference(self.ctx, node, name, namespace)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -330,6 +335,54 @@ class _Visitor:
             for target in targets:
                 ctx.datasets[target] = namespace
 
+    def visit_Try(self, node: ast.Try) -> list:
+        """Note the imports of a `try:` whose handler catches an ImportError: the file has a
+        fallback for a module that fails to import."""
+        guarded = any(_catches_import_error(h.type) for h in node.handlers)
+        step = functools.partial(self._guard, 1 if guarded else 0)
+        undo = functools.partial(self._guard, -1 if guarded else 0)
+        return [
+            _Mark(step),
+            *node.body,
+            _Mark(undo),
+            *node.handlers,
+            *node.orelse,
+            *node.finalbody,
+        ]
+
+    visit_TryStar = visit_Try
+
+    def _guard(self, step: int) -> None:
+        self.ctx.import_guards += step
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> list:
+        """Note the statements inside `with graph.as_default():` (graph-only APIs work there
+        with eager execution on); the block counts from the item after the graph's."""
+        steps: list = []
+        entered = 0
+        for item in node.items:
+            steps.append(item)
+            if self._enters_graph(item.context_expr):
+                steps.append(_Mark(functools.partial(self._graph_block, 1)))
+                entered += 1
+        steps += node.body
+        steps += [_Mark(functools.partial(self._graph_block, -1))] * entered
+        return steps
+
+    visit_AsyncWith = visit_With
+
+    def _enters_graph(self, expr: ast.expr) -> bool:
+        """`graph.as_default()`, `tf.Graph().as_default()`, `self.graph.as_default()`."""
+        return (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == "as_default"
+            and self.ctx.is_graph(expr.func.value)
+        )
+
+    def _graph_block(self, step: int) -> None:
+        self.ctx.graph_blocks += step
+
     def visit_withitem(self, node: ast.withitem) -> None:
         if node.optional_vars is not None and self.ctx.is_session(node.context_expr):
             name = dotted(node.optional_vars)
@@ -344,6 +397,28 @@ _HANDLERS = {
     for name in dir(_Visitor)
     if name.startswith("visit_")
 }
+
+
+def _catches_import_error(caught: ast.expr | None) -> bool:
+    """`except ImportError:`, `except (ImportError, AttributeError):`, `except Exception:` or
+    a bare `except:`."""
+    if caught is None:
+        return True
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    catching = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+    return any(isinstance(n, ast.Name) and n.id in catching for n in names)
+
+
+def _listing_rules(rules: list[Rule], listing: tuple[int, ...], name: str):
+    """The listing rules about `name`, or about the longest name it is an attribute of
+    (`tf.train.AdamOptimizer.minimize` is TF401's `tf.train.AdamOptimizer`), with that name."""
+    parts = name.split(".")
+    for end in range(len(parts), 1, -1):
+        candidate = ".".join(parts[:end])
+        found = [i for i in listing if rules[i].matches(candidate)]
+        if found:
+            return found, candidate
+    return [], name
 
 
 def _is_main(statement: ast.stmt) -> bool:
@@ -472,18 +547,13 @@ def too_deep_findings(path: str, error: RecursionError | MemoryError) -> list[Fi
         if isinstance(error, RecursionError)
         else ("not enough memory to analyse it")
     )
-    return [
-        Finding(
-            path,
-            1,
-            1,
-            TooDeepRule.id,
-            Severity.ERROR,
-            TooDeepRule.message.format(name=reason),
-            1,
-            1,
-        )
-    ]
+    return [_file_finding(path, 1, 1, TooDeepRule, reason)]
+
+
+def _file_finding(path: str, line: int, column: int, rule: type[Rule], detail: str) -> Finding:
+    """The one finding of a file that could not be analysed, at a point."""
+    message = rule.message.format(name=detail)
+    return Finding(path, line, column, rule.id, Severity.ERROR, message, line, column)
 
 
 def syntax_findings(
@@ -500,24 +570,11 @@ def syntax_findings(
     column = max(getattr(error, "offset", None) or 1, 1)
     reason = getattr(error, "msg", str(error))
     if conversion is not None and converted_error is not None:
-        at = conversion.original_position(
+        line, column = conversion.original_position(
             converted_error.lineno or 1, max(converted_error.offset or 1, 1)
         )
-        line, column = at
         reason = f"neither Python 3 nor Python 2 ({converted_error.msg} at line {line})"
-        detail = reason
-        return [
-            Finding(
-                path,
-                line,
-                column,
-                SyntaxErrorRule.id,
-                Severity.ERROR,
-                SyntaxErrorRule.message.format(name=detail),
-                line,
-                column,
-            )
-        ]
+        return [_file_finding(path, line, column, SyntaxErrorRule, reason)]
     lines = source.splitlines()
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = next((why for pattern, why in _PYTHON2 if pattern.search(text)), None)
@@ -526,15 +583,4 @@ def syntax_findings(
             (why for pattern, why in _PYTHON2[:5] for t in lines if pattern.search(t)), None
         )
     detail = f"{reason} (line {line} has {hint}: this looks like Python 2)" if hint else reason
-    return [
-        Finding(
-            path,
-            line,
-            column,
-            SyntaxErrorRule.id,
-            Severity.ERROR,
-            SyntaxErrorRule.message.format(name=detail),
-            line,
-            column,
-        )
-    ]
+    return [_file_finding(path, line, column, SyntaxErrorRule, detail)]

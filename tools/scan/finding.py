@@ -43,6 +43,13 @@ class Finding(NamedTuple):
     fixable: bool = False  # `tf2rec fix` rewrites it
     fingerprint: str = ""  # `fingerprinted` sets it, once the file's findings are known
 
+    def region(self) -> dict[str, int]:
+        """Where the finding is, as SARIF's `region` says it (1-based; the end where known)."""
+        region = {"startLine": self.line, "startColumn": self.column}
+        if self.end_line >= self.line:
+            region.update(endLine=self.end_line, endColumn=max(self.end_column, 1))
+        return region
+
 
 def fingerprinted(findings: Iterable[Finding], lines: Sequence[str]) -> list[Finding]:
     """The findings of one file (in order) with their fingerprints: a hash of the rule, the

@@ -48,10 +48,16 @@ def _listed(name: str) -> bool:
     return not name.startswith("_")
 
 
-def _walk(obj, prefix: str, depth: int, out: set[str], modules: set[str], seen: set[int]) -> None:
-    if depth > _MAX_DEPTH or id(obj) in seen:
+def _walk(obj, prefix: str, depth: int, out: set[str], modules: set[str], seen: dict) -> None:
+    """List what `obj` holds below `prefix`; a module met again under another name
+    (`tf.compat.v1.flags` is `tf.app.flags`) is noted in `seen["aliases"]`, its listing copied
+    later (`_copy_aliases`)."""
+    if depth > _MAX_DEPTH:
         return
-    seen.add(id(obj))
+    if id(obj) in seen:
+        seen.setdefault("aliases", []).append((prefix, seen[id(obj)], depth))
+        return
+    seen[id(obj)] = prefix
     try:
         names = [n for n in dir(obj) if _listed(n)]
     except Exception:  # a lazy loader that cannot load (a missing optional package)
@@ -70,6 +76,19 @@ def _walk(obj, prefix: str, depth: int, out: set[str], modules: set[str], seen: 
             _walk(value, dotted, depth + 1, out, modules, seen)
 
 
+def _copy_aliases(aliases: list, names: set[str], modules: set[str]) -> None:
+    """Give each public module reached again under another name (`tf.flags`, `tf.x.y`: the
+    API's own aliases, not the modules deep inside it) the names it holds under the first."""
+    for alias, first, depth in aliases:
+        if first not in modules or alias in (first, "tf") or depth > 1:
+            continue
+        for found in (names, modules):
+            for name in [n for n in found if n.startswith(first + ".")]:
+                rest = name[len(first) :]
+                if rest.count(".") + depth <= _MAX_DEPTH + 1:
+                    found.add(alias + rest)
+
+
 def build() -> dict:
     import keras
     import tensorflow as tf
@@ -78,7 +97,9 @@ def build() -> dict:
     for namespace, root in (("v2", tf), ("v1", tf.compat.v1)):
         names: set[str] = set()
         modules: set[str] = {"tf"}
-        _walk(root, "tf", 0, names, modules, set())
+        seen: dict = {}
+        _walk(root, "tf", 0, names, modules, seen)
+        _copy_aliases(seen.get("aliases", []), names, modules)
         table[namespace] = sorted(names)
         table[f"{namespace}_modules"] = sorted(modules)
     table.update(changes_of_meaning(tf, set(table["v1"]) & set(table["v2"])))

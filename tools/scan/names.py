@@ -101,6 +101,7 @@ class Bindings:
         if local_module:
             return []
         if is_star(node):
+            self._bind_star(module)
             return [module]
         imported = []
         for alias in node.names:
@@ -110,6 +111,20 @@ class Bindings:
             self.origins[local] = node
             imported.append(full)
         return imported
+
+    def _bind_star(self, module: str) -> None:
+        """`from tensorflow import *` in TF1 code bound TF1's top level (`placeholder`,
+        `Session`): each name either namespace has is bound, through the module the file
+        names, so that one TF 2.21 lacks is reported as such. Other modules: nothing."""
+        from tf2rec.tools.scan import tf_api
+
+        if module == "tensorflow":
+            public = tf_api.star_names("v1") | tf_api.star_names("v2")
+        elif module in ("tensorflow.compat.v1", "tensorflow.compat.v2"):
+            public = tf_api.star_names(module[-2:])
+        else:
+            return
+        self.names.update((name, f"{module}.{name}") for name in public)
 
     def resolve(self, text: str) -> str | None:
         """`tf.train.Saver` -> `tensorflow.compat.v1.train.Saver` when `tf` is bound so."""

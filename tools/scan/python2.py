@@ -254,8 +254,10 @@ class _Converter:
         found = statements(self.toks)
         if not any(map(_print_statement, found)):  # every print a call: Python 3's already
             self.print_function = True
-        for statement in found:
+        for index, statement in enumerate(found):
             self._statement(statement)
+            if statement[0].text == "def" and statement[0].kind == "name":
+                self._tuple_params(statement, found[index + 1 : index + 2])
         edits = sorted(self.edits, key=lambda e: (e.start, e.end))
         pieces, done = [], 0
         for edit in edits:
@@ -265,8 +267,10 @@ class _Converter:
         return Conversion(self.source, "".join(pieces), tuple(edits))
 
     def _token(self, token: Token) -> None:
-        """Spellings Python 3 lost, one token each: `<>`, `0777`, `10L`, backquotes."""
-        if token.kind == "op" and token.text == "<>":
+        """Spellings Python 3 lost, one token each: `<>`, `0777`, `10L`, `ur''`."""
+        if token.kind == "string" and token.text[:2].lower() == "ur":
+            self.edit(token.start, token.end, raw_unicode(token.text[1:]), "PY210")
+        elif token.kind == "op" and token.text == "<>":
             self.edit(token.start, token.end, "!=", "PY206")
         elif token.kind == "number":
             text = token.text
@@ -345,22 +349,74 @@ class _Converter:
             if token.text != "lambda" or statement[index + 1].text != "(":
                 continue
             close = _closing(statement, index + 1)
-            inner = statement[index + 2 : close]
-            names = [t.text for t in inner if t.kind == "name"]
-            if not names or any(
-                t.kind not in ("name", "op") or t.text not in (*names, ",") for t in inner
-            ):
-                continue
-            if close + 1 >= len(statement) or statement[close + 1].text != ":":
+            names = _tuple_names(statement[index + 2 : close])
+            if not names or close + 2 >= len(statement) or statement[close + 1].text != ":":
                 continue
             end = self._expression_end(statement, close + 2, token.depth)
-            joined = "_".join(names)
+            joined = self._fresh("_".join(names))
             self.construct = (token.start, statement[end].end)
             self.edit(statement[index + 1].start, statement[close].end, joined, "PY209")
-            colon = statement[close + 1]
-            self.edit(colon.end, colon.end, f" (lambda {', '.join(names)}:", "PY209")
-            self.edit(statement[end].end, statement[end].end, f")(*{joined})", "PY209")
+            if any(t.text == "(" for t in statement[index + 2 : close]):  # nested: a loop unpacks
+                target = self.source[statement[index + 2].start : statement[close - 1].end]
+                body = statement[close + 2]
+                self.edit(body.start, body.start, "[", "PY209")
+                after = f" for {target} in [{joined}]][0]"
+                self.edit(statement[end].end, statement[end].end, after, "PY209")
+            else:
+                colon = statement[close + 1]
+                self.edit(colon.end, colon.end, f" (lambda {', '.join(names)}:", "PY209")
+                self.edit(statement[end].end, statement[end].end, f")(*{joined})", "PY209")
             self.construct = None
+
+    def _fresh(self, name: str) -> str:
+        """`name`, with `_` added until no name in the file is spelled so."""
+        while re.search(rf"\b{name}\b", self.source):
+            name += "_"
+        return name
+
+    def _tuple_params(self, header: list[Token], body: list[list[Token]]) -> None:
+        """`def f(a, (b, c)):` -> `def f(a, b_c):` with `(b, c) = b_c` as the body's first
+        statement (after the docstring): Python 2 unpacked it on entry, before the body."""
+        opened = next((i for i, t in enumerate(header) if t.text == "(" and t.kind == "op"), None)
+        if opened is None or not body:
+            return
+        close = _closing(header, opened)
+        unpack = []
+        starts = [opened, *_top_commas(header[:close], opened + 1, header[opened].depth + 1)]
+        for start in starts:
+            first = start + 1
+            if header[first].text != "(" or header[first].depth != header[opened].depth + 1:
+                continue
+            end = _closing(header, first)
+            names = _tuple_names(header[first + 1 : end])
+            if not names:
+                continue
+            joined = self._fresh("_".join(names))
+            self.construct = (header[first].start, header[end].end)
+            self.edit(header[first].start, header[end].end, joined, "PY209")
+            unpack.append((self.source[header[first].start : header[end].end], joined))
+        if unpack:
+            self._unpack_on_entry(header, body[0], unpack)
+        self.construct = None
+
+    def _unpack_on_entry(self, header, first: list[Token], unpack) -> None:
+        """Insert `(b, c) = b_c` where the function's body starts (after a docstring)."""
+        text = "; ".join(f"{target} = {name}" for target, name in unpack)
+        docstring = len(first) == 1 and first[0].kind == "string"
+        same_line = not _line_break(self.source, header[-1].end, first[0].start)
+        if same_line:
+            at, insert = (
+                (first[-1].end, f"; {text}") if docstring else (first[0].start, text + "; ")
+            )
+        else:
+            line_start = _line_start(self.source, first[0])
+            indent = self.source[line_start : first[0].start]
+            newline = _newline_before(self.source, line_start)
+            if docstring:
+                at, insert = first[-1].end, f"{newline}{indent}{text}"
+            else:
+                at, insert = first[0].start, f"{text}{newline}{indent}"
+        self.edit(at, at, insert, "PY209")
 
     @staticmethod
     def _expression_end(statement: list[Token], start: int, depth: int) -> int:
@@ -455,6 +511,51 @@ class _Converter:
         self.edit(
             statement[value_end - 1].end, statement[-1].end, f").with_traceback({trace})", "PY203"
         )
+
+
+def _tuple_names(inner: list[Token]) -> list[str]:
+    """The names of a tuple parameter's tokens inside its parentheses (`k, (a, b)`), or []
+    when they hold anything else (a default, a star)."""
+    if not inner or any(t.kind not in ("name", "op") for t in inner):
+        return []
+    if any(t.kind == "op" and t.text not in ",()" for t in inner):
+        return []
+    return [t.text for t in inner if t.kind == "name"]
+
+
+def _line_break(source: str, start: int, end: int) -> bool:
+    return "\n" in source[start:end] or "\r" in source[start:end]
+
+
+def _newline_before(source: str, line_start: int) -> str:
+    """The line ending that ends the line before `line_start`."""
+    return (
+        "\r\n" if source[max(line_start - 2, 0) : line_start] == "\r\n" else source[line_start - 1]
+    )
+
+
+def raw_unicode(literal: str) -> str:
+    """Python 3's spelling of the Python 2 `ur'...'` literal whose `r'...'` part is given:
+    Python 2 still read `\\uXXXX` and `\\UXXXXXXXX` in it (after an odd run of backslashes)
+    and kept every other backslash; without such an escape it is Python 3's `r'...'`."""
+    quote = literal[1:4] if literal[1:4] in ("'''", '"""') else literal[1]
+    body = literal[1 + len(quote) : -len(quote)]
+    escape = re.compile(r"(?<!\\)((?:\\\\)*)\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+    if not escape.search(body):
+        return literal
+    out, done = [], 0
+    for match in escape.finditer(body):
+        out.append(_escaped(body[done : match.start()] + match.group(1), quote))
+        out.append("\\" + match.group(2))
+        done = match.end()
+    out.append(_escaped(body[done:], quote))
+    return quote + "".join(out) + quote
+
+
+def _escaped(text: str, quote: str) -> str:
+    """Raw text as the body of a non-raw literal closed by `quote`."""
+    text = text.replace("\\", "\\\\")
+    return text if len(quote) == 3 else text.replace(quote, "\\" + quote)
 
 
 def _print_statement(statement: list[Token]) -> bool:

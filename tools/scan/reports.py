@@ -1,8 +1,9 @@
 """Render a scan as text (ruff style), JSON, Markdown (for a pull-request comment) or SARIF.
 
-JSON schema (`schema_version` 2), stable across releases:
+JSON schema (`schema_version` 3), stable across releases (3: findings about an argument are
+at the argument, which changes their fingerprints; `files` / `file_status` know Python 2):
 
-    {"schema_version": 2, "tool": {"name": "tf2rec", "version": str},
+    {"schema_version": 3, "tool": {"name": "tf2rec", "version": str},
      "files_scanned": int, "lines_scanned": int, "files_with_findings": int,
      "readiness": float,            # ready share of the files to migrate (`ScanReport`)
      "files": {"blocked": int, "compat": int, "ready": int, "python_2": int,
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from tf2rec.tools.scan.finding import Severity
+from tf2rec.tools.scan.finding import Finding, Severity
 from tf2rec.tools.scan.results import FileState, ScanReport
 from tf2rec.tools.scan.rule import Rule
 from tf2rec.tools.scan.rules import RULES_BY_ID
@@ -82,7 +83,7 @@ def text(result: ScanReport) -> str:
 def as_json(result: ScanReport) -> Iterator[str]:
     by_severity = Counter(f.severity.label for f in result.findings)
     payload = {
-        "schema_version": 2,
+        "schema_version": 3,
         "tool": {"name": "tf2rec", "version": tool_version()},
         "files_scanned": len(result.scanned),
         "lines_scanned": result.lines_scanned,
@@ -231,31 +232,7 @@ def sarif(result: ScanReport) -> Iterator[str]:
     root = Path.cwd().resolve()
     rule_ids = sorted({f.rule_id for f in result.findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    results = []
-    for f in result.findings:
-        region = {"startLine": f.line, "startColumn": f.column}
-        if f.end_line >= f.line:
-            region.update(endLine=f.end_line, endColumn=max(f.end_column, 1))
-        results.append(
-            {
-                "ruleId": f.rule_id,
-                "ruleIndex": index[f.rule_id],
-                "level": _SARIF_LEVEL[f.severity],
-                "message": {"text": f.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {
-                                "uri": _relative_uri(f.path, root),
-                                "uriBaseId": "%SRCROOT%",
-                            },
-                            "region": region,
-                        }
-                    }
-                ],
-                "partialFingerprints": {"primaryLocationLineHash": f.fingerprint},
-            }
-        )
+    results = [_sarif_result(f, index[f.rule_id], root) for f in result.findings]
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -292,6 +269,22 @@ def sarif(result: ScanReport) -> Iterator[str]:
     return json_chunks(log, rows={"results", "rules"})
 
 
+def _sarif_result(f: Finding, rule_index: int, root: Path) -> dict:
+    """One finding as a SARIF result: where it is, and the fingerprint that follows it."""
+    location = {
+        "artifactLocation": {"uri": _relative_uri(f.path, root), "uriBaseId": "%SRCROOT%"},
+        "region": f.region(),
+    }
+    return {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVEL[f.severity],
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": location}],
+        "partialFingerprints": {"primaryLocationLineHash": f.fingerprint},
+    }
+
+
 def _relative_uri(path: str, root: Path) -> str:
     absolute = Path(path).resolve()
     try:
@@ -315,7 +308,7 @@ def _sarif_rule(rule: type[Rule]) -> dict:
     }
 
 
-def shown(example: str, width: int = 100) -> str:
+def page_example(example: str, width: int = 100) -> str:
     """An example as the rule page prints it: a line longer than `width` is cut in the
     middle (a generated expression is thousands of characters)."""
     lines = []
@@ -341,7 +334,7 @@ def rule_page(rule: type[Rule]) -> str:
         "",
         "## Example",
         "```python",
-        shown(example.code),
+        page_example(example.code),
         "```",
         "",
         "## Use instead",
@@ -352,7 +345,7 @@ def rule_page(rule: type[Rule]) -> str:
     fixed = next((case for case in rule.INVALID if case.fixed is not None), None)
     after = fixed.fixed if fixed is example else (rule.VALID[0].code if rule.VALID else None)
     if after is not None:
-        parts += ["", "```python", shown(after), "```"]
+        parts += ["", "```python", page_example(after), "```"]
     parts += ["", "## Severity", _severity_text(rule), "", "## Fix safety", _fix_text(rule)]
     if fixed is not None:
         parts += ["", "```diff", *_diff(fixed.code, fixed.fixed), "```"]

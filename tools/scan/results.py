@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -67,6 +68,7 @@ class ScanReport:
 
     files: tuple[FileResult, ...]
     known: int = 0  # findings left out because the baseline holds them
+    notes: tuple[str, ...] = ()  # what the user should know about the scan (an old baseline)
 
     @cached_property
     def findings(self) -> list[Finding]:
@@ -105,16 +107,16 @@ class ScanReport:
             return 2
         return 1 if fails(self.findings, fail_on) else 0
 
-    def without(self, fingerprints: set[str]) -> ScanReport:
+    def without(self, fingerprints: Set[str], note: str | None = None) -> ScanReport:
         """The report without the findings whose fingerprint is in `fingerprints` (a
-        baseline's): what a project has added since."""
+        baseline's): what a project has added since; `note` joins its notes."""
         files = []
         known = self.known
         for result in self.files:
             kept = tuple(f for f in result.findings if f.fingerprint not in fingerprints)
             known += len(result.findings) - len(kept)
             files.append(replace(result, findings=kept))
-        return ScanReport(tuple(files), known)
+        return ScanReport(tuple(files), known, (*self.notes, *([note] if note else [])))
 
 
 @dataclass

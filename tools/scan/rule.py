@@ -120,7 +120,8 @@ class Rule:
 
     @classmethod
     def covered_elsewhere(cls, name: str) -> bool:
-        """Whether another rule is about `name` (and reports it with its own message)."""
+        """Whether another rule is about `name`, or what it is an attribute of (and reports
+        it with its own message)."""
         return _covered(cls, name)
 
     @classmethod
@@ -185,7 +186,13 @@ def _matches(rule: type[Rule], name: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _covered(rule: type[Rule], name: str) -> bool:
-    return any(other is not rule and other.matches(name) for other in REGISTERED)
+    """Another rule is about `name`, or about a class or module it is an attribute of."""
+    parts = name.split(".")
+    return any(
+        other is not rule and other.matches(".".join(parts[:end]))
+        for end in range(len(parts), 1, -1)
+        for other in REGISTERED
+    )
 
 
 SESSION_FACTORIES = frozenset(
@@ -232,6 +239,8 @@ class FileContext:
     sessions: set[str] = field(default_factory=set)  # names / attributes holding one
     graphs: set[str] = field(default_factory=set)
     datasets: dict[str, str] = field(default_factory=dict)  # name -> namespace it was built in
+    graph_blocks: int = 0  # `with <graph>.as_default():` blocks the walk is in
+    import_guards: int = 0  # `try:` blocks with an `except ImportError:` the walk is in
     # the module level, as the engine saw it go by
     script: bool = False  # has an `if __name__ == "__main__":` block
     entry_line: int = 0  # last line of the leading imports (and docstring)
@@ -330,10 +339,10 @@ class FileContext:
         fix the message names what is in the file."""
         severity = severity or rule.severity
         span = self.positions.span(node)
-        shown = name
+        as_written = name
         if name and namespace == "v1" and "compat" in (dotted(node) or ""):
-            shown = "tf.compat.v1" + name[2:]
-        text = message or rule.message.format(name=shown or "")
+            as_written = "tf.compat.v1" + name[2:]
+        text = message or rule.message.format(name=as_written or "")
         if (
             rule.severity_from_api_table
             and name
@@ -344,7 +353,7 @@ class FileContext:
             where = "tensorflow.compat.v1" if namespace == "v1" else "tensorflow"
             text += f" (`{name}` no longer exists in TF 2.21's `{where}`)"
             if fix is None and fixed_by is None and namespace == "v2" and tf_api.exists(name, "v1"):
-                fixed_by = self._compat_fix(node)
+                fixed_by = self.compat_fix(node)
         if fix is not None and (rule.safe_fix or self.unsafe_fixes):
             fixed_by = self.add_edit(fix_node or node, fix)
         line, column, end_line, end_column = span
@@ -361,7 +370,7 @@ class FileContext:
             self.edits[("edit", span)] = Edit(span, kind, rewrite)
         return ("edit", span)
 
-    def _compat_fix(self, node: ast.AST) -> tuple | None:
+    def compat_fix(self, node: ast.AST) -> tuple | None:
         """Spell a TF1-only name through compat.v1, keeping the file's own alias."""
         if isinstance(node, ast.Attribute):
             head, _, rest = dotted(node).partition(".")

@@ -246,7 +246,9 @@ def scan(
     results = _in_parallel(_scan_file, work, jobs)
     results += [FileResult(str(folder), error=why) for folder, why in unlisted.items()]
     report = ScanReport(tuple(sorted(results, key=_path) if unlisted else results))
-    return report.without(known) if known is not None else report
+    if known is None:
+        return report
+    return report.without(known.fingerprints, note=known.note)
 
 
 def _path(result: FileResult | FileFix) -> Path:

@@ -67,6 +67,14 @@ def _in_package_module(name: str) -> bool:
     return False
 
 
+@cache
+def star_names(namespace: str) -> frozenset[str]:
+    """The public names `from tensorflow import *` binds (`v2`), or `from
+    tensorflow.compat.v1 import *` (`v1`): TensorFlow's top level, which sets no `__all__`."""
+    names, _ = _namespace(namespace)
+    return frozenset(n[3:] for n in names if n.count(".") == 1 and not n[3:].startswith("_"))
+
+
 def tf2_name(name: str) -> str | None:
     """The TF2 name of the same object as the TF1-only `name` (`tf.gfile.GFile` ->
     `tf.io.gfile.GFile`), if TF2 has one."""

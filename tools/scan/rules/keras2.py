@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from tf2rec.tools.scan.names import keyword_arg
+from tf2rec.tools.scan.names import dotted, has_star, keyword_arg
 from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
+from tf2rec.tools.scan.rules.meaning import without_arguments
 
 
 class CompiledLossMetricsRule(Rule):
@@ -230,6 +231,25 @@ _GENERATOR_METHODS = {
 }
 
 
+# Keras 2's options of the generator methods that Keras 3's fit / evaluate / predict lack
+_LOADING_OPTIONS = frozenset({"workers", "use_multiprocessing", "max_queue_size"})
+
+
+def _without_loading_options(method: str):
+    """A fix calling `method` instead, without the loading options Keras 3 refuses."""
+
+    def fix(updated):
+        import libcst as cst
+
+        kept = without_arguments(
+            updated.args, lambda a: a.keyword is not None and a.keyword.value in _LOADING_OPTIONS
+        )
+        func = updated.func.with_changes(attr=cst.Name(method))
+        return updated.with_changes(func=func, args=kept)
+
+    return fix
+
+
 class GeneratorMethodsRule(Rule):
     """Finds `fit_generator`, `evaluate_generator` and `predict_generator`, deprecated
     since TF 2.1 (when `fit` learned to take generators) and gone in Keras 3, where the
@@ -250,7 +270,10 @@ class GeneratorMethodsRule(Rule):
         "Only the method's name changes: the generator stays the first argument, which "
         "`fit`, `evaluate` and `predict` read as `x`, and the keywords they share with the "
         "old methods (`steps_per_epoch`, `epochs`, `validation_data`, `steps`, `callbacks`, "
-        "`verbose`) mean what they meant."
+        "`verbose`) mean what they meant. `workers=`, `use_multiprocessing=` and "
+        "`max_queue_size=`, which Keras 3's methods refuse, are dropped: they chose how batches "
+        "were loaded, not which, and the generator is then read in order in one thread (give "
+        "a `PyDataset` its `workers` to load in parallel again)."
     )
     VALID = [
         Valid(
@@ -316,14 +339,53 @@ class GeneratorMethodsRule(Rule):
                                              validation_data=val_batches)
             """,
         ),
+        Invalid(
+            """
+            from keras.utils import Sequence
+
+
+            def train(model, batches, n_epochs):
+                return model.fit_generator(batches, epochs=n_epochs,
+                                           workers=4,
+                                           use_multiprocessing=True)
+            """,
+            [
+                Expect(
+                    5,
+                    12,
+                    "`.fit_generator()` does not exist in Keras 3, nor `workers=`, "
+                    "`use_multiprocessing=` in `.fit()`: parallel loading belongs to a "
+                    "`keras.utils.PyDataset`",
+                ),
+            ],
+            fixed="""
+            from keras.utils import Sequence
+
+
+            def train(model, batches, n_epochs):
+                return model.fit(batches, epochs=n_epochs)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _GENERATOR_METHODS:
-            ctx.report(
-                self, func, name=f".{func.attr}()", fix=_renamed(_GENERATOR_METHODS[func.attr])
-            )
+        if not isinstance(func, ast.Attribute) or func.attr not in _GENERATOR_METHODS:
+            return
+        method = _GENERATOR_METHODS[func.attr]
+        loading = [k.arg for k in node.keywords if k.arg in _LOADING_OPTIONS]
+        if not loading:
+            ctx.report(self, func, name=f".{func.attr}()", fix=_renamed(method))
+            return
+        given = ", ".join(f"`{k}=`" for k in loading)
+        ctx.report(
+            self,
+            func,
+            message=f"`.{func.attr}()` does not exist in Keras 3, nor {given} in `.{method}()`: "
+            "parallel loading belongs to a `keras.utils.PyDataset`",
+            fix=_without_loading_options(method),
+            fix_node=node,
+        )
 
 
 class OptimizerLrArgumentRule(Rule):
@@ -331,7 +393,10 @@ class OptimizerLrArgumentRule(Rule):
     `learning_rate=`; Keras 3 optimizers reject it ("Argument(s) not recognized"), so the program
     stops where the optimizer is built. `tf2rec fix` renames the keyword. Mind the defaults when an
     optimizer is built without one: Keras' `SGD` starts at 0.01, its `Adam`, `Adagrad` and `RMSprop`
-    at 0.001."""
+    at 0.001. Keras 2's `decay=` (the rate divided by `1 + decay * iterations`) is ignored by
+    Keras 3 with a warning, so the rate stops decaying: Keras 3 spells it
+    `learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, 1, decay)`, the same
+    formula, which `tf2rec fix` writes where the call names its rate."""
 
     id = "TF706"
     name = "keras-lr-argument"
@@ -339,10 +404,11 @@ class OptimizerLrArgumentRule(Rule):
     severity_from_api_table = False
     message = "`lr=` is not accepted by Keras 3 optimizers"
     replacement = "`learning_rate=`"
-    calls = frozenset({"lr="})
+    calls = frozenset({"lr=", "decay="})
     fix_safety = (
         "In Keras 2 `lr` was an alias of `learning_rate`, so the renamed keyword gives the "
-        "same value to the same parameter."
+        "same value to the same parameter. `InverseTimeDecay(lr, 1, decay)` computes "
+        "`lr / (1 + decay * step)`, Keras 2's decayed rate at each step."
     )
     VALID = [
         Valid(
@@ -379,6 +445,37 @@ class OptimizerLrArgumentRule(Rule):
             opt = keras.optimizers.Adam(learning_rate=0.01)
             """,
         ),
+        Invalid(
+            """
+            from keras import optimizers
+
+            sgd = optimizers.SGD(lr=0.01, decay=1e-6,
+                                 momentum=0.9, nesterov=True)
+            adam = optimizers.Adam(decay=1e-4)
+            """,
+            [
+                Expect(3, 22, "`lr=` is not accepted by Keras 3 optimizers"),
+                Expect(
+                    3,
+                    31,
+                    "`decay=` is ignored by Keras 3 optimizers (the rate no longer decays): "
+                    "`learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, 1, decay)`",
+                ),
+                Expect(
+                    5,
+                    24,
+                    "`decay=` is ignored by Keras 3 optimizers (the rate no longer decays): "
+                    "`learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, 1, decay)`",
+                ),
+            ],
+            fixed="""
+            from keras import optimizers
+
+            sgd = optimizers.SGD(learning_rate=optimizers.schedules.InverseTimeDecay(0.01, 1, 1e-6),
+                                 momentum=0.9, nesterov=True)
+            adam = optimizers.Adam(decay=1e-4)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -388,8 +485,54 @@ class OptimizerLrArgumentRule(Rule):
         ):
             return
         arg = keyword_arg(node, "lr")
+        decay = keyword_arg(node, "decay")
+        if decay is None:
+            if arg is not None:
+                ctx.report(self, arg, fix=_renamed("learning_rate"))
+            return
+        rate = arg or keyword_arg(node, "learning_rate")
+        module = dotted(node.func).rpartition(".")[0] if dotted(node.func) else ""
+        fixed_by = None
+        if rate is not None and module.endswith("optimizers") and not has_star(node):
+            fixed_by = ctx.add_edit(node, _decay_schedule(f"{module}.schedules"))
         if arg is not None:
-            ctx.report(self, arg, fix=_renamed("learning_rate"))
+            ctx.report(self, arg, fixed_by=fixed_by)
+        ctx.report(
+            self,
+            decay,
+            message="`decay=` is ignored by Keras 3 optimizers (the rate no longer decays): "
+            "`learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, 1, decay)`",
+            fixed_by=fixed_by,
+        )
+
+
+def _decay_schedule(schedules: str):
+    """A fix giving the optimizer `learning_rate=<schedules>.InverseTimeDecay(lr, 1, decay)`
+    in place of its rate, and no `decay=`."""
+
+    def fix(updated):
+        import libcst as cst
+
+        args = list(updated.args)
+        names = [a.keyword.value if a.keyword else None for a in args]
+        rate = args[names.index("lr" if "lr" in names else "learning_rate")]
+        decay = args[names.index("decay")]
+        schedule = cst.parse_expression(
+            f"{schedules}.InverseTimeDecay(_lr, 1, _decay)"
+        ).with_changes(
+            args=[
+                cst.Arg(rate.value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                cst.Arg(
+                    cst.Integer("1"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                ),
+                cst.Arg(decay.value),
+            ]
+        )
+        new = rate.with_changes(keyword=cst.Name("learning_rate"), value=schedule)
+        kept = without_arguments([new if a is rate else a for a in args], lambda a: a is decay)
+        return updated.with_changes(args=kept)
+
+    return fix
 
 
 def _renamed(name: str):

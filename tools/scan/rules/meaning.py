@@ -12,7 +12,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from tf2rec.tools.scan import tf_api
-from tf2rec.tools.scan.names import arguments, has_star, keyword_arg, positional
+from tf2rec.tools.scan.names import arguments, dotted, has_star, keyword_arg, positional
 from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 if TYPE_CHECKING:
@@ -116,13 +116,13 @@ class DropoutKeepProbRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    22,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
                 Expect(
                     3,
-                    5,
+                    22,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
@@ -141,7 +141,7 @@ class DropoutKeepProbRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    22,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
@@ -159,7 +159,7 @@ class DropoutKeepProbRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    22,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
@@ -182,8 +182,8 @@ class DropoutKeepProbRule(Rule):
             """,
             [
                 Expect(
-                    6,
-                    13,
+                    7,
+                    30,
                     "`tf.nn.dropout`'s second argument is the drop rate in TF2, the "
                     "keep probability in TF1",
                 ),
@@ -227,7 +227,7 @@ class DropoutKeepProbRule(Rule):
                 args[index] = new
                 return updated.with_changes(args=args)
 
-        ctx.report(self, node, fix=fix)
+        ctx.report(self, keep, fix=fix, fix_node=node)  # where the keep probability is
 
 
 class CallSignatureRule(Rule):
@@ -277,17 +277,22 @@ class CallSignatureRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    23,
                     "`tf.reduce_mean` takes other arguments in TF2: "
-                    "`reduction_indices=` is `axis=`; `keep_dims=` is `keepdims=`",
+                    "`reduction_indices=` is `axis=`",
+                ),
+                Expect(
+                    2,
+                    46,
+                    "`tf.reduce_mean` takes other arguments in TF2: `keep_dims=` is `keepdims=`",
                 ),
                 Expect(
                     3,
-                    5,
+                    26,
                     "`tf.argmax` takes other arguments in TF2: positional argument 3 "
                     "(TF1's `name`) means another parameter",
                 ),
-                Expect(4, 5, "`tf.nn.softmax` takes other arguments in TF2: `dim=` is `axis=`"),
+                Expect(4, 22, "`tf.nn.softmax` takes other arguments in TF2: `dim=` is `axis=`"),
             ],
             fixed="""
             import tensorflow as tf
@@ -304,9 +309,13 @@ class CallSignatureRule(Rule):
             [
                 Expect(
                     2,
-                    5,
-                    "`tf.reduce_sum` takes other arguments in TF2: `reduction_indices=` "
-                    "is `axis=`; `keep_dims=` is `keepdims=`",
+                    22,
+                    "`tf.reduce_sum` takes other arguments in TF2: `reduction_indices=` is `axis=`",
+                ),
+                Expect(
+                    2,
+                    43,
+                    "`tf.reduce_sum` takes other arguments in TF2: `keep_dims=` is `keepdims=`",
                 ),
             ],
             fixed="""
@@ -322,7 +331,7 @@ class CallSignatureRule(Rule):
             [
                 Expect(
                     2,
-                    5,
+                    26,
                     "`tf.argmax` takes other arguments in TF2: positional argument 3 "
                     "(TF1's `name`) means another parameter",
                 ),
@@ -343,8 +352,8 @@ class CallSignatureRule(Rule):
                     return tf.expand_dims(best, dim=-1)
             """,
             [
-                Expect(6, 16, "`tf.argmax` takes other arguments in TF2: `dimension=` is `axis=`"),
-                Expect(7, 16, "`tf.expand_dims` takes other arguments in TF2: `dim=` is `axis=`"),
+                Expect(6, 34, "`tf.argmax` takes other arguments in TF2: `dimension=` is `axis=`"),
+                Expect(7, 37, "`tf.expand_dims` takes other arguments in TF2: `dim=` is `axis=`"),
             ],
             fixed="""
             import tensorflow as tf
@@ -356,6 +365,43 @@ class CallSignatureRule(Rule):
                     return tf.expand_dims(best, axis=-1)
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def attention(queries, keys, mask):
+                scores = tf.reduce_sum(queries * keys,
+                                       reduction_indices=-1,
+                                       keep_dims=True)  # [B, T, 1]
+                weights = tf.nn.softmax(scores,
+                    dim=1)
+                return tf.reduce_sum(weights * keys, 1)
+            """,
+            [
+                Expect(
+                    5,
+                    28,
+                    "`tf.reduce_sum` takes other arguments in TF2: `reduction_indices=` is `axis=`",
+                ),
+                Expect(
+                    6,
+                    28,
+                    "`tf.reduce_sum` takes other arguments in TF2: `keep_dims=` is `keepdims=`",
+                ),
+                Expect(8, 9, "`tf.nn.softmax` takes other arguments in TF2: `dim=` is `axis=`"),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            def attention(queries, keys, mask):
+                scores = tf.reduce_sum(queries * keys,
+                                       axis=-1,
+                                       keepdims=True)  # [B, T, 1]
+                weights = tf.nn.softmax(scores,
+                    axis=1)
+                return tf.reduce_sum(weights * keys, 1)
+            """,
+        ),
     ]
 
     def on_call(self, ctx, node: ast.Call) -> None:
@@ -364,20 +410,21 @@ class CallSignatureRule(Rule):
             return
         renames = tf_api.keyword_renames(name)
         order = tf_api.reorder(name)
-        renamed = [k.arg for k in node.keywords if k.arg in renames]
+        renamed = [k for k in node.keywords if k.arg in renames]
         moved = []
         if order is not None:
             moved = [i for i, tf1 in enumerate(order["tf1"][: len(positional(node))]) if tf1]
         if not renamed and not moved:
             return
+        # each problem where it is written: a keyword on a continuation line is found there
         problems = [
-            f"`{k}=` is `{renames[k]}=`" if renames[k] else f"`{k}=` is gone" for k in renamed
+            (k, f"`{k.arg}=` is `{renames[k.arg]}=`" if renames[k.arg] else f"`{k.arg}=` is gone")
+            for k in renamed
         ]
         if moved:
+            where = ", ".join(f"{i + 1} (TF1's `{order['tf1'][i]}`)" for i in moved)
             problems.append(
-                "positional argument "
-                + ", ".join(f"{i + 1} (TF1's `{order['tf1'][i]}`)" for i in moved)
-                + " means another parameter"
+                (positional(node)[moved[0]], f"positional argument {where} means another parameter")
             )
         plan = self._plan(node, renames, order, moved)
         fix = None
@@ -395,13 +442,15 @@ class CallSignatureRule(Rule):
                     args.append(arg)
                 return updated.with_changes(args=args)
 
-        ctx.report(
-            self,
-            node,
-            name=name,
-            message=f"`{name}` takes other arguments in TF2: " + "; ".join(problems),
-            fix=fix,
-        )
+        for argument, problem in sorted(problems, key=lambda p: (p[0].lineno, p[0].col_offset)):
+            ctx.report(
+                self,
+                argument,
+                name=name,
+                message=f"`{name}` takes other arguments in TF2: {problem}",
+                fix=fix,
+                fix_node=node,
+            )
 
     @staticmethod
     def _plan(node: ast.Call, renames: dict, order: dict | None, moved: list[int]):
@@ -950,3 +999,148 @@ def l2_regularizer_fix(ctx, call: ast.Call) -> str | None:
     if "\n" in text or "#" in text:
         return None
     return f"lambda weights, scale={text}: {alias}.multiply(scale, {alias}.nn.l2_loss(weights))"
+
+
+_LOOKUPS = frozenset({"tf.nn.embedding_lookup", "tf.nn.embedding_lookup_sparse"})
+
+
+class PartitionStrategyRule(Rule):
+    """TF1's embedding lookups took `partition_strategy=`, `'mod'` by default: with a list of
+    shards as `params` (a partitioned embedding), id `i` was row `i // n` of shard `i % n`.
+    TF2's have no such parameter (a TypeError) and always partition by `'div'` (contiguous
+    ranges of ids per shard), so a TF1 call that relied on `'mod'`, by name or by default with
+    a list of shards, looks up other rows on TF 2.21, silently where nothing names it. One
+    table (not a list) is the same either way. `tf2rec fix` drops `partition_strategy='div'`
+    (what TF2 does) and spells a `'mod'` lookup through `tf.compat.v1`, which still has it."""
+
+    id = "TF910"
+    name = "partition-strategy"
+    severity = Severity.ERROR
+    severity_from_api_table = False
+    message = "`{name}` partitions by 'div' in TF2"
+    replacement = "drop `partition_strategy='div'`; `tf.compat.v1.nn.embedding_lookup` for 'mod'"
+    fix_safety = (
+        "TF 2.21's `tf.nn.embedding_lookup` calls TF1's with 'div', so dropping "
+        "`partition_strategy='div'` keeps every row; `tf.compat.v1.nn.embedding_lookup` is "
+        "TF1's function itself, 'mod' and all."
+    )
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            e = tf.nn.embedding_lookup(emb, ids)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            e = tf.nn.embedding_lookup([w0, w1], ids, partition_strategy='mod')
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            item_emb = tf.nn.embedding_lookup(self.item_table, self.item_ids,
+                                              partition_strategy='div')
+            """,
+            [
+                Expect(
+                    3,
+                    35,
+                    "`partition_strategy=` is gone in TF2, whose lookup partitions by 'div': "
+                    "dropping it keeps the rows",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            item_emb = tf.nn.embedding_lookup(self.item_table, self.item_ids)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            shards = [tf.get_variable('emb_%d' % i, [1000, 16]) for i in range(4)]
+            e = tf.nn.embedding_lookup(shards, ids, partition_strategy='mod')
+            f = tf.nn.embedding_lookup([w0, w1], ids)
+            """,
+            [
+                Expect(
+                    3,
+                    41,
+                    "`tf.nn.embedding_lookup` partitions by 'div' in TF2: TF1's 'mod' looks "
+                    "up other rows of a list of shards",
+                ),
+                Expect(
+                    4,
+                    5,
+                    "`tf.nn.embedding_lookup` partitions by 'div' in TF2: TF1's 'mod' looks "
+                    "up other rows of a list of shards",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            shards = [tf.get_variable('emb_%d' % i, [1000, 16]) for i in range(4)]
+            e = tf.compat.v1.nn.embedding_lookup(shards, ids, partition_strategy='mod')
+            f = tf.compat.v1.nn.embedding_lookup([w0, w1], ids)
+            """,
+        ),
+    ]
+
+    def on_call(self, ctx, node: ast.Call) -> None:
+        name = _tf2_call(ctx, node)
+        if name not in _LOOKUPS:
+            return
+        strategy = keyword_arg(node, "partition_strategy")
+        value = strategy.value if strategy is not None else None
+        if isinstance(value, ast.Constant) and value.value == "div":
+            ctx.report(
+                self,
+                strategy,
+                message="`partition_strategy=` is gone in TF2, whose lookup partitions by "
+                "'div': dropping it keeps the rows",
+                fix=_drop_keyword("partition_strategy"),
+                fix_node=node,
+            )
+            return
+        params = node.args[0] if node.args else None
+        shards = isinstance(params, ast.List | ast.Tuple) and len(params.elts) > 1
+        if strategy is None and not shards:
+            return  # one table: 'mod' and 'div' are the same lookup
+        head = (dotted(node.func) or "").partition(".")[0]
+        compat = None
+        if ctx.bindings.names.get(head) == "tensorflow":  # `tf.nn...`: keep the file's alias
+            compat = f"{head}.compat.v1{name[2:]}"
+        ctx.report(
+            self,
+            strategy if strategy is not None else node,
+            message=f"`{name}` partitions by 'div' in TF2: TF1's 'mod' looks up other rows "
+            "of a list of shards",
+            fix=compat,
+            fix_node=node.func,
+        )
+
+
+def _drop_keyword(keyword: str):
+    """A fix of a call without its `keyword=` argument."""
+
+    def fix(updated: cst.Call) -> cst.Call:
+        kept = without_arguments(
+            updated.args, lambda arg: arg.keyword is not None and arg.keyword.value == keyword
+        )
+        return updated.with_changes(args=kept)
+
+    return fix
+
+
+def without_arguments(args, dropped) -> list:
+    """A call's libcst `args` without those `dropped` says, each one's comma (and the line
+    break or space after it) passed on to the argument kept before it, so the layout stays."""
+    kept = []
+    for arg in args:
+        if not dropped(arg):
+            kept.append(arg)
+        elif kept:
+            kept[-1] = kept[-1].with_changes(comma=arg.comma)
+    return kept

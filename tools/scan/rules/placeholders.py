@@ -36,6 +36,22 @@ class PlaceholderRule(Rule):
     INVALID = [
         Invalid(
             """
+            from tensorflow import *
+
+            user = placeholder(int32, [None], name='user')
+            ratings = sparse_placeholder(float32)
+            """,
+            [
+                Expect(
+                    3,
+                    8,
+                    "`tf.placeholder` declares a graph input (`tf.placeholder` no longer "
+                    "exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+        ),
+        Invalid(
+            """
             import tensorflow as tf
             user = tf.placeholder(tf.int32, [None])
             """,

@@ -3,7 +3,7 @@ differently.
 
 These rules look only at files the scanner reads as Python 2 (`python2.is_python2`, or a
 file Python 3 rejects and the conversion makes valid): a Python 3 file never gets them.
-The syntax rules (PY201-PY209) report the edits of the conversion itself; the others look
+The syntax rules (PY201-PY210) report the edits of the conversion itself; the others look
 at the converted file's `ast`, as a whole module (what it binds, its `__future__` imports).
 A change of meaning that cannot be proved the same (`/` on values of unknown type, a `map`
 result used twice) is reported, not rewritten.
@@ -344,15 +344,19 @@ class ExecStatement(SyntaxRule):
     ]
 
 
-class TupleLambda(SyntaxRule):
-    """Python 3 has no tuple parameters: `lambda (k, v): v` (common as a sort key over
-    `dict.items()`) becomes a lambda of one argument that unpacks it the same way."""
+class TupleParameter(SyntaxRule):
+    """Python 3 has no tuple parameters. `lambda (k, v): v` (common as a sort key over
+    `dict.items()`) becomes a lambda of one argument that unpacks it the same way (a nested
+    one, `lambda (k, (a, b)): b`, through a one-item loop, whose target may nest);
+    `def f(x, (a, b)):` takes one parameter `a_b` and unpacks it as the body's first
+    statement, after the docstring, which is when Python 2 unpacked it. The new name is
+    the joined names, with `_` added if the file already uses it."""
 
     id = "PY209"
-    name = "tuple-lambda"
+    name = "tuple-parameter"
     message = "Python 2 tuple parameter: Python 3 unpacks it in the body"
-    replacement = "`lambda k_v: (lambda k, v: v)(*k_v)`, or `lambda kv: kv[1]`"
-    VALID = [Valid("key = lambda kv: kv[1]\n")]
+    replacement = "`lambda k_v: (lambda k, v: v)(*k_v)`, `def f(a_b): (a, b) = a_b`"
+    VALID = [Valid("key = lambda kv: kv[1]\n"), Valid("def f(a, b=(1, 2)):\n    return a\n")]
     INVALID = [
         Invalid(
             "top = sorted(counts.items(), key=lambda (w, n): -n)[:10]\nprint top\n",
@@ -368,6 +372,52 @@ class TupleLambda(SyntaxRule):
             "best = max(scores.items(), key=lambda (k,v): v)  # by score\n",
             [Expect(1, 32, message)],
             "best = max(scores.items(), key=lambda k_v: (lambda k, v: v)(*k_v))  # by score\n",
+        ),
+        Invalid(
+            """
+            def dot(model, (user, item), bias=0.0):
+                \"\"\"Score of one (user, item) pair.\"\"\"
+                return model.user[user].dot(model.item[item]) + bias
+            """,
+            [Expect(1, 16, message)],
+            """
+            def dot(model, user_item, bias=0.0):
+                \"\"\"Score of one (user, item) pair.\"\"\"
+                (user, item) = user_item
+                return model.user[user].dot(model.item[item]) + bias
+            """,
+        ),
+        Invalid(
+            "def key((k, (n, s))): return -s\r\n"
+            "top = sorted(stats.items(), key=lambda (k, (n, s)): -s)\r\n",
+            [Expect(1, 9, message), Expect(2, 33, message)],
+            "def key(k_n_s): (k, (n, s)) = k_n_s; return -s\r\n"
+            "top = sorted(stats.items(), key=lambda k_n_s: [-s for k, (n, s) in [k_n_s]][0])\r\n",
+        ),
+    ]
+
+
+class RawUnicodeString(SyntaxRule):
+    """Python 3 has no `ur''` prefix: every string is unicode. Python 2 still read `\\uXXXX`
+    and `\\UXXXXXXXX` escapes in a raw unicode string (after an odd run of backslashes)
+    and kept every other backslash: without such an escape the literal is Python 3's `r''`;
+    with one, a plain literal holding the same characters (the other backslashes doubled)."""
+
+    id = "PY210"
+    name = "raw-unicode-string"
+    message = "Python 2 `ur''` string: `{fixed}` in Python 3"
+    replacement = "`r'...'`, or a plain literal where it has `\\u` escapes"
+    VALID = [Valid("pattern = r'\\d+'\n")]
+    INVALID = [
+        Invalid(
+            "import re\nDIGITS = re.compile(ur'^\\d+$')\n",
+            [Expect(2, 21, "Python 2 `ur''` string: `r'^\\d+$'` in Python 3")],
+            "import re\nDIGITS = re.compile(r'^\\d+$')\n",
+        ),
+        Invalid(
+            "import re\nSPACE = re.compile(UR'[\\s\\u3000]+')  # ideographic space too\n",
+            [Expect(2, 20, "Python 2 `ur''` string: `'[\\\\s\\u3000]+'` in Python 3")],
+            "import re\nSPACE = re.compile('[\\\\s\\u3000]+')  # ideographic space too\n",
         ),
     ]
 

@@ -14,8 +14,16 @@ class _ImportedModuleRule(Rule):
     """Reports the import of a removed module as well as every use of it."""
 
     def on_import(self, ctx, node: ast.Import | ast.ImportFrom, module: str) -> None:
-        if self.matches(module):
-            ctx.report(self, node, name=module)
+        if not self.matches(module):
+            return
+        if ctx.import_guards:  # the ImportError is caught: the file's fallback runs
+            message = self.message.format(name=module) + (
+                " (the import is in a `try:` that catches its ImportError: on TF 2.21 the "
+                "fallback runs)"
+            )
+            ctx.report(self, node, name=module, message=message, severity=Severity.WARNING)
+            return
+        ctx.report(self, node, name=module)
 
 
 class ContribRule(_ImportedModuleRule):
@@ -49,6 +57,23 @@ class ContribRule(_ImportedModuleRule):
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            try:
+                from tensorflow.contrib import layers as contrib_layers
+            except ImportError:  # TF built without contrib
+                contrib_layers = None
+            """,
+            [
+                Expect(
+                    3,
+                    5,
+                    "`tf.contrib.layers`: tf.contrib was removed in TF 2.0 (the import is in a "
+                    "`try:` that catches its ImportError: on TF 2.21 the fallback runs)",
+                ),
+            ],
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -299,6 +324,21 @@ class AppFlagsLoggingRule(_ImportedModuleRule):
                     "`tf.flags.FLAGS` wraps absl and is TF1-only (`tf.flags.FLAGS` no "
                     "longer exists in TF 2.21's `tensorflow`)",
                 ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            FLAGS = tf.compat.v1.flags.FLAGS
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.flags.DEFINE_string('data_dir', '/tmp/ml-1m', 'ratings folder')
+            FLAGS = tf.flags.FLAGS
+            """,
+            [
+                Expect(2, 1, "`tf.flags.DEFINE_string` wraps absl and is TF1-only"),
+                Expect(3, 9, "`tf.flags.FLAGS` wraps absl and is TF1-only"),
             ],
         ),
         Invalid(

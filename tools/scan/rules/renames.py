@@ -39,6 +39,28 @@ CASTS = {
     "tf.to_bfloat16": "bfloat16",
 }
 
+# tf.gfile.X -> (its tf.io.gfile function, TF1 parameter -> TF2 parameter). TF 2.21's
+# `tf.compat.v1.gfile.X` calls that function with its own arguments in the same order
+# (`Copy(oldpath, newpath, overwrite)` is `copy(src, dst, overwrite)`), so a call means the
+# same once its keywords are renamed; `FastGFile` and `Open` take GFile's `(name, mode)`.
+GFILE = {
+    "tf.gfile.Copy": ("copy", {"oldpath": "src", "newpath": "dst"}),
+    "tf.gfile.DeleteRecursively": ("rmtree", {"dirname": "path"}),
+    "tf.gfile.Exists": ("exists", {"filename": "path"}),
+    "tf.gfile.FastGFile": ("GFile", {}),
+    "tf.gfile.GFile": ("GFile", {}),
+    "tf.gfile.Glob": ("glob", {"filename": "pattern"}),
+    "tf.gfile.IsDirectory": ("isdir", {"dirname": "path"}),
+    "tf.gfile.ListDirectory": ("listdir", {"dirname": "path"}),
+    "tf.gfile.MakeDirs": ("makedirs", {"dirname": "path"}),
+    "tf.gfile.MkDir": ("mkdir", {"dirname": "path"}),
+    "tf.gfile.Open": ("GFile", {}),
+    "tf.gfile.Remove": ("remove", {"filename": "path"}),
+    "tf.gfile.Rename": ("rename", {"oldname": "src", "newname": "dst"}),
+    "tf.gfile.Stat": ("stat", {"filename": "path"}),
+    "tf.gfile.Walk": ("walk", {"in_order": "topdown"}),
+}
+
 
 def _alias(ctx, node: ast.expr) -> str | None:
     """The local name bound to `tensorflow` that `node`'s chain starts with, if any."""
@@ -199,7 +221,9 @@ class Tf1OnlyNameRule(Rule):
     covers. Where TF2 has the very same object under another name (`tf.gfile.GFile` is
     `tf.io.gfile.GFile`), that name is the fix; otherwise `tf.compat.v1.<name>` makes the
     file run on TF 2.21 unchanged in meaning, a first step before the real migration.
-    `tf2rec fix` writes either, keeping the file's alias."""
+    `tf2rec fix` writes either, keeping the file's alias. Each `tf.gfile` function has a
+    lower-case `tf.io.gfile` one (`tf.gfile.Glob` is `tf.io.gfile.glob`) whose parameters
+    TF2 renamed (`filename` is `pattern`): a call is rewritten with its keywords renamed."""
 
     id = "TF801"
     name = "tf1-only-name"
@@ -209,7 +233,12 @@ class Tf1OnlyNameRule(Rule):
     fix_safety = (
         "Either spelling names the object the file used: TF2's own name where TF 2.21 has it "
         "under another one (`tf.io.gfile.GFile`), `tf.compat.v1.<name>` otherwise, the file's "
-        "alias kept; `from tensorflow import x` becomes `from tensorflow.compat.v1 import x`."
+        "alias kept; `from tensorflow import x` becomes `from tensorflow.compat.v1 import x`. "
+        "TF 2.21's `tf.compat.v1.gfile.Copy` (and every other `tf.gfile` function) only calls "
+        "its `tf.io.gfile` function with the same arguments in the same order, so a call "
+        "rewritten with TF2's keyword names does what it did. A `tf.gfile` function that is "
+        "not called, or called with `**options`, keeps TF1's parameter names through "
+        "`tf.compat.v1.gfile`: a caller may still pass `filename=`."
     )
     VALID = [
         Valid(
@@ -281,12 +310,7 @@ class Tf1OnlyNameRule(Rule):
                     1,
                     "`tf.gfile` exists only in tf.compat.v1: this import fails on TF 2.21",
                 ),
-                Expect(
-                    2,
-                    5,
-                    "`tf.gfile.GFile` exists only in tf.compat.v1 (`tf.gfile.GFile` no "
-                    "longer exists in TF 2.21's `tensorflow`)",
-                ),
+                Expect(2, 5, "`tf.gfile.GFile` is `tf.io.gfile.GFile` in TF2 (the same object)"),
             ],
             fixed="""
             from tensorflow.compat.v1 import gfile
@@ -339,7 +363,141 @@ class Tf1OnlyNameRule(Rule):
             from tensorflow.compat.v1 import gfile
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            FLAGS = tf.app.flags.FLAGS
+
+
+            def prepare_dirs():
+                if tf.gfile.Exists(FLAGS.model_dir):
+                    tf.gfile.DeleteRecursively(FLAGS.model_dir)
+                tf.gfile.MakeDirs(FLAGS.model_dir)
+                tf.gfile.Copy(FLAGS.vocab_file, FLAGS.model_dir + '/vocab.txt',
+                              overwrite=True)
+                return tf.gfile.Glob(FLAGS.train_dir + '/part-*')
+            """,
+            [
+                Expect(
+                    7,
+                    8,
+                    "`tf.gfile.Exists` is `tf.io.gfile.exists` in TF2 (`filename=` is `path=`)",
+                ),
+                Expect(
+                    8,
+                    9,
+                    "`tf.gfile.DeleteRecursively` is `tf.io.gfile.rmtree` in TF2 (`dirname=` is "
+                    "`path=`)",
+                ),
+                Expect(
+                    9,
+                    5,
+                    "`tf.gfile.MakeDirs` is `tf.io.gfile.makedirs` in TF2 (`dirname=` is `path=`)",
+                ),
+                Expect(
+                    10,
+                    5,
+                    "`tf.gfile.Copy` is `tf.io.gfile.copy` in TF2 (`oldpath=` is `src=`; "
+                    "`newpath=` is `dst=`)",
+                ),
+                Expect(
+                    12,
+                    12,
+                    "`tf.gfile.Glob` is `tf.io.gfile.glob` in TF2 (`filename=` is `pattern=`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            FLAGS = tf.app.flags.FLAGS
+
+
+            def prepare_dirs():
+                if tf.io.gfile.exists(FLAGS.model_dir):
+                    tf.io.gfile.rmtree(FLAGS.model_dir)
+                tf.io.gfile.makedirs(FLAGS.model_dir)
+                tf.io.gfile.copy(FLAGS.vocab_file, FLAGS.model_dir + '/vocab.txt',
+                              overwrite=True)
+                return tf.io.gfile.glob(FLAGS.train_dir + '/part-*')
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tflow
+            for name in tflow.gfile.ListDirectory(ckpt_dir):
+                if tflow.gfile.IsDirectory(name): continue
+                tflow.gfile.Rename(oldname=name, newname=name + '.bak', overwrite=True)
+            with tflow.gfile.FastGFile(graph_path, 'rb') as f:
+                graph_def.ParseFromString(f.read())
+            """,
+            [
+                Expect(
+                    2,
+                    13,
+                    "`tf.gfile.ListDirectory` is `tf.io.gfile.listdir` in TF2 (`dirname=` is "
+                    "`path=`)",
+                ),
+                Expect(
+                    3,
+                    8,
+                    "`tf.gfile.IsDirectory` is `tf.io.gfile.isdir` in TF2 (`dirname=` is `path=`)",
+                ),
+                Expect(
+                    4,
+                    5,
+                    "`tf.gfile.Rename` is `tf.io.gfile.rename` in TF2 (`oldname=` is `src=`; "
+                    "`newname=` is `dst=`)",
+                ),
+                Expect(5, 6, "`tf.gfile.FastGFile` is `tf.io.gfile.GFile` in TF2"),
+            ],
+            fixed="""
+            import tensorflow as tflow
+            for name in tflow.io.gfile.listdir(ckpt_dir):
+                if tflow.io.gfile.isdir(name): continue
+                tflow.io.gfile.rename(src=name, dst=name + '.bak', overwrite=True)
+            with tflow.io.gfile.GFile(graph_path, 'rb') as f:
+                graph_def.ParseFromString(f.read())
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            exists = tf.gfile.Exists
+            for root, dirs, files in tf.gfile.Walk(log_dir, in_order=False):
+                tf.gfile.Remove(**{'filename': root + '/events.out'})
+            opener = tf.gfile.Open
+            """,
+            [
+                Expect(
+                    2,
+                    10,
+                    "`tf.gfile.Exists` is `tf.io.gfile.exists` in TF2 (`filename=` is `path=`)",
+                ),
+                Expect(
+                    3,
+                    26,
+                    "`tf.gfile.Walk` is `tf.io.gfile.walk` in TF2 (`in_order=` is `topdown=`)",
+                ),
+                Expect(
+                    4,
+                    5,
+                    "`tf.gfile.Remove` is `tf.io.gfile.remove` in TF2 (`filename=` is `path=`)",
+                ),
+                Expect(5, 10, "`tf.gfile.Open` is `tf.io.gfile.GFile` in TF2 (the same object)"),
+            ],
+            fixed="""
+            import tensorflow as tf
+            exists = tf.compat.v1.gfile.Exists
+            for root, dirs, files in tf.io.gfile.walk(log_dir, topdown=False):
+                tf.compat.v1.gfile.Remove(**{'filename': root + '/events.out'})
+            opener = tf.io.gfile.GFile
+            """,
+        ),
     ]
+
+    def __init__(self) -> None:
+        self._gfile_calls: set[ast.expr] = set()  # functions of the calls `on_call` reported
 
     def on_import(self, ctx, node, module: str) -> None:
         """`from tensorflow import gfile`: an ImportError on TF 2.21; fixed to import it
@@ -372,8 +530,43 @@ class Tf1OnlyNameRule(Rule):
         # another rule that covers the name reports it (and the compat.v1 fix comes with it)
         return not self.covered_elsewhere(name)
 
+    def on_call(self, ctx, node: ast.Call) -> None:
+        """A `tf.gfile` call: rewritten to its `tf.io.gfile` function, keywords renamed."""
+        resolved = ctx.resolve(node.func)
+        if resolved is None or resolved[0] not in GFILE or not self._tf1_only(*resolved):
+            return
+        self._gfile_calls.add(node.func)  # reported here, not again as a reference
+        name = resolved[0]
+        alias = _alias(ctx, node.func)
+        if alias is None or any(k.arg is None for k in node.keywords):  # `**options`
+            ctx.report(
+                self, node.func, message=_gfile_message(name), fixed_by=ctx.compat_fix(node.func)
+            )
+            return
+        function, params = GFILE[name]
+        ctx.report(
+            self,
+            node.func,
+            message=_gfile_message(name),
+            fix=_gfile_call_fix(f"{alias}.io.gfile.{function}", params),
+            fix_node=node,
+        )
+
+    def finish(self, ctx) -> None:
+        self._gfile_calls.clear()
+
     def on_reference(self, ctx, node, name, namespace) -> None:
-        if not self._tf1_only(name, namespace):
+        if not self._tf1_only(name, namespace) or node in self._gfile_calls:
+            return
+        if name in GFILE:  # not called: renamed only where no parameter was
+            function, params = GFILE[name]
+            alias = _alias(ctx, node)
+            fixed_by = (
+                ctx.add_edit(node, f"{alias}.io.gfile.{function}")
+                if alias is not None and not params
+                else ctx.compat_fix(node)
+            )
+            ctx.report(self, node, message=_gfile_message(name), fixed_by=fixed_by)
             return
         target = tf_api.tf2_name(name)
         alias = _alias(ctx, node) if target else None
@@ -387,3 +580,30 @@ class Tf1OnlyNameRule(Rule):
             message=f"`{name}` is `{target}` in TF2 (the same object)",
             fix=alias + target[2:],
         )
+
+
+def _gfile_message(name: str) -> str:
+    """What a `tf.gfile` name is in TF2, with the parameters TF2 renamed."""
+    function, params = GFILE[name]
+    target = f"tf.io.gfile.{function}"
+    if tf_api.tf2_name(name) == target:
+        return f"`{name}` is `{target}` in TF2 (the same object)"
+    renamed = "; ".join(f"`{old}=` is `{new}=`" for old, new in params.items())
+    return f"`{name}` is `{target}` in TF2" + (f" ({renamed})" if renamed else "")
+
+
+def _gfile_call_fix(function: str, params: dict[str, str]):
+    """A fix calling `function` instead, with TF2's names for the keywords TF1 named."""
+
+    def fix(updated: cst.Call) -> cst.Call:
+        import libcst as cst
+
+        args = [
+            arg.with_changes(keyword=cst.Name(params[arg.keyword.value]))
+            if arg.keyword is not None and arg.keyword.value in params
+            else arg
+            for arg in updated.args
+        ]
+        return updated.with_changes(func=cst.parse_expression(function), args=args)
+
+    return fix

@@ -46,7 +46,16 @@ def _insert(ctx: FileContext, after_line: int, statement: str) -> tuple:
     return ctx.insert_statement(after_line, statement)
 
 
-class RuntimeModuleRule(Rule):
+class RunAsTf1Rule(Rule):
+    """A rule of `fix --run-as-tf1`: each finding is a step of keeping the file TF1 code, told
+    for information (an error where the step cannot be made)."""
+
+    mode = "tf1"
+    severity = Severity.INFO
+    severity_from_api_table = False
+
+
+class RuntimeModuleRule(RunAsTf1Rule):
     """Moves what TF 2.21 lost of TF1 (`tf.layers`, `tf.contrib`, `tf.nn.rnn_cell`) onto
     tf2rec.tf1, which rebuilds TF 1.15's layers, contrib pieces and RNN cells on
     `tf.compat.v1` ops with TF1's variable names, defaults and collections: the file
@@ -58,9 +67,6 @@ class RuntimeModuleRule(Rule):
 
     id = "TF520"
     name = "tf1-runtime-module"
-    mode = "tf1"
-    severity = Severity.INFO
-    severity_from_api_table = False
     message = _RUNS.format("{name}")
     replacement = "`tf1_runtime.<module>.<name>` (`from tf2rec import tf1 as tf1_runtime`)"
     fix_safety = (
@@ -221,7 +227,7 @@ class RuntimeModuleRule(Rule):
             _insert(ctx, self.after_line, tf1_runtime.IMPORT)
 
 
-class CompatV1Rule(Rule):
+class CompatV1Rule(RunAsTf1Rule):
     """Spells every TF1 name that TF 2.21 still has through `tf.compat.v1`, where it is TF
     1.15's own object: `tf.random_normal_initializer` as a class keeps stddev 1.0 and TF1's
     seeding (TF2's class has 0.05 and draws other values), `tf.where` keeps TF1's
@@ -233,9 +239,6 @@ class CompatV1Rule(Rule):
 
     id = "TF521"
     name = "tf1-compat-v1-spelling"
-    mode = "tf1"
-    severity = Severity.INFO
-    severity_from_api_table = False
     message = _SPELLED.format("{name}")
     replacement = "`tf.compat.v1.<name>`"
     fix_safety = (
@@ -345,7 +348,7 @@ class CompatV1Rule(Rule):
         ctx.report(self, node, message=message, severity=Severity.ERROR)
 
 
-class DisableV2BehaviorRule(Rule):
+class DisableV2BehaviorRule(RunAsTf1Rule):
     """Puts `tf.compat.v1.disable_v2_behavior()` where the program starts: TF's own switch
     back to TF 1.x behaviour (graph mode, shapes of `Dimension`s, TF1 control flow and
     reference variables, TF1's `tf.data` and summaries). `disable_eager_execution()` alone
@@ -356,9 +359,6 @@ class DisableV2BehaviorRule(Rule):
 
     id = "TF522"
     name = "tf1-disable-v2-behavior"
-    mode = "tf1"
-    severity = Severity.INFO
-    severity_from_api_table = False
     message = (
         "the program starts here: `tf.compat.v1.disable_v2_behavior()` goes before it, so "
         "that it runs with TF 1.x behaviour"

@@ -698,9 +698,8 @@ class ConfigProtoRule(Rule):
 GRAPH_ONLY = frozenset(
     {"tf.placeholder", "tf.sparse_placeholder", "tf.Session", "tf.InteractiveSession"}
 )
-# what makes graph-only APIs legal everywhere. An explicit graph (`with graph.as_default()`)
-# is not enough: TF1 code also built ops outside it (`sess.run(tf.sigmoid(self.logit))`),
-# which TF1 put in the inputs' graph and TF2 runs eagerly, and fails.
+# what makes graph-only APIs legal everywhere (inside `with graph.as_default():` they are
+# legal with eager execution on: TF110 does not count them there)
 GRAPH_MODE = frozenset({"tf.disable_eager_execution", "tf.disable_v2_behavior"})
 
 
@@ -709,7 +708,12 @@ class GraphModeNeededRule(Rule):
     spelled through `tf.compat.v1` as `tf2rec fix` leaves them, fails on TF 2.21 with
     "tf.placeholder() is not compatible with eager execution", unless the program turns
     eager execution off before. An error in a script (it has a `__main__` block), a warning
-    in a module (its importer may turn it off). The fix, opt-in because it puts the whole
+    in a module (its importer may turn it off). Inside `with graph.as_default():`, and in a
+    session given its graph (`tf.Session(graph=g)`), TF 2.21 builds and runs graphs with eager
+    execution on, so those uses need nothing; but an op built after the block in a session's
+    `run` (`sess.run(tf.sigmoid(self.logit))`), which TF1 put in its inputs' graph, is built
+    eagerly by TF2 and fails ("out of scope"): that needs graph mode. The fix, opt-in because
+    it puts the whole
     process in graph mode (`tf2rec fix --unsafe-fixes`), calls
     `tf.compat.v1.disable_eager_execution()` right after the file's imports, before any of
     its code runs."""
@@ -723,6 +727,7 @@ class GraphModeNeededRule(Rule):
     )
     safe_fix = False
     severity_from_api_table = False  # chosen per file: error in a script, warning in a module
+    calls = frozenset({".run", "graph="})
     fix_safety = (
         "It turns eager execution off for the whole process, right after the file's imports and "
         "before any of its code runs. Placeholders and sessions then work as in TF1, and "
@@ -742,6 +747,43 @@ class GraphModeNeededRule(Rule):
             import tensorflow as tf
             tf.compat.v1.disable_v2_behavior()
             s = tf.compat.v1.Session()
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+
+            def main(_):
+                graph = tf.Graph()
+                with graph.as_default():
+                    user = tf.placeholder(tf.int32, [None], name='user')
+                    with tf.Session(graph=graph) as sess:
+                        sess.run(tf.global_variables_initializer())
+
+
+            if __name__ == '__main__':
+                tf.app.run()
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            class Model(object):
+                def __init__(self):
+                    self.graph = tf.Graph()
+                    with self.graph.as_default(), tf.device('/cpu:0'):
+                        self.x = tf.placeholder(tf.float32, [None, 10])
+                    self.sess = tf.Session(graph=self.graph)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.Graph().as_default() as g:
+                x = tf.placeholder(tf.float32)
+                sess = tf.InteractiveSession()
             """
         ),
     ]
@@ -872,21 +914,107 @@ class GraphModeNeededRule(Rule):
                 tf.app.run()
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            graph = tf.Graph()
+            with graph.as_default():
+                x = tf.placeholder(tf.float32)
+            keep_prob = tf.placeholder(tf.float32)
+            """,
+            [
+                Expect(
+                    5,
+                    13,
+                    "`tf.placeholder` needs graph mode, and nothing in this file turns eager "
+                    "execution off",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            graph = tf.Graph()
+            with graph.as_default():
+                x = tf.placeholder(tf.float32)
+            keep_prob = tf.placeholder(tf.float32)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            class Ranker(object):
+                def __init__(self):
+                    self.graph = tf.Graph()
+                    with self.graph.as_default():
+                        self.x = tf.placeholder(tf.float32, [None, 8])
+                        self.logit = tf.layers.dense(self.x, 1)
+                        self.sess = tf.Session()
+
+                def predict(self, x):
+                    return self.sess.run(tf.sigmoid(self.logit), {self.x: x})
+            """,
+            [
+                Expect(
+                    13,
+                    30,
+                    "`tf.sigmoid` needs graph mode, and nothing in this file turns eager "
+                    "execution off",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+
+
+            class Ranker(object):
+                def __init__(self):
+                    self.graph = tf.Graph()
+                    with self.graph.as_default():
+                        self.x = tf.placeholder(tf.float32, [None, 8])
+                        self.logit = tf.layers.dense(self.x, 1)
+                        self.sess = tf.Session()
+
+                def predict(self, x):
+                    return self.sess.run(tf.sigmoid(self.logit), {self.x: x})
+            """,
+        ),
     ]
 
     def __init__(self) -> None:
         self.first: tuple[ast.expr, str] | None = None
         self.graph_mode = False
+        self.given_graph: set[ast.expr] = set()  # `tf.Session` of `tf.Session(graph=g)`
+
+    def on_call(self, ctx, node: ast.Call) -> None:
+        if keyword_arg(node, "graph") is not None:
+            self.given_graph.add(node.func)
+        func = node.func
+        if (
+            self.first is None
+            and not ctx.graph_blocks
+            and isinstance(func, ast.Attribute)
+            and func.attr == "run"
+            and ctx.is_session(func.value)
+        ):
+            self.first = _op_built_in(ctx, node)
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         if namespace not in ("v1", "v2"):
             return
         if name in GRAPH_MODE:
             self.graph_mode = True
-        elif name in GRAPH_ONLY and self.first is None:
+        elif (
+            name in GRAPH_ONLY
+            and self.first is None
+            and not ctx.graph_blocks  # an explicit graph is built in graph mode
+            and node not in self.given_graph
+        ):
             self.first = (node, name)
 
     def finish(self, ctx) -> None:
+        self.given_graph.clear()
         if self.first is None or self.graph_mode:
             return
         node, name = self.first
@@ -898,6 +1026,19 @@ class GraphModeNeededRule(Rule):
             severity=Severity.ERROR if ctx.script else Severity.WARNING,
             fixed_by=_disable_eager_execution(ctx) if ctx.unsafe_fixes else None,
         )
+
+
+def _op_built_in(ctx, run: ast.Call) -> tuple[ast.expr, str] | None:
+    """The first TF function called in a session's `.run(...)` arguments
+    (`sess.run(tf.sigmoid(self.logit))`): outside the graph's block TF2 builds it eagerly,
+    where the graph's tensors are out of scope."""
+    for argument in (*run.args, *(k.value for k in run.keywords)):
+        for inner in ast.walk(argument):
+            if isinstance(inner, ast.Call):
+                resolved = ctx.resolve(inner.func)
+                if resolved is not None and resolved[1] in ("v1", "v2"):
+                    return inner.func, resolved[0]
+    return None
 
 
 def _namespace_of(ctx, node) -> str | None:

@@ -8,7 +8,7 @@ from tf2rec.tools.scan.rule import Expect, Invalid, Rule, Severity, Valid
 
 class SyntaxErrorRule(Rule):
     """The file is neither valid Python 3 nor Python 2 that the scanner can convert (see
-    PY201-PY209), so nothing else in it can be checked or fixed. The finding is at the
+    PY201-PY210), so nothing else in it can be checked or fixed. The finding is at the
     first line that is neither; fix it and scan again. The file is never modified, and the
     other files are scanned and fixed as usual."""
 

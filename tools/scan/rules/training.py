@@ -55,6 +55,43 @@ class V1OptimizerRule(Rule):
         Invalid(
             """
             import tensorflow as tf
+
+            OPTIMIZERS = {'adam': tf.train.AdamOptimizer,
+                          'sgd': tf.train.GradientDescentOptimizer}
+            decay = tf.train.RMSPropOptimizer.__init__.__defaults__
+            """,
+            [
+                Expect(
+                    3,
+                    23,
+                    "`tf.train.AdamOptimizer` is a TF1 graph optimizer "
+                    "(`tf.train.AdamOptimizer` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+                Expect(
+                    4,
+                    22,
+                    "`tf.train.GradientDescentOptimizer` is a TF1 graph optimizer "
+                    "(`tf.train.GradientDescentOptimizer` no longer exists in TF 2.21's "
+                    "`tensorflow`)",
+                ),
+                Expect(
+                    5,
+                    9,
+                    "`tf.train.RMSPropOptimizer` is a TF1 graph optimizer "
+                    "(`tf.train.RMSPropOptimizer` no longer exists in TF 2.21's `tensorflow`)",
+                ),
+            ],
+            fixed="""
+            import tensorflow as tf
+
+            OPTIMIZERS = {'adam': tf.compat.v1.train.AdamOptimizer,
+                          'sgd': tf.compat.v1.train.GradientDescentOptimizer}
+            decay = tf.compat.v1.train.RMSPropOptimizer.__init__.__defaults__
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             optimizer = tf.train.AdamOptimizer(1e-3)
             """,
             [
