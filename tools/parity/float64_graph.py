@@ -15,9 +15,11 @@ Python, computes with in float64. (Taking the float32 value itself would leave A
 sqrt(32)'s float32 rounding, 1.7e-8 away, moved the self-attention pair's results by half
 of float32's rounding.)
 
-An op whose kernel has no float64 version on the CPU cannot run so; `missing_kernels` names
-such ops before anything runs, so that the error names them instead of TensorFlow's run-time
-message.
+Fused batch normalisation (`FusedBatchNormV3` and its gradient, float32 kernels only, and
+what `tf.contrib.layers.batch_norm` runs by default) is replaced by the same computation in
+float64 ops (`float64_batch_norm`). Any other op whose kernel has no float64 version on the
+CPU cannot run so; `missing_kernels` names such ops before anything runs, so that the error
+names them instead of TensorFlow's run-time message.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 from tensorflow.core.framework import graph_pb2, types_pb2
 from tensorflow.python.framework import kernels, tensor_util
+
+from tf2rec.tools.parity.float64_batch_norm import replace_fused_batch_norms
 
 FLOAT, DOUBLE = types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE
 FLOAT_REF, DOUBLE_REF = types_pb2.DT_FLOAT_REF, types_pb2.DT_DOUBLE_REF
@@ -63,6 +67,7 @@ def to_float64(graph_def: graph_pb2.GraphDef) -> graph_pb2.GraphDef:
     """A copy of `graph_def` computing in float64 wherever it computed in float32."""
     wide = graph_pb2.GraphDef()
     wide.CopyFrom(graph_def)
+    replace_fused_batch_norms(wide, as_literal)
     for node in wide.node:
         _widen_node(node)
     for function in wide.library.function:
@@ -98,7 +103,7 @@ def missing_kernels(graph_def: graph_pb2.GraphDef, device: str = "CPU") -> list[
             known[node.op] = [
                 k
                 for k in kernels.get_registered_kernels_for_op(node.op).kernel
-                if k.device_type == device
+                if k.device_type in (device, "DEFAULT")  # DEFAULT: any device's
             ]
         if not any(_accepts(kernel, types) for kernel in known[node.op]):
             missing.append(f"{node.name} ({node.op})")
