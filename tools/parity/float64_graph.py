@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 from tensorflow.core.framework import graph_pb2, types_pb2
-from tensorflow.python.framework import kernels, tensor_util
+from tensorflow.python.framework import kernels, op_def_registry, tensor_util
 
 from tf2rec.tools.parity.float64_batch_norm import replace_fused_batch_norms
 
@@ -68,14 +68,119 @@ def to_float64(graph_def: graph_pb2.GraphDef) -> graph_pb2.GraphDef:
     wide = graph_pb2.GraphDef()
     wide.CopyFrom(graph_def)
     replace_fused_batch_norms(wide, as_literal)
+    carriers = _fixed_float_carriers(wide)
     for node in wide.node:
-        _widen_node(node)
+        if node.name not in carriers:
+            _widen_node(node)
     for function in wide.library.function:
         for arg in (*function.signature.input_arg, *function.signature.output_arg):
             arg.type = WIDER.get(arg.type, arg.type)
         for node in function.node_def:
             _widen_node(node)
     return wide
+
+
+PASS_THROUGH = {"Enter", "Exit", "Merge", "Switch", "NextIteration", "Identity", "StopGradient"}
+
+
+def _fixed_float_carriers(graph_def: graph_pb2.GraphDef) -> set[str]:
+    """The pass-through nodes (a while loop's Enter, Merge, Switch, NextIteration, Exit; an
+    Identity) that carry a tensor float32 by its op's definition, not by a type attribute:
+    a TensorArray's flow (dynamic_rnn's outputs are gathered in one). They stay float32,
+    as the ops reading that tensor expect."""
+    fixed = set()
+    for node in graph_def.node:
+        if node.op in PASS_THROUGH or node.op.startswith("Ref"):
+            continue
+        try:
+            op_def = op_def_registry.get(node.op)
+        except Exception:  # an op of a library not loaded here: nothing to learn from it
+            op_def = None
+        if op_def is None:
+            continue
+        for index, arg in enumerate(op_def.output_arg):
+            if arg.type == FLOAT and not (arg.number_attr or arg.type_list_attr):
+                fixed.add(f"{node.name}:{index}")
+            if arg.number_attr or arg.type_list_attr:
+                break  # later outputs' indices depend on a count: not a flow tensor
+    nodes = {node.name: node for node in graph_def.node}
+    carriers, changed = set(), True
+    while changed:
+        changed = False
+        for node in graph_def.node:
+            if node.name not in carriers and (
+                _carries(node, nodes, fixed, carriers) or _feeds_a_carrier(node, nodes, carriers)
+            ):
+                carriers.add(node.name)
+                fixed.update(f"{node.name}:{index}" for index in range(2))
+                changed = True
+    return carriers
+
+
+FEEDERS = PASS_THROUGH | {"Const", "ZerosLike", "Add", "AddV2", "AddN"}
+
+
+def _feeds_a_carrier(node, nodes, carriers) -> bool:
+    """A constant, pass-through or sum that starts a carried value: the zero a loop's
+    gradient accumulator of a flow starts from, merged with the flows that follow."""
+    if node.op not in FEEDERS:
+        return False
+    return any(
+        name in carriers
+        and nodes[name].op in PASS_THROUGH
+        and any(source.split(":")[0] == node.name for source in nodes[name].input)
+        for name in carriers
+    )
+
+
+def _carries(node, nodes, fixed, carriers) -> bool:
+    """Whether `node` passes on a fixed float32 tensor: it takes one where its definition
+    has a type attribute (a pass-through, a flow's gradient `Add`, a stack push), or it is a
+    stack that such a push fills, or a pop from one."""
+    if node.op == "StackV2":
+        return any(
+            n.op == "StackPushV2" and n.name in carriers and _stack_of(n, nodes) == node.name
+            for n in nodes.values()
+        )
+    if node.op == "StackPopV2":
+        return _stack_of(node, nodes) in carriers
+    data = [_output_name(source) for source in node.input if not source.startswith("^")]
+    arguments = _input_arguments(node)
+    return any(
+        source in fixed and (arg is None or arg.type_attr)
+        for source, arg in zip(data, arguments + [None] * len(data), strict=False)
+    )
+
+
+def _input_arguments(node) -> list:
+    """The op definition's argument of each of `node`'s data inputs, in order."""
+    try:
+        op_def = op_def_registry.get(node.op)
+    except Exception:  # an op of a library not loaded here
+        op_def = None
+    if op_def is None:
+        return []
+    arguments = []
+    for arg in op_def.input_arg:
+        count = 1
+        if arg.number_attr:
+            count = node.attr[arg.number_attr].i
+        elif arg.type_list_attr:
+            count = len(node.attr[arg.type_list_attr].list.type)
+        arguments += [arg] * count
+    return arguments
+
+
+def _stack_of(node, nodes) -> str:
+    """The StackV2 node whose handle reaches `node`'s first input (through Enter nodes)."""
+    name = node.input[0].split(":")[0]
+    while name in nodes and nodes[name].op in ("Enter", "Identity"):
+        name = nodes[name].input[0].split(":")[0]
+    return name
+
+
+def _output_name(source: str) -> str:
+    return source if ":" in source or source.startswith("^") else source + ":0"
 
 
 def _widen_node(node) -> None:

@@ -280,6 +280,23 @@ PLUMBING = {
 }
 
 
+def looped_random_note(legacy: dict) -> str | None:
+    """The note for random ops inside `tf.while_loop` bodies (dropout in a `dynamic_rnn`
+    cell): they draw once per iteration, and one fed value per step cannot stand for their
+    draws, so the harness lets them draw (seeded) and the Keras side draws its own."""
+    found = [legacy[k] for k in sorted(legacy) if k.startswith("random_in_loop/")]
+    if not found:
+        return None
+    loops = ", ".join(dict.fromkeys(f"'{loop}'" for _, loop in found))
+    ops = ", ".join(str(op) for op, _ in found[:3]) + (" ..." if len(found) > 3 else "")
+    return (
+        f"random op(s) {ops} inside tf.while_loop {loops} draw once per iteration and are "
+        "not fed: the two sides draw different values, so checks in training mode differ "
+        "wherever they are used; check this model with that dropout off (keep probability "
+        "1 in train_feeds)"
+    )
+
+
 def _silent(stage: str) -> None:
     pass
 
@@ -308,6 +325,9 @@ class Pair:
                 f"runs with op determinism, which needs one: the harness set graph seed "
                 f"{int(legacy['seed/graph'])} (--seed); its random ops' values are fed anyway"
             )
+        note = looped_random_note(legacy)
+        if note and note not in self.notes:
+            self.notes.append(note)
         rounding = Float32Rounding(work, legacy) if precision == "float64" else None
         data = _split(batches, self.labels)
         results, tables, envelope, keras_ops = [], set(), None, set()
