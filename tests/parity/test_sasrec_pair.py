@@ -44,6 +44,32 @@ def test_the_stock_keras_rewrite_is_the_tf1_model_in_float64():
     assert forward.ratio < 0.1, forward
 
 
+def test_two_heads_split_along_the_batch_axis_are_proven_in_float64():
+    """The legacy attention splits heads along the batch axis ([h*N, T, T], head-major) and
+    draws its dropout there; the Keras side holds [N, h, T, T]: the harness reorders."""
+    hparams, batches = pair(16, maxlen=8, batch=8, steps=2)
+    hparams["num_heads"] = 2
+    results = run_pair(LEGACY, MIGRATED, batches, hparams, optimizers=["adam"], mode="float64")
+    assert all(r.passed for r in results), table(results)
+    assert "gradients (batch 0)" in {r.check for r in results}
+
+
+def test_values_drawn_for_heads_on_the_batch_axis_reach_the_same_elements():
+    import numpy as np
+    import tensorflow as tf
+
+    from tf2rec.tools.parity.harness import in_keras_layout
+
+    keras_side = np.random.default_rng(0).random((3, 2, 4, 4))  # [N, h, T, T]
+    # the legacy layout, as tf.concat(tf.split(x, h, axis=2), axis=0) made it
+    legacy_side = np.concatenate([keras_side[:, head] for head in range(2)], axis=0)
+    placed = in_keras_layout(tf.constant(legacy_side), tf.constant(keras_side))
+    np.testing.assert_array_equal(placed.numpy(), keras_side)
+    one_head = keras_side[:, :1]
+    placed = in_keras_layout(tf.constant(one_head[:, 0]), tf.constant(one_head))
+    np.testing.assert_array_equal(placed.numpy(), one_head)
+
+
 def _wrong(make_wrong, optimizers=("adam",)):
     hparams, batches = pair(16, maxlen=8, batch=8, steps=2)
     results = run_pair(LEGACY, make_wrong, batches, hparams, optimizers=optimizers, mode="float64")

@@ -780,6 +780,27 @@ def _gradients_of(model, x, y):
     ]
 
 
+def in_keras_layout(uniform, inputs):
+    """The values drawn for a legacy random op, laid out as the Keras tensor they drop.
+    Attention heads: 2018 TF1 code split them along the batch axis,
+    `tf.concat(tf.split(x, h, axis=2), axis=0)`, so its attention weights are [h*B, T, T],
+    head-major (row i * B + b is head i of example b), where Keras holds [B, h, T, T]; those
+    are reordered. Any other layout holding the same elements in another shape (one head:
+    [B, T, T] there, [B, 1, T, T] here) is reshaped."""
+    heads = inputs.shape[1] if inputs.shape.rank and inputs.shape.rank > 2 else None
+    split_heads = (
+        isinstance(heads, int)
+        and heads > 1
+        and uniform.shape.rank == inputs.shape.rank - 1
+        and uniform.shape[1:] == inputs.shape[2:]
+    )
+    if split_heads:
+        rest = list(range(2, uniform.shape.rank + 1))
+        uniform = tf.reshape(uniform, [heads, -1, *uniform.shape[1:]])
+        return tf.transpose(uniform, [1, 0, *rest])
+    return tf.reshape(uniform, tf.shape(inputs))
+
+
 class FedRandomness:
     """Makes the model's Dropout layers use the values the legacy side fed its random ops:
     the i-th Dropout layer to run while training gets the i-th random op's values, and the
@@ -809,9 +830,7 @@ class FedRandomness:
                 raise DataError(self._mismatch())
             step = tf.cast(self.model.optimizer.iterations - self.start, tf.int32)
             uniform = tf.cast(tf.gather(self.values[slot], step), inputs.dtype)
-            # the legacy op's layout, where it holds the same elements in another shape (one
-            # head's attention weights: [B, T, T] there, [B, 1, T, T] here)
-            uniform = tf.reshape(uniform, tf.shape(inputs))
+            uniform = in_keras_layout(uniform, inputs)
             # TensorFlow's dropout with a Python rate, op for op (nn_ops._dropout)
             kept = inputs * tf.constant(1 / (1 - layer.rate), inputs.dtype)
             keep = uniform >= tf.constant(layer.rate, inputs.dtype)
