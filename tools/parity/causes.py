@@ -62,6 +62,12 @@ OPTIMIZER = (
     "the contributions to a tensor used by several ops in another order than TF1's "
     "tf.gradients (take them with tf.gradients in train_step, as migrated/deepfm.py does)"
 )
+SAME_MATH = (
+    "same math, different rounding: this check passes in float64 (error/bound {ratio}), so "
+    "the rewrite computes the same mathematics with other operations ({ops}), which float32 "
+    "rounds differently; bitwise mode passes only a rewrite that runs the TF1 graph's "
+    "operations: run --mode auto (the default) to accept it"
+)
 STEP = "the number of steps differs: both sides must take one step per batch"
 
 

@@ -58,7 +58,7 @@ from tf2rec.tools.convert import (
     read_checkpoint,
     tf1_state,
 )
-from tf2rec.tools.parity.causes import annotate
+from tf2rec.tools.parity.causes import SAME_MATH, annotate
 from tf2rec.tools.parity.compare import (
     DIFFERENT,
     SAME,
@@ -197,6 +197,8 @@ def run_pair(
             results = first.results
             if mode != "bitwise" and not all(r.passed and r.kind == SAME for r in results):
                 results = rejudged(first, pair.run(work / "float64", "float64").results)
+            elif not all(r.passed for r in results):  # bitwise: float64 names the cause
+                diagnosed(first, pair.run(work / "float64", "float64").results)
     return ParityResults(results, pair.notes)
 
 
@@ -437,6 +439,16 @@ def rejudged(first: PrecisionRun, wide: list[Comparison]) -> list[Comparison]:
             )
         results.append(again)
     return results
+
+
+def diagnosed(first: PrecisionRun, wide: list[Comparison]) -> None:
+    """Bitwise mode's verdicts stay; a failed check that passes in float64 gets its real
+    cause, "same math, different rounding", with the ops only one graph runs."""
+    by_check = {(r.check, r.tensor): r for r in wide}
+    for result in first.results:
+        again = by_check.get((result.check, result.tensor))
+        if not result.passed and again is not None and again.passed:
+            result.cause = SAME_MATH.format(ratio=_number(again.ratio), ops=first.ops_that_differ())
 
 
 def _number(value) -> str:
