@@ -24,6 +24,8 @@ names them instead of TensorFlow's run-time message.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
 from tensorflow.core.framework import graph_pb2, types_pb2
 from tensorflow.python.framework import kernels, op_def_registry, tensor_util
@@ -81,75 +83,77 @@ def to_float64(graph_def: graph_pb2.GraphDef) -> graph_pb2.GraphDef:
 
 
 PASS_THROUGH = {"Enter", "Exit", "Merge", "Switch", "NextIteration", "Identity", "StopGradient"}
+SUMS = {"Add", "AddV2", "AddN"}  # the gradient of a flow that enters a loop sums flows
+FEEDERS = PASS_THROUGH | SUMS | {"Const", "ZerosLike"}
 
 
 def _fixed_float_carriers(graph_def: graph_pb2.GraphDef) -> set[str]:
-    """The pass-through nodes (a while loop's Enter, Merge, Switch, NextIteration, Exit; an
-    Identity) that carry a tensor float32 by its op's definition, not by a type attribute:
-    a TensorArray's flow (dynamic_rnn's outputs are gathered in one). They stay float32,
-    as the ops reading that tensor expect."""
-    fixed = set()
-    for node in graph_def.node:
-        if node.op in PASS_THROUGH or node.op.startswith("Ref"):
-            continue
-        try:
-            op_def = op_def_registry.get(node.op)
-        except Exception:  # an op of a library not loaded here: nothing to learn from it
-            op_def = None
-        if op_def is None:
-            continue
-        for index, arg in enumerate(op_def.output_arg):
-            if arg.type == FLOAT and not (arg.number_attr or arg.type_list_attr):
-                fixed.add(f"{node.name}:{index}")
-            if arg.number_attr or arg.type_list_attr:
-                break  # later outputs' indices depend on a count: not a flow tensor
+    """The nodes that carry a TensorArray's flow, a tensor float32 by its op's definition,
+    not by a type attribute (`dynamic_rnn` gathers its outputs in a TensorArray): a while
+    loop's Enter, Merge, Switch, NextIteration and Exit, and in the loop's gradient the
+    stacks it is pushed on and popped from, the sums of flows and the zero they start
+    from. They stay float32, as the TensorArray ops reading the flow expect."""
     nodes = {node.name: node for node in graph_def.node}
-    carriers, changed = set(), True
-    while changed:
-        changed = False
-        for node in graph_def.node:
-            if node.name not in carriers and (
-                _carries(node, nodes, fixed, carriers) or _feeds_a_carrier(node, nodes, carriers)
-            ):
-                carriers.add(node.name)
-                fixed.update(f"{node.name}:{index}" for index in range(2))
-                changed = True
+    consumers, pops = defaultdict(list), defaultdict(list)
+    for node in graph_def.node:
+        for source in node.input:
+            consumers[_producer(source)].append(node)
+        if node.op == "StackPopV2":
+            pops[_stack_of(node, nodes)].append(node)
+    fixed = {
+        f"{node.name}:{index}"
+        for node in graph_def.node
+        if node.op.startswith("TensorArray")
+        for index in _fixed_float_outputs(node.op)
+    }
+    carriers, work = set(), list({_producer(name) for name in fixed})
+
+    def carry(node) -> None:
+        if node.name not in carriers:
+            carriers.add(node.name)
+            fixed.update({f"{node.name}:0", f"{node.name}:1"})
+            work.append(node.name)
+
+    while work:
+        name = work.pop()
+        for consumer in consumers[name]:
+            if _takes_a_flow(consumer, fixed):
+                carry(consumer)
+        node = nodes.get(name)
+        if name in carriers and node.op.removeprefix("Ref") in PASS_THROUGH:
+            for source in node.input:  # the start of a carried value: a zero, a sum
+                producer = nodes.get(_producer(source))
+                if producer is not None and producer.op in FEEDERS:
+                    carry(producer)
+        if name in carriers and node.op == "StackPushV2":
+            stack = nodes.get(_stack_of(node, nodes))
+            for carried in ([stack] if stack else []) + pops[stack.name if stack else ""]:
+                carry(carried)
     return carriers
 
 
-FEEDERS = PASS_THROUGH | {"Const", "ZerosLike", "Add", "AddV2", "AddN"}
+def _fixed_float_outputs(op: str) -> list[int]:
+    """The indices of `op`'s outputs that are float32 by definition (a TensorArray's flow)."""
+    outputs = op_def_registry.get(op).output_arg
+    if any(arg.number_attr or arg.type_list_attr for arg in outputs):
+        return []
+    return [index for index, arg in enumerate(outputs) if arg.type == FLOAT]
 
 
-def _feeds_a_carrier(node, nodes, carriers) -> bool:
-    """A constant, pass-through or sum that starts a carried value: the zero a loop's
-    gradient accumulator of a flow starts from, merged with the flows that follow."""
-    if node.op not in FEEDERS:
+def _takes_a_flow(node, fixed) -> bool:
+    """A pass-through, a stack push or a sum given a flow where its type is an attribute."""
+    if node.op.removeprefix("Ref") not in PASS_THROUGH | SUMS | {"StackPushV2"}:
         return False
-    return any(
-        name in carriers
-        and nodes[name].op in PASS_THROUGH
-        and any(source.split(":")[0] == node.name for source in nodes[name].input)
-        for name in carriers
-    )
-
-
-def _carries(node, nodes, fixed, carriers) -> bool:
-    """Whether `node` passes on a fixed float32 tensor: it takes one where its definition
-    has a type attribute (a pass-through, a flow's gradient `Add`, a stack push), or it is a
-    stack that such a push fills, or a pop from one."""
-    if node.op == "StackV2":
-        return any(
-            n.op == "StackPushV2" and n.name in carriers and _stack_of(n, nodes) == node.name
-            for n in nodes.values()
-        )
-    if node.op == "StackPopV2":
-        return _stack_of(node, nodes) in carriers
     data = [_output_name(source) for source in node.input if not source.startswith("^")]
     arguments = _input_arguments(node)
     return any(
         source in fixed and (arg is None or arg.type_attr)
         for source, arg in zip(data, arguments + [None] * len(data), strict=False)
     )
+
+
+def _producer(source: str) -> str:
+    return source.removeprefix("^").split(":")[0]
 
 
 def _input_arguments(node) -> list:
@@ -173,9 +177,9 @@ def _input_arguments(node) -> list:
 
 def _stack_of(node, nodes) -> str:
     """The StackV2 node whose handle reaches `node`'s first input (through Enter nodes)."""
-    name = node.input[0].split(":")[0]
+    name = _producer(node.input[0])
     while name in nodes and nodes[name].op in ("Enter", "Identity"):
-        name = nodes[name].input[0].split(":")[0]
+        name = _producer(nodes[name].input[0])
     return name
 
 
