@@ -40,6 +40,14 @@ MOVING_AVERAGE = (
     "tf.contrib.layers.batch_norm's was 0.999), and TF1's update ops must have run "
     "(UPDATE_OPS as control dependencies of the train op)"
 )
+MOVING_VARIANCE = (
+    "the gradients and the moving means match, so only the moving variance moves "
+    "differently: TF1's fused batch norm (tf.contrib.layers.batch_norm, fused by default, on "
+    "2-D or 4-D input; tf.layers.batch_normalization(fused=True)) moves it towards the "
+    "batch's unbiased variance (times m / (m - 1) for m values per channel), Keras' "
+    "BatchNormalization towards the biased one; both normalise with the biased one. "
+    "Add the difference after Keras' update (variance / (m - 1) * (1 - momentum))"
+)
 SPARSE_SLOT = (
     "the gradients match and embedding tables differ after the steps, so the optimizer's "
     "sparse update differs: TF1 sums the rows of repeated ids before updating (Adam's v "
@@ -53,6 +61,12 @@ OPTIMIZER = (
     "Keras optimizers with TF1's arithmetic), or train_step's gradients: GradientTape adds "
     "the contributions to a tensor used by several ops in another order than TF1's "
     "tf.gradients (take them with tf.gradients in train_step, as migrated/deepfm.py does)"
+)
+SAME_MATH = (
+    "same math, different rounding: this check passes in float64 (error/bound {ratio}), so "
+    "the rewrite computes the same mathematics with other operations ({ops}), which float32 "
+    "rounds differently; bitwise mode passes only a rewrite that runs the TF1 graph's "
+    "operations: run --mode auto (the default) to accept it"
 )
 STEP = "the number of steps differs: both sides must take one step per batch"
 
@@ -75,7 +89,9 @@ def _cause(result: Comparison, failed: list[Comparison], tables: set[str]) -> st
     if result.tensor == "global_step":
         return STEP
     if re.search(r"moving_(mean|variance)$", result.tensor):
-        return MOVING_AVERAGE
+        means = [r for r in same_check if r.tensor.endswith("moving_mean")]
+        variance_only = result.tensor.endswith("variance") and not means
+        return MOVING_VARIANCE if variance_only else MOVING_AVERAGE
     touches_table = any(
         r.tensor == table or r.tensor.startswith(table + "/")
         for r in same_check

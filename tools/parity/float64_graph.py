@@ -15,16 +15,22 @@ Python, computes with in float64. (Taking the float32 value itself would leave A
 sqrt(32)'s float32 rounding, 1.7e-8 away, moved the self-attention pair's results by half
 of float32's rounding.)
 
-An op whose kernel has no float64 version on the CPU cannot run so; `missing_kernels` names
-such ops before anything runs, so that the error names them instead of TensorFlow's run-time
-message.
+Fused batch normalisation (`FusedBatchNormV3` and its gradient, float32 kernels only, and
+what `tf.contrib.layers.batch_norm` runs by default) is replaced by the same computation in
+float64 ops (`float64_batch_norm`). Any other op whose kernel has no float64 version on the
+CPU cannot run so; `missing_kernels` names such ops before anything runs, so that the error
+names them instead of TensorFlow's run-time message.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
 from tensorflow.core.framework import graph_pb2, types_pb2
-from tensorflow.python.framework import kernels, tensor_util
+from tensorflow.python.framework import kernels, op_def_registry, tensor_util
+
+from tf2rec.tools.parity.float64_batch_norm import replace_fused_batch_norms
 
 FLOAT, DOUBLE = types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE
 FLOAT_REF, DOUBLE_REF = types_pb2.DT_FLOAT_REF, types_pb2.DT_DOUBLE_REF
@@ -63,14 +69,122 @@ def to_float64(graph_def: graph_pb2.GraphDef) -> graph_pb2.GraphDef:
     """A copy of `graph_def` computing in float64 wherever it computed in float32."""
     wide = graph_pb2.GraphDef()
     wide.CopyFrom(graph_def)
+    replace_fused_batch_norms(wide, as_literal)
+    carriers = _fixed_float_carriers(wide)
     for node in wide.node:
-        _widen_node(node)
+        if node.name not in carriers:
+            _widen_node(node)
     for function in wide.library.function:
         for arg in (*function.signature.input_arg, *function.signature.output_arg):
             arg.type = WIDER.get(arg.type, arg.type)
         for node in function.node_def:
             _widen_node(node)
     return wide
+
+
+PASS_THROUGH = {"Enter", "Exit", "Merge", "Switch", "NextIteration", "Identity", "StopGradient"}
+SUMS = {"Add", "AddV2", "AddN"}  # the gradient of a flow that enters a loop sums flows
+FEEDERS = PASS_THROUGH | SUMS | {"Const", "ZerosLike"}
+
+
+def _fixed_float_carriers(graph_def: graph_pb2.GraphDef) -> set[str]:
+    """The nodes that carry a TensorArray's flow, a tensor float32 by its op's definition,
+    not by a type attribute (`dynamic_rnn` gathers its outputs in a TensorArray): a while
+    loop's Enter, Merge, Switch, NextIteration and Exit, and in the loop's gradient the
+    stacks it is pushed on and popped from, the sums of flows and the zero they start
+    from. They stay float32, as the TensorArray ops reading the flow expect."""
+    nodes = {node.name: node for node in graph_def.node}
+    consumers, pops = defaultdict(list), defaultdict(list)
+    for node in graph_def.node:
+        for source in node.input:
+            consumers[_producer(source)].append(node)
+        if node.op == "StackPopV2":
+            pops[_stack_of(node, nodes)].append(node)
+    fixed = {
+        f"{node.name}:{index}"
+        for node in graph_def.node
+        if node.op.startswith("TensorArray")
+        for index in _fixed_float_outputs(node.op)
+    }
+    carriers, work = set(), list({_producer(name) for name in fixed})
+
+    def carry(node) -> None:
+        if node.name not in carriers:
+            carriers.add(node.name)
+            fixed.update({f"{node.name}:0", f"{node.name}:1"})
+            work.append(node.name)
+
+    while work:
+        name = work.pop()
+        for consumer in consumers[name]:
+            if _takes_a_flow(consumer, fixed):
+                carry(consumer)
+        node = nodes.get(name)
+        if name in carriers and node.op.removeprefix("Ref") in PASS_THROUGH:
+            for source in node.input:  # the start of a carried value: a zero, a sum
+                producer = nodes.get(_producer(source))
+                if producer is not None and producer.op in FEEDERS:
+                    carry(producer)
+        if name in carriers and node.op == "StackPushV2":
+            stack = nodes.get(_stack_of(node, nodes))
+            for carried in ([stack] if stack else []) + pops[stack.name if stack else ""]:
+                carry(carried)
+    return carriers
+
+
+def _fixed_float_outputs(op: str) -> list[int]:
+    """The indices of `op`'s outputs that are float32 by definition (a TensorArray's flow)."""
+    outputs = op_def_registry.get(op).output_arg
+    if any(arg.number_attr or arg.type_list_attr for arg in outputs):
+        return []
+    return [index for index, arg in enumerate(outputs) if arg.type == FLOAT]
+
+
+def _takes_a_flow(node, fixed) -> bool:
+    """A pass-through, a stack push or a sum given a flow where its type is an attribute."""
+    if node.op.removeprefix("Ref") not in PASS_THROUGH | SUMS | {"StackPushV2"}:
+        return False
+    data = [_output_name(source) for source in node.input if not source.startswith("^")]
+    arguments = _input_arguments(node)
+    return any(
+        source in fixed and (arg is None or arg.type_attr)
+        for source, arg in zip(data, arguments + [None] * len(data), strict=False)
+    )
+
+
+def _producer(source: str) -> str:
+    return source.removeprefix("^").split(":")[0]
+
+
+def _input_arguments(node) -> list:
+    """The op definition's argument of each of `node`'s data inputs, in order."""
+    try:
+        op_def = op_def_registry.get(node.op)
+    except Exception:  # an op of a library not loaded here
+        op_def = None
+    if op_def is None:
+        return []
+    arguments = []
+    for arg in op_def.input_arg:
+        count = 1
+        if arg.number_attr:
+            count = node.attr[arg.number_attr].i
+        elif arg.type_list_attr:
+            count = len(node.attr[arg.type_list_attr].list.type)
+        arguments += [arg] * count
+    return arguments
+
+
+def _stack_of(node, nodes) -> str:
+    """The StackV2 node whose handle reaches `node`'s first input (through Enter nodes)."""
+    name = _producer(node.input[0])
+    while name in nodes and nodes[name].op in ("Enter", "Identity"):
+        name = _producer(nodes[name].input[0])
+    return name
+
+
+def _output_name(source: str) -> str:
+    return source if ":" in source or source.startswith("^") else source + ":0"
 
 
 def _widen_node(node) -> None:
@@ -98,7 +212,7 @@ def missing_kernels(graph_def: graph_pb2.GraphDef, device: str = "CPU") -> list[
             known[node.op] = [
                 k
                 for k in kernels.get_registered_kernels_for_op(node.op).kernel
-                if k.device_type == device
+                if k.device_type in (device, "DEFAULT")  # DEFAULT: any device's
             ]
         if not any(_accepts(kernel, types) for kernel in known[node.op]):
             missing.append(f"{node.name} ({node.op})")

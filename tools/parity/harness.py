@@ -58,7 +58,7 @@ from tf2rec.tools.convert import (
     read_checkpoint,
     tf1_state,
 )
-from tf2rec.tools.parity.causes import annotate
+from tf2rec.tools.parity.causes import SAME_MATH, annotate
 from tf2rec.tools.parity.compare import (
     DIFFERENT,
     SAME,
@@ -197,6 +197,8 @@ def run_pair(
             results = first.results
             if mode != "bitwise" and not all(r.passed and r.kind == SAME for r in results):
                 results = rejudged(first, pair.run(work / "float64", "float64").results)
+            elif not all(r.passed for r in results):  # bitwise: float64 names the cause
+                diagnosed(first, pair.run(work / "float64", "float64").results)
     return ParityResults(results, pair.notes)
 
 
@@ -280,6 +282,23 @@ PLUMBING = {
 }
 
 
+def looped_random_note(legacy: dict) -> str | None:
+    """The note for random ops inside `tf.while_loop` bodies (dropout in a `dynamic_rnn`
+    cell): they draw once per iteration, and one fed value per step cannot stand for their
+    draws, so the harness lets them draw (seeded) and the Keras side draws its own."""
+    found = [legacy[k] for k in sorted(legacy) if k.startswith("random_in_loop/")]
+    if not found:
+        return None
+    loops = ", ".join(dict.fromkeys(f"'{loop}'" for _, loop in found))
+    ops = ", ".join(str(op) for op, _ in found[:3]) + (" ..." if len(found) > 3 else "")
+    return (
+        f"random op(s) {ops} inside tf.while_loop {loops} draw once per iteration and are "
+        "not fed: the two sides draw different values, so checks in training mode differ "
+        "wherever they are used; check this model with that dropout off (keep probability "
+        "1 in train_feeds)"
+    )
+
+
 def _silent(stage: str) -> None:
     pass
 
@@ -308,6 +327,9 @@ class Pair:
                 f"runs with op determinism, which needs one: the harness set graph seed "
                 f"{int(legacy['seed/graph'])} (--seed); its random ops' values are fed anyway"
             )
+        note = looped_random_note(legacy)
+        if note and note not in self.notes:
+            self.notes.append(note)
         rounding = Float32Rounding(work, legacy) if precision == "float64" else None
         data = _split(batches, self.labels)
         results, tables, envelope, keras_ops = [], set(), None, set()
@@ -417,6 +439,16 @@ def rejudged(first: PrecisionRun, wide: list[Comparison]) -> list[Comparison]:
             )
         results.append(again)
     return results
+
+
+def diagnosed(first: PrecisionRun, wide: list[Comparison]) -> None:
+    """Bitwise mode's verdicts stay; a failed check that passes in float64 gets its real
+    cause, "same math, different rounding", with the ops only one graph runs."""
+    by_check = {(r.check, r.tensor): r for r in wide}
+    for result in first.results:
+        again = by_check.get((result.check, result.tensor))
+        if not result.passed and again is not None and again.passed:
+            result.cause = SAME_MATH.format(ratio=_number(again.ratio), ops=first.ops_that_differ())
 
 
 def _number(value) -> str:
@@ -760,6 +792,27 @@ def _gradients_of(model, x, y):
     ]
 
 
+def in_keras_layout(uniform, inputs):
+    """The values drawn for a legacy random op, laid out as the Keras tensor they drop.
+    Attention heads: 2018 TF1 code split them along the batch axis,
+    `tf.concat(tf.split(x, h, axis=2), axis=0)`, so its attention weights are [h*B, T, T],
+    head-major (row i * B + b is head i of example b), where Keras holds [B, h, T, T]; those
+    are reordered. Any other layout holding the same elements in another shape (one head:
+    [B, T, T] there, [B, 1, T, T] here) is reshaped."""
+    heads = inputs.shape[1] if inputs.shape.rank and inputs.shape.rank > 2 else None
+    split_heads = (
+        isinstance(heads, int)
+        and heads > 1
+        and uniform.shape.rank == inputs.shape.rank - 1
+        and uniform.shape[1:] == inputs.shape[2:]
+    )
+    if split_heads:
+        rest = list(range(2, uniform.shape.rank + 1))
+        uniform = tf.reshape(uniform, [heads, -1, *uniform.shape[1:]])
+        return tf.transpose(uniform, [1, 0, *rest])
+    return tf.reshape(uniform, tf.shape(inputs))
+
+
 class FedRandomness:
     """Makes the model's Dropout layers use the values the legacy side fed its random ops:
     the i-th Dropout layer to run while training gets the i-th random op's values, and the
@@ -789,9 +842,7 @@ class FedRandomness:
                 raise DataError(self._mismatch())
             step = tf.cast(self.model.optimizer.iterations - self.start, tf.int32)
             uniform = tf.cast(tf.gather(self.values[slot], step), inputs.dtype)
-            # the legacy op's layout, where it holds the same elements in another shape (one
-            # head's attention weights: [B, T, T] there, [B, 1, T, T] here)
-            uniform = tf.reshape(uniform, tf.shape(inputs))
+            uniform = in_keras_layout(uniform, inputs)
             # TensorFlow's dropout with a Python rate, op for op (nn_ops._dropout)
             kept = inputs * tf.constant(1 / (1 - layer.rate), inputs.dtype)
             keep = uniform >= tf.constant(layer.rate, inputs.dtype)

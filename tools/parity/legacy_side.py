@@ -20,6 +20,7 @@ import sys
 
 import numpy as np
 import tensorflow.compat.v1 as tf
+from tensorflow.python.ops import control_flow_util
 
 from tf2rec.interactions import DataError
 from tf2rec.interactions.model_files import CHECKPOINT_PREFIX
@@ -35,17 +36,47 @@ RANDOM_OPS = {"RandomUniform", "RandomStandardNormal", "TruncatedNormal"}
 def random_ops(loss):
     """The random ops the loss depends on, in the order they were created. Variables'
     initializers are not among them: the loss reads variables, not their initial values."""
-    seen, stack, found = set(), [loss.op], []
+    return sorted(
+        (op for op in _dependencies(loss) if op.type in RANDOM_OPS), key=lambda op: op._id
+    )
+
+
+def _dependencies(tensor):
+    seen, stack = set(), [tensor.op]
     while stack:
         op = stack.pop()
         if op.name in seen:
             continue
         seen.add(op.name)
-        if op.type in RANDOM_OPS:
-            found.append(op)
+        yield op
         stack.extend(t.op for t in op.inputs)
         stack.extend(op.control_inputs)
-    return sorted(found, key=lambda op: op._id)
+
+
+def while_loop_of(op) -> str | None:
+    """The name of the innermost `tf.while_loop` whose body holds `op` (dynamic_rnn's is
+    `rnn/while`), or None: such an op runs once per iteration, so one fed value per step
+    cannot stand for its draws."""
+    context = control_flow_util.GetContainingWhileContext(op._get_control_flow_context())
+    return None if context is None else context.name.removesuffix("/while_context")
+
+
+def candidate_samplers(loss) -> list[str]:
+    """'name (OpType)' of the candidate samplers the loss depends on (sampled softmax, NCE)."""
+    return sorted(f"{op.name} ({op.type})" for op in _dependencies(loss) if _is_sampler(op))
+
+
+def _is_sampler(op) -> bool:
+    return op.type.endswith("CandidateSampler")
+
+
+SAMPLERS = (
+    "the legacy loss depends on candidate sampler op(s) {}: they draw item ids that parity "
+    "cannot give the Keras model (Keras has no sampled softmax, and the ids are no float "
+    "tensor to feed). Make the sampled ids an input of both models (a placeholder your "
+    "batches fill, as the self-attention pair's negative items are), or compare the full "
+    "softmax loss"
+)
 
 
 def draw(op, shape, rng):
@@ -92,13 +123,14 @@ class LegacyGraph:
     """The legacy model's graph with what the harness runs in it: the description's
     tensors, the train op, the gradients of the loss, the variables, the random ops."""
 
-    def __init__(self, graph, description, train_op, gradients, variables, randoms):
+    def __init__(self, graph, description, train_op, gradients, variables, randoms, looped=()):
         self.graph = graph
         self.description = description
         self.train_op = train_op
         self.gradients = gradients  # [(variable name, gradient tensor)], trainable order
         self.variables = variables
-        self.randoms = randoms
+        self.randoms = randoms  # fed, one value per step
+        self.looped = list(looped)  # [(op name and type, while_loop)]: drawn per iteration
 
     @classmethod
     def build(cls, build, hparams, reference, seed=0):
@@ -122,8 +154,17 @@ class LegacyGraph:
                 for v, g in zip(trainable, gradients, strict=True)
             ]
             variables = description.get("variables") or tf.global_variables()
-            randoms = random_ops(description["loss"])
-        return cls(graph, description, train_op, pairs, variables, randoms)
+            samplers = candidate_samplers(description["loss"])
+            if samplers:
+                raise DataError(SAMPLERS.format(", ".join(samplers[:3])))
+            randoms, looped = [], []
+            for op in random_ops(description["loss"]):
+                loop = while_loop_of(op)
+                if loop is None:
+                    randoms.append(op)
+                else:
+                    looped.append((f"{op.name} ({op.type})", loop))
+        return cls(graph, description, train_op, pairs, variables, randoms, looped)
 
     def in_float64(self):
         """The same program in float64 (`float64_graph`), its tensors found by name."""
@@ -155,6 +196,7 @@ class LegacyGraph:
             [(name, _find(graph, g)) for name, g in self.gradients],
             [by_name[v.op.name] for v in self.variables],
             [graph.get_operation_by_name(op.name) for op in self.randoms],
+            self.looped,
         )
 
     def initializer(self):
@@ -302,6 +344,8 @@ def _forward_and_gradients(sess, legacy, batches, steps, random_values):
     for position, (op, drawn) in enumerate(zip(legacy.randoms, random_values, strict=True)):
         out[f"random/{position}"] = drawn
         out[f"random_op/{position}"] = np.array(f"{op.name} ({op.type})")
+    for position, (op, loop) in enumerate(legacy.looped):
+        out[f"random_in_loop/{position}"] = np.array([op, loop])
     out["ops/forward"] = np.array(sorted(op_types(fetches)))
     return out
 
