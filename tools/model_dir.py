@@ -65,10 +65,6 @@ def partial_of(path: str | Path) -> Path:
 def _refuse_to_replace(path: Path, shown: Path, option: str) -> None:
     """Raise unless `path` is a directory tf2rec may delete (`shown`: as the user wrote it)."""
     resolved = path.resolve()
-    if resolved in (Path.cwd().resolve(), Path.home().resolve(), Path(resolved.anchor)):
-        raise UsageError(
-            f"{option} {shown} is the current, home or root directory; refusing to replace it"
-        )
     if (resolved / ".git").exists():
         raise UsageError(f"{option} {shown} is a git work tree; refusing to replace it")
     if any(resolved.iterdir()) and not is_owned(resolved):
@@ -81,6 +77,20 @@ def _refuse_to_replace(path: Path, shown: Path, option: str) -> None:
         raise UsageError(
             f"{option} {shown} also holds {', '.join(foreign[:3])}, which tf2rec did not "
             "write; move them out first, or choose another directory"
+        )
+
+
+def _refuse_special(path: Path, shown: Path, option: str) -> None:
+    """The current, home or root directory is never a model directory, even empty: the swap
+    would rename the folder a shell stands in."""
+    resolved = path.resolve()
+    try:
+        home = Path.home().resolve()
+    except (KeyError, RuntimeError):  # HOME unset and no passwd entry
+        home = None
+    if resolved in (Path.cwd().resolve(), home, Path(resolved.anchor)):
+        raise UsageError(
+            f"{option} {shown} is the current, home or root directory; refusing to replace it"
         )
 
 
@@ -158,6 +168,7 @@ def start(
     shown, path = path, Path(os.path.realpath(path))
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option} {shown} is a file; pass a directory")
+    _refuse_special(path, shown, option)
     if path.is_dir() and any(path.iterdir()):
         if not overwrite:
             raise UsageError(

@@ -133,3 +133,45 @@ def test_large_exact_ids_still_load_on_the_fast_path(tmp_path):
     path = write(tmp_path, "u.data", f"{2**62}\t{2**53 + 1}\t3\t100\n")
     assert load(path).item.tolist() == [2**53 + 1]
     assert np.asarray(load(path).user).dtype == np.int64
+
+
+def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, monkeypatch):
+    write(tmp_path, "ratings.csv", "userId,movieId,rating,timestamp\n1,2,3,100\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as err:
+        load("")
+    assert str(err.value) == "an empty path was given as the data; name a file or a directory"
+
+
+@pytest.mark.parametrize("sep", ["", "||", "\\s+", "\n", '"'])
+def test_a_separator_that_is_not_one_character_is_refused(tmp_path, sep):
+    path = write(tmp_path, "events.csv", "a||b||c\n1||2||3\n")
+    with pytest.raises(DataError) as err:
+        load(path, user_col="a", item_col="b", time_col="c", sep=sep)
+    assert str(err.value) == (
+        f"the separator {sep!r} is not one character a CSV can split on; pass one "
+        "character, such as ',' or '\\t' (CLI: --sep)"
+    )
+
+
+def test_one_column_named_for_two_roles_is_refused(tmp_path):
+    path = write(tmp_path, "events.csv", "a,b,c\n1,2,3\n1,3,4\n1,4,5\n")
+    with pytest.raises(DataError) as err:
+        load(path, user_col="a", item_col="a", time_col="c")
+    assert str(err.value) == (
+        f"{path}: column 'a' is named for both the user id and the item id; each needs a "
+        "column of its own (CLI: --user-col/--item-col/--time-col/--rating-col)"
+    )
+
+
+def test_a_field_past_the_csv_readers_limit_names_its_line(tmp_path):
+    huge = "9" * 200_000
+    path = write(
+        tmp_path, "ratings.csv", f"userId,movieId,rating,timestamp\n1,2,3,4\n1,{huge},4,100\n"
+    )
+    with pytest.raises(DataError) as err:
+        load(path)
+    assert str(err.value) == (
+        f"{path}:3: a field is longer than the 131,072 characters tf2rec reads in one field; "
+        "fix the row (is the separator or a quote wrong?)"
+    )

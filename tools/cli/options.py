@@ -85,7 +85,10 @@ def scan_settings(args: argparse.Namespace):
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("data (default: the built-in synthetic data set)")
     group.add_argument(
-        "--data", metavar="PATH", help="u.data, ratings.csv, a CSV/TSV, or a directory holding one"
+        "--data",
+        type=path,
+        metavar="PATH",
+        help="u.data, ratings.csv, a CSV/TSV, or a directory holding one",
     )
     group.add_argument("--format", choices=tf2rec.DATA_FORMATS, default="auto")
     group.add_argument("--user-col", help="user id column of a generic CSV/TSV")
@@ -170,7 +173,7 @@ def add_training_arguments(
     group.add_argument(
         "--model-dir",
         required=True,
-        type=Path,
+        type=path,
         help="where the model, vocabulary and settings are written",
     )
     group.add_argument(
