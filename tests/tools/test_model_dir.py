@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from tests.cli import exit_code
 from tf2rec.errors import UsageError
 from tf2rec.tools import model_dir
-from tests.cli import exit_code
 from tf2rec.tools.cli import main
 
 SETTINGS = {"lr": 0.01, "optimizer": "adam", "data": "abc"}
