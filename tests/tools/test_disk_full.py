@@ -182,3 +182,32 @@ def test_legacy_train_past_the_file_size_limit_is_one_line(tmp_path):
         "old model, if any, is unchanged): raise the file-size limit (`ulimit -f`) and run again"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["train", "legacy-train"])
+def test_a_file_size_limit_below_the_models_files_is_refused_before_training(
+    tmp_path, monkeypatch, capsys, command
+):
+    """TensorFlow's h5py writer crashed the process (signal 11) past `ulimit -f`."""
+    import resource
+
+    called = []
+    monkeypatch.setattr(tf2rec.migrated.train, "train", lambda *a, **k: called.append(1))
+    fake = types.ModuleType("tf2rec.legacy.train")
+    fake.train = lambda *a, **k: called.append(1)
+    monkeypatch.setitem(sys.modules, "tf2rec.legacy.train", fake)
+    real = resource.getrlimit
+    monkeypatch.setattr(
+        resource,
+        "getrlimit",
+        lambda which: (20_000, 20_000) if which == resource.RLIMIT_FSIZE else real(which),
+    )
+    path = tmp_path / "model"
+    assert main([command, "--model-dir", str(path), *DATA]) == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert line.startswith(f"tf2rec {command}: error: cannot write --model-dir {path}: one of ")
+    assert line.endswith(
+        ", more than this process may write (20,000 bytes, `ulimit -f`); raise the limit and "
+        "run again"
+    )
+    assert called == [] and not path.exists()
