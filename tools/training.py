@@ -72,11 +72,11 @@ def train(
 
 def check_sizes(split: Split, options: dict) -> None:
     """Refuse sizes the machine cannot hold before anything of that size is allocated."""
-    from tf2rec.interactions.memory import check_history_length
+    from tf2rec.interactions.memory import check_batch, check_history_length
 
-    length = options.get("history_length", 20)
-    rows = max(len(split.validation), options.get("batch_size", 1024))
-    check_history_length(length, rows, int(split.train.lengths.max(initial=0)))
+    length, batch = options.get("history_length", 20), options.get("batch_size", 1024)
+    check_history_length(length, len(split.validation), int(split.train.lengths.max(initial=0)))
+    check_batch(batch, options.get("negatives", 8), length, options.get("embedding_dim", 32))
 
 
 # Copies of the weights a model directory holds at its fullest (the model, its optimizer's
