@@ -80,3 +80,15 @@ def test_a_damaged_history_npz_is_named_in_one_line(tmp_path):
     message = str(err.value)
     assert message.startswith(f"{tmp_path / 'history.npz'}: cannot read the users' interactions (")
     assert message.endswith("); retrain the model") and "\n" not in message
+
+
+@pytest.mark.parametrize("content", [b"garbage\n", b"", b"\x93NUMPY\x01\x00v\x00{'descr': '<i8'"])
+def test_a_file_that_is_no_npz_archive_is_named_without_numpys_pickle_advice(tmp_path, content):
+    """numpy's own message for a text file advised loading it with pickle."""
+    (tmp_path / "user_items.npz").write_bytes(content)
+    with pytest.raises(DataError) as err:
+        load_user_items(tmp_path)
+    assert str(err.value) == (
+        f"{tmp_path / 'user_items.npz'}: not a NumPy .npz archive (damaged or replaced); "
+        "restore it or retrain the model"
+    )
