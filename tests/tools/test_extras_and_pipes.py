@@ -63,3 +63,24 @@ def test_bench_plot_without_matplotlib_is_one_line_before_any_run(capsys, monkey
         "tf2rec bench: error: --plot: this command needs matplotlib (the `plot` extra): "
         "pip install 'tf2rec[plot]'\n"
     )
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", [["rules"], ["rules", "TF101"], ["scan", "model.py"]])
+def test_standard_output_on_a_full_device_is_one_line(tmp_path, argv):
+    """`tf2rec rules > /dev/full` ended in 'unexpected error: OSError: [Errno 28]'."""
+    (tmp_path / "model.py").write_text("import tensorflow as tf\ny = tf.log(x)\n")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "tf2rec.tools.cli", *argv],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"tf2rec {argv[0]}: error: cannot write to standard output (No space left on device); "
+        "free some space where it goes, or send it elsewhere\n"
+    )

@@ -12,6 +12,7 @@ import argparse
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
@@ -86,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             command = import_module(f"{__package__}.{module_name}")
             command.add_arguments(command_parser)
             args = command_parser.parse_args(argv[1:])
-            return command.run(args)
+            code = command.run(args)
+            sys.stdout.flush()  # a full device or a broken pipe is met here, not at exit
+            return code
     except (tf2rec.UsageError, FloatingPointError) as err:  # Floating...: "diverged; lower --lr"
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 2
@@ -99,14 +102,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `tf2rec scan . | head`: the reader has what it wanted
         _quiet_stdout()
         return 128 + signal.SIGPIPE  # what a C tool killed by SIGPIPE reports
-    except Exception as err:  # a bug, or a case nobody foresaw: still one line
-        if debug:
-            raise
-        detail = str(err).splitlines()[0] if str(err) else ""
+    except OSError as err:
+        if err.filename is not None or not _from_stdout(err):
+            return _unexpected(name, err, debug)
+        _quiet_stdout()  # what is still buffered goes nowhere, not into a traceback at exit
         print(
-            f"tf2rec {name}: unexpected error: {type(err).__name__}"
-            + (f": {detail}" if detail else "")
-            + " (rerun with --debug for the traceback)",
+            f"tf2rec {name}: error: cannot write to standard output ({err.strerror}); free some "
+            "space where it goes, or send it elsewhere",
             file=sys.stderr,
         )
         return 2
+    except Exception as err:  # a bug, or a case nobody foresaw: still one line
+        return _unexpected(name, err, debug)
+
+
+def _from_stdout(err: OSError) -> bool:
+    """Whether a write to standard output failed: the innermost line of tf2rec's own that
+    raised is a `print` without `file=`, or a write or flush of `sys.stdout` (its buffer
+    does not keep what failed, so flushing again cannot tell)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    line = (frames[-1].line or "") if frames else ""
+    return (line.startswith("print(") and "file=" not in line) or "sys.stdout." in line
+
+
+def _unexpected(name: str, err: Exception, debug: bool) -> int:
+    """A bug, or a case nobody foresaw: still one line (the traceback with --debug)."""
+    if debug:
+        raise err
+    detail = str(err).splitlines()[0] if str(err) else ""
+    print(
+        f"tf2rec {name}: unexpected error: {type(err).__name__}"
+        + (f": {detail}" if detail else "")
+        + " (rerun with --debug for the traceback)",
+        file=sys.stderr,
+    )
+    return 2
