@@ -79,10 +79,15 @@ def check_sizes(split: Split, options: dict) -> None:
     check_batch(batch, options.get("negatives", 8), length, options.get("embedding_dim", 32))
 
 
-# Copies of the weights a model directory holds at its fullest (the model, its optimizer's
-# slots, the export, two backups, the best epoch's), and room for graphs and logs.
-WEIGHT_COPIES = 12
-FIXED_BYTES = 64 * 2**20
+# What a run writes into its model directory at its fullest, measured (peak bytes under the
+# model directory and its partial folder, polled every 0.1 s; Adam, the optimizer with the
+# most slots): the default run (7,000 ids, 32 wide: weights W = 994,304 bytes) peaked at
+# 11,156,814 bytes, one of 70,000 ids 128 wide (W = 36,036,608 bytes) at 287,468,914; with
+# their interactions taken off, 7.8 W + 2.6 MB: the model with its slots (3 W), the
+# backup's two epochs, the export's variables. legacy-train peaked at 3.1 W. Hence 8 copies
+# and 8 MiB for graphs and logs (tests/tools/test_disk_full.py measures a run against it).
+WEIGHT_COPIES = 8
+FIXED_BYTES = 8 * 2**20
 
 
 def _weights(split: Split, options: dict) -> int:
@@ -103,7 +108,8 @@ def bytes_needed(split: Split, options: dict) -> int:
     )
 
 
-# The optimizer's slots saved with the weights (model.keras, a TF1 checkpoint's data file)
+# The optimizer's slots saved with the weights (model.keras, a TF1 checkpoint's data file):
+# measured, the large run's model.keras was 2.99 W with Adam, legacy's data file 2.99 W.
 SLOTS = {"sgd": 0, "adagrad": 1, "adam": 2}
 FILE_OVERHEAD = 2**20
 

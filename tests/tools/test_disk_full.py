@@ -211,3 +211,45 @@ def test_a_file_size_limit_below_the_models_files_is_refused_before_training(
         "run again"
     )
     assert called == [] and not path.exists()
+
+
+def _bytes_under(folder: Path) -> tuple[int, int]:
+    """(all bytes of the files under `folder`, the largest file's), for files that exist."""
+    total = largest = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                size = os.lstat(os.path.join(root, name)).st_size
+            except OSError:  # renamed or removed meanwhile
+                continue
+            total, largest = total + size, max(largest, size)
+    return total, largest
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["train", "legacy-train"])
+def test_a_run_writes_no_more_than_the_space_it_checks_for(tmp_path, command):
+    """The estimate checked before a run is measured: the bytes under the folder holding
+    the model directory (its partial folder and backups included), polled every 0.05 s."""
+    import subprocess
+    import time
+
+    from tf2rec.interactions import leave_last_out, synthetic
+
+    sizes = ["--synthetic-users", "3000", "--synthetic-items", "3000"]
+    sizes += ["--synthetic-interactions", "60000", "--embedding-dim", "64"]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tf2rec.tools.cli", command, "--model-dir", "m", *sizes,
+         "--epochs", "3", *(["--quiet"] if command == "train" else [])],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    peak_total = peak_file = 0
+    while child.poll() is None:
+        total, largest = _bytes_under(tmp_path)
+        peak_total, peak_file = max(peak_total, total), max(peak_file, largest)
+        time.sleep(0.05)
+    assert child.returncode == 0, child.stderr.read()
+    split = leave_last_out(synthetic(3000, 3000, 60000, seed=0))
+    options = {"embedding_dim": 64}
+    assert 0 < peak_total <= training.bytes_needed(split, options)
+    assert 0 < peak_file <= training.largest_file(split, options)
