@@ -52,6 +52,17 @@ def _quiet_stdout() -> None:
     os.close(devnull)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as Ctrl-C is, so that a command's worker pool is
+    shut down as it unwinds (killed at once, its workers stayed behind, blocked on a pipe
+    to the dead parent)."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+    raise Terminated
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tf2rec",
@@ -82,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command_parser = argparse.ArgumentParser(
         prog=f"tf2rec {name}", description=description, formatter_class=DefaultsHelpFormatter
     )
+    if name in ("scan", "fix"):  # their worker pools end only when the parent unwinds
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         with tf2rec.extra_needed():  # a module only an extra brings: one line naming the extra
             command = import_module(f"{__package__}.{module_name}")
@@ -96,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except tf2rec.CommandFailed as err:
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 1
+    except Terminated:
+        print(f"tf2rec {name}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print(f"tf2rec {name}: interrupted", file=sys.stderr)
         return 130
