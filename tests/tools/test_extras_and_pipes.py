@@ -118,3 +118,35 @@ def test_sigterm_during_a_parallel_run_ends_it_and_its_workers(tmp_path, command
     for n in range(200):  # each file is whole: the old text or the fixed one
         text = (tmp_path / f"f{n}.py").read_text()
         assert text in (body, body.replace("tf.log(", "tf.math.log("))
+
+
+@pytest.mark.parametrize("argv", [["rules", "TF101"], ["scan", "model.py"], ["fix", "model.py"]])
+def test_a_closed_standard_output_is_one_line(tmp_path, argv):
+    """`tf2rec scan x.py >&-`: Python sets sys.stdout to None, and the first write was
+    'unexpected error: AttributeError'."""
+    (tmp_path / "model.py").write_text("import tensorflow as tf\ny = tf.log(x)\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "tf2rec.tools.cli", *argv],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        timeout=60, preexec_fn=lambda: os.close(1),
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"tf2rec {argv[0]}: error: cannot write to standard output (Bad file descriptor); "
+        "redirect it to a file, or to /dev/null"
+    )
+
+
+def test_a_current_folder_that_was_deleted_is_one_line(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    done = subprocess.run(
+        ["bash", "-c", f'cd "{gone}" && rmdir "{gone}" && exec "$0" -m tf2rec.tools.cli scan .',
+         sys.executable],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "tf2rec scan: error: the current folder no longer exists (deleted since the shell "
+        "entered it); cd to one that exists\n"
+    )

@@ -9,6 +9,8 @@ unexpected error, whose traceback `--debug` shows.
 from __future__ import annotations
 
 import argparse
+import errno
+import io
 import os
 import signal
 import sys
@@ -93,6 +95,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     command_parser = argparse.ArgumentParser(
         prog=f"tf2rec {name}", description=description, formatter_class=DefaultsHelpFormatter
     )
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        print(
+            f"tf2rec {name}: error: the current folder no longer exists (deleted since the "
+            "shell entered it); cd to one that exists",
+            file=sys.stderr,
+        )
+        return 2
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        sys.stdout = _ClosedStdout()
     if name in ("scan", "fix"):  # their worker pools end only when the parent unwinds
         signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -121,10 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         if err.filename is not None or not _from_stdout(err):
             return _unexpected(name, err, debug)
-        _quiet_stdout()  # what is still buffered goes nowhere, not into a traceback at exit
+        if not isinstance(sys.stdout, _ClosedStdout):
+            _quiet_stdout()  # what is still buffered goes nowhere, not into a traceback at exit
+        full = err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        advice = (
+            "free some space where it goes, or send it elsewhere"
+            if full
+            else ("redirect it to a file, or to /dev/null")
+        )
         print(
-            f"tf2rec {name}: error: cannot write to standard output ({err.strerror}); free some "
-            "space where it goes, or send it elsewhere",
+            f"tf2rec {name}: error: cannot write to standard output ({err.strerror}); {advice}",
             file=sys.stderr,
         )
         return 2
@@ -132,10 +151,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _unexpected(name, err, debug)
 
 
+class _ClosedStdout(io.TextIOBase):
+    """Standard output when the process was started without one: writing to it fails as a
+    write to a closed descriptor does, and is reported as such."""
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
 def _from_stdout(err: OSError) -> bool:
     """Whether a write to standard output failed: the innermost line of tf2rec's own that
     raised is a `print` without `file=`, or a write or flush of `sys.stdout` (its buffer
     does not keep what failed, so flushing again cannot tell)."""
+    if isinstance(sys.stdout, _ClosedStdout) and err.errno == errno.EBADF:
+        return True
     frames = traceback.extract_tb(err.__traceback__)
     line = (frames[-1].line or "") if frames else ""
     return (line.startswith("print(") and "file=" not in line) or "sys.stdout." in line
