@@ -124,3 +124,22 @@ def test_a_seed_out_of_range_names_the_option(tmp_path, monkeypatch, capsys, arg
     monkeypatch.chdir(tmp_path)
     assert one_line_error(capsys, argv) == f"tf2rec {argv[0]}: error: {message}"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_passed_as_the_keras_model_is_named_a_directory(tmp_path, capsys):
+    (tmp_path / "model.keras").mkdir()
+    err = one_line_error(
+        capsys,
+        [
+            "convert",
+            "--reverse",
+            "--model",
+            str(tmp_path / "model.keras"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert err == (
+        f"tf2rec convert: error: {tmp_path / 'model.keras'}: a directory, not a .keras file; "
+        "pass the model's .keras file"
+    )
