@@ -34,13 +34,31 @@ def popularity_checksum(popularity: np.ndarray) -> str:
 
 
 def written_checksums(marker_dir: str | Path) -> dict:
-    """The checksums the marker of `marker_dir` records (empty when it records none)."""
+    """The checksums the marker of `marker_dir` records: empty when there is no marker or it
+    records none (a directory written before them). A marker that is damaged is an error: it
+    would otherwise switch the check off."""
+    path = Path(marker_dir) / MARKER_FILE
     try:
-        marker = json.loads((Path(marker_dir) / MARKER_FILE).read_text())
-    except (OSError, ValueError):
+        marker = json.loads(path.read_text())
+    except FileNotFoundError:
         return {}
-    found = marker.get("checksums") if isinstance(marker, dict) else None
-    return found if isinstance(found, dict) else {}
+    except OSError as err:
+        raise DataError(f"{path}: cannot read the marker ({err.strerror})") from None
+    except ValueError as err:
+        raise _damaged(path, f"not JSON: {err}") from None
+    if not isinstance(marker, dict):
+        raise _damaged(path, f"a JSON {type(marker).__name__}, not an object")
+    found = marker.get("checksums", {})
+    if not isinstance(found, dict):
+        raise _damaged(path, f"checksums is {found!r}, not an object")
+    return found
+
+
+def _damaged(path: Path, why: str) -> DataError:
+    return DataError(
+        f"{path}: damaged ({why}); the vocabulary and item counts cannot be checked against "
+        "the model: restore the file from the model's run, or train the model again"
+    )
 
 
 def check_identity(model_dir: str | Path, users, items, popularity: np.ndarray | None) -> None:

@@ -43,12 +43,16 @@ def load(
     digits; item id 0 is refused, as 0 pads histories (in the model and in the SavedModel's
     signatures).
     """
+    if not str(path):  # Path("") would be the current folder
+        raise DataError("an empty path was given as the data; name a file or a directory")
+    _check_sep(sep)
     path = _resolve(Path(path))
     if format not in FORMATS:
         raise DataError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if format == "auto":
         format = _detect_format(path, _first_line(path), user_col is not None)
     names = {"user": user_col, "item": item_col, "timestamp": time_col, "rating": rating_col}
+    _check_distinct(path, names)
     fast = _fast_columns(path, format, names, sep)
     if fast is not None:  # a well-formed file: parsed in C, straight into arrays
         return _from_columns(path, *fast, min_rating)
@@ -62,6 +66,33 @@ def load(
     if not table.rows:
         raise DataError(f"{path}: no interaction rows in the file")
     return _from_table(path, table, columns, min_rating, skip_bad_rows)
+
+
+def _check_sep(sep: str | None) -> None:
+    """A separator the CSV reader can split on: one character, not a quote or a newline (a
+    longer one would be a regular expression to pandas and an error to the csv module)."""
+    if sep is not None and (len(sep) != 1 or sep in '"\r\n'):
+        raise DataError(
+            f"the separator {sep!r} is not one character a CSV can split on; pass one "
+            "character, such as ',' or '\\t' (CLI: --sep)"
+        )
+
+
+_ROLE_NAMES = {"user": "user id", "item": "item id", "timestamp": "timestamp", "rating": "rating"}
+
+
+def _check_distinct(path: Path, names: dict) -> None:
+    """One column per role: a column named twice would train on, say, the user as the item."""
+    seen: dict[str, str] = {}
+    for role, name in names.items():
+        if name is not None and name in seen:
+            raise DataError(
+                f"{path}: column {name!r} is named for both the {_ROLE_NAMES[seen[name]]} and "
+                f"the {_ROLE_NAMES[role]}; each needs a column of its own "
+                "(CLI: --user-col/--item-col/--time-col/--rating-col)"
+            )
+        if name is not None:
+            seen[name] = role
 
 
 def _from_columns(path, user, item, timestamp, rating, min_rating) -> Interactions:
@@ -269,12 +300,24 @@ def _detect_format(path: Path, first_line: str, has_columns: bool) -> str:
     )
 
 
-def _records(text: str, sep: str):
+def _records(path: Path, text: str, sep: str):
     """(1-based line where the record starts, its fields) for each non-blank record; a quoted
     field keeps its newlines, as the CSV format says."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     line = 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            if "field larger than field limit" not in str(err):
+                raise DataError(f"{path}:{reader.line_num}: not CSV ({err}); fix the row") from None
+            raise DataError(
+                f"{path}:{reader.line_num}: a field is longer than the "
+                f"{csv.field_size_limit():,} characters tf2rec reads in one field; fix the row "
+                "(is the separator or a quote wrong?)"
+            ) from None
         if row and any(field.strip() for field in row):
             yield line, row
         line = reader.line_num + 1
@@ -286,7 +329,7 @@ class _Table:
     def __init__(self, path: Path, text: str, sep: str, header: bool) -> None:
         self.path = path
         self.header: list[str] = []
-        numbered = list(_records(text, sep))
+        numbered = list(_records(path, text, sep))
         if header:
             self.header = [h.strip() for h in numbered[0][1]]
             numbered = numbered[1:]

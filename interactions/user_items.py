@@ -17,6 +17,8 @@ from tf2rec.interactions.errors import DataError
 from tf2rec.interactions.model_files import USER_ITEMS_FILE, USER_ITEMS_FILE_BEFORE_0_2
 from tf2rec.interactions.split import Split, UserSequences
 
+_ZIP_MAGIC = b"PK\x03\x04"  # an .npz is a zip archive
+
 
 def save_user_items(model_dir: str | Path, split: Split) -> Path:
     path = Path(model_dir) / USER_ITEMS_FILE
@@ -45,6 +47,11 @@ def load_user_items(model_dir: str | Path) -> tuple[UserSequences, np.ndarray]:
             f"{Path(model_dir) / USER_ITEMS_FILE}: missing; write the directory again with "
             "`tf2rec train`, `tf2rec legacy-train` or `tf2rec convert`"
         )
+    if not _is_archive(path):  # numpy would try it as a pickle, and advise loading it so
+        raise DataError(
+            f"{path}: not a NumPy .npz archive (damaged or replaced); restore it or "
+            "retrain the model"
+        )
     try:
         with np.load(path, allow_pickle=False) as saved:
             sequences = UserSequences(indptr=saved["indptr"], items=saved["items"])
@@ -62,3 +69,13 @@ def load_user_items(model_dir: str | Path) -> tuple[UserSequences, np.ndarray]:
             "or retrain the model"
         )
     return sequences, popularity
+
+
+def _is_archive(path: Path) -> bool:
+    """Whether `path` starts as a zip archive does (True when it cannot be read: `np.load`
+    then names the OS error)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == _ZIP_MAGIC
+    except OSError:
+        return True

@@ -76,11 +76,15 @@ def load_vocabs(directory: str | Path) -> tuple[Vocab, Vocab]:
     if not path.is_file():
         raise DataError(f"{path}: no vocabulary file; is {directory} a model directory?")
     try:
-        payload = json.loads(path.read_text())
+        text = path.read_text()
+    except OSError as err:
+        raise DataError(f"{path}: cannot read the vocabulary ({err.strerror})") from None
+    try:
+        payload = json.loads(text)
         if payload.get("format") != _FORMAT_VERSION:
             raise DataError(f"{path}: unsupported vocabulary format {payload.get('format')!r}")
         return Vocab(payload["users"]), Vocab(payload["items"])
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:
         if isinstance(err, DataError):
             raise
         raise DataError(f"{path}: corrupt vocabulary file ({err}); retrain or restore it") from None

@@ -90,6 +90,8 @@ def load_keras_model(path: Path, expected: dict[str, int] | None = None) -> TwoT
     in the archive's config before Keras builds anything: a crafted config cannot make it
     allocate tables of any size.
     """
+    if Path(path).is_dir():
+        raise DataError(f"{path}: a directory, not a .keras file; pass the model's .keras file")
     if not Path(path).is_file():
         raise DataError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):

@@ -30,6 +30,11 @@ from dataclasses import dataclass
 
 from tf2rec.errors import UsageError
 
+try:
+    import resource
+except ImportError:  # not on Windows: no open-file limit to check
+    resource = None
+
 STOP_GRACE_S = 10  # after SIGTERM, before SIGKILL
 
 
@@ -59,6 +64,31 @@ def cluster_spec(workers: int, ps: int = 0) -> dict[str, list[str]]:
     return {job: [f"localhost:{next(ports)}" for _ in range(n)] for job, n in jobs.items()}
 
 
+def check_open_files(workers: int, ps: int) -> None:
+    """Refuse a cluster whose ports need more files than this process may open: the ports
+    are reserved together, one socket each, beside the files already open, and then each
+    start opens a pipe pair (to report a failed exec) that is closed before the next."""
+    tasks = workers + ps + (1 if ps else 0)
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0] if resource else -1
+    if limit == getattr(resource, "RLIM_INFINITY", -1) or limit < 0:
+        return
+    if tasks + _open_files() + 2 > limit:
+        shown = f"--workers {workers}" + (f" and --ps {ps}" if ps else "")
+        raise UsageError(
+            f"{shown}: a cluster of {tasks:,} tasks needs a port and pipes for each, more than "
+            f"the {limit:,} files this process may open (`ulimit -n`); start fewer tasks, or "
+            "raise the limit"
+        )
+
+
+def _open_files() -> int:
+    """How many descriptors this process has open (0 where /proc cannot tell)."""
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return 0
+
+
 def tf_config(cluster: dict[str, list[str]], task: Task) -> str:
     return json.dumps({"cluster": cluster, "task": {"type": task.kind, "index": task.index}})
 
@@ -79,6 +109,7 @@ def run_local(workers: int, command: Sequence[str], *, ps: int = 0, poll_s: floa
         raise UsageError("no command to run; put it after `--`")
     if shutil.which(command[0]) is None:
         raise UsageError(f"{command[0]}: no such command")
+    check_open_files(workers, ps)
     cluster = cluster_spec(workers, ps)
     tasks = [Task(job, i) for job, hosts in cluster.items() for i in range(len(hosts))]
     processes: list[subprocess.Popen] = []

@@ -17,6 +17,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -65,10 +66,6 @@ def partial_of(path: str | Path) -> Path:
 def _refuse_to_replace(path: Path, shown: Path, option: str) -> None:
     """Raise unless `path` is a directory tf2rec may delete (`shown`: as the user wrote it)."""
     resolved = path.resolve()
-    if resolved in (Path.cwd().resolve(), Path.home().resolve(), Path(resolved.anchor)):
-        raise UsageError(
-            f"{option} {shown} is the current, home or root directory; refusing to replace it"
-        )
     if (resolved / ".git").exists():
         raise UsageError(f"{option} {shown} is a git work tree; refusing to replace it")
     if any(resolved.iterdir()) and not is_owned(resolved):
@@ -81,6 +78,20 @@ def _refuse_to_replace(path: Path, shown: Path, option: str) -> None:
         raise UsageError(
             f"{option} {shown} also holds {', '.join(foreign[:3])}, which tf2rec did not "
             "write; move them out first, or choose another directory"
+        )
+
+
+def _refuse_special(path: Path, shown: Path, option: str) -> None:
+    """The current, home or root directory is never a model directory, even empty: the swap
+    would rename the folder a shell stands in."""
+    resolved = path.resolve()
+    try:
+        home = Path.home().resolve()
+    except (KeyError, RuntimeError):  # HOME unset and no passwd entry
+        home = None
+    if resolved in (Path.cwd().resolve(), home, Path(resolved.anchor)):
+        raise UsageError(
+            f"{option} {shown} is the current, home or root directory; refusing to replace it"
         )
 
 
@@ -158,6 +169,7 @@ def start(
     shown, path = path, Path(os.path.realpath(path))
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option} {shown} is a file; pass a directory")
+    _refuse_special(path, shown, option)
     if path.is_dir() and any(path.iterdir()):
         if not overwrite:
             raise UsageError(
@@ -348,15 +360,53 @@ def writing(
         try:
             yield Run(partial, resuming)
             finish(partial, path, kind, settings)
-        except OSError as err:
-            if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+        except Exception as err:
+            failed = failed_write(err, partial)
+            if failed is None:
                 raise
-            shutil.rmtree(partial, ignore_errors=True)  # nothing partial left on a full disk
-            raise UsageError(
-                f"{option} {path}: no space left on the device writing "
-                f"{err.filename or partial}; nothing was written (the old model, if any, is "
-                "unchanged): free some space there or choose another directory"
-            ) from None
+            shutil.rmtree(partial, ignore_errors=True)  # nothing partial left
+            raise UsageError(_write_failure_line(option, path, *failed)) from None
+
+
+# errno -> what to do about it (a write into the model directory that failed)
+_WRITE_ERRORS = {
+    errno.ENOSPC: "free some space there or choose another directory",
+    errno.EDQUOT: "free some space there or choose another directory",
+    errno.EFBIG: "raise the file-size limit (`ulimit -f`) and run again",
+    errno.EACCES: "fix the permissions there or choose another directory",
+    errno.EPERM: "fix the permissions there or choose another directory",
+    errno.EROFS: "choose a directory on a writable file system",
+}
+_REASONS = {os.strerror(code): code for code in _WRITE_ERRORS}
+
+
+def failed_write(err: BaseException, partial: Path) -> tuple[str, int] | None:
+    """(the file, the errno) when `err` is a failed write into the run's folder: an OSError,
+    or a TensorFlow error (its writers raise tf.errors classes) whose message names a file
+    under `partial` followed by the system's reason; None for any other error."""
+    if isinstance(err, OSError):
+        if err.errno not in _WRITE_ERRORS:
+            return None
+        return str(err.filename or partial), err.errno
+    text = str(getattr(err, "message", "") or err)
+    folder = re.escape(str(Path(os.path.realpath(partial))))
+    for match in re.finditer(rf"({folder}/[^;\n]*?)(?:\.tempstate\d+)?; ([^\n\[]+)", text):
+        code = _REASONS.get(match.group(2).strip())
+        if code is not None:
+            return match.group(1), code
+    return None
+
+
+def _write_failure_line(option: str, path: Path, filename: str, code: int) -> str:
+    head = (
+        f"no space left on the device writing {filename}"
+        if code in (errno.ENOSPC, errno.EDQUOT)
+        else f"cannot write {filename} ({os.strerror(code)})"
+    )
+    return (
+        f"{option} {path}: {head}; nothing was written (the old model, if any, is unchanged): "
+        f"{_WRITE_ERRORS[code]}"
+    )
 
 
 def _marker_text(kind: str, settings: dict, complete: bool, checksums: dict | None = None) -> str:

@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from tf2rec.atomic import check_file_size_limit
 from tf2rec.errors import UsageError
 from tf2rec.interactions import Split
 from tf2rec.tools import model_dir
@@ -49,7 +50,7 @@ def train(
     if strategy in CLUSTER_STRATEGIES and jit_compile:
         raise UsageError(f"--jit-compile runs with --strategy one or mirrored, not {strategy}")
     check_sizes(split, options)
-    check_free_space(path, bytes_needed(split, options))
+    check_free_space(path, bytes_needed(split, options), largest_file(split, options))
     options = {**options, "strategy": strategy, "jit_compile": jit_compile}
     role = _cluster_role(strategy) if strategy in CLUSTER_STRATEGIES else "chief"
     if role == "served":
@@ -71,30 +72,57 @@ def train(
 
 def check_sizes(split: Split, options: dict) -> None:
     """Refuse sizes the machine cannot hold before anything of that size is allocated."""
-    from tf2rec.interactions.memory import check_history_length
+    from tf2rec.interactions.memory import check_batch, check_history_length
 
-    length = options.get("history_length", 20)
-    rows = max(len(split.validation), options.get("batch_size", 1024))
-    check_history_length(length, rows, int(split.train.lengths.max(initial=0)))
+    length, batch = options.get("history_length", 20), options.get("batch_size", 1024)
+    check_history_length(length, len(split.validation), int(split.train.lengths.max(initial=0)))
+    check_batch(batch, options.get("negatives", 8), length, options.get("embedding_dim", 32))
 
 
-# Copies of the weights a model directory holds at its fullest (the model, its optimizer's
-# slots, the export, two backups, the best epoch's), and room for graphs and logs.
-WEIGHT_COPIES = 12
-FIXED_BYTES = 64 * 2**20
+# What a run writes into its model directory at its fullest, measured (peak bytes under the
+# model directory and its partial folder, polled every 0.1 s; Adam, the optimizer with the
+# most slots): the default run (7,000 ids, 32 wide: weights W = 994,304 bytes) peaked at
+# 11,156,814 bytes, one of 70,000 ids 128 wide (W = 36,036,608 bytes) at 287,468,914; with
+# their interactions taken off, 7.8 W + 2.6 MB: the model with its slots (3 W), the
+# backup's two epochs, the export's variables. legacy-train peaked at 3.1 W. Hence 8 copies
+# and 8 MiB for graphs and logs (tests/tools/test_disk_full.py measures a run against it).
+WEIGHT_COPIES = 8
+FIXED_BYTES = 8 * 2**20
+
+
+def _weights(split: Split, options: dict) -> int:
+    """The model's weights: both embedding tables and the towers' dense layers."""
+    dim, hidden = options.get("embedding_dim", 32), options.get("hidden_units", 64)
+    return (split.n_users + split.n_items) * dim + 4 * (dim + hidden) * hidden
 
 
 def bytes_needed(split: Split, options: dict) -> int:
     """About how much a run writes into its model directory: checked before TensorFlow's
     writers run, since some of them crash (signal 11) on a full disk instead of raising."""
-    dim, hidden = options.get("embedding_dim", 32), options.get("hidden_units", 64)
-    weights = (split.n_users + split.n_items) * dim + 4 * (dim + hidden) * hidden
     interactions = split.sequences.items.nbytes + split.sequences.indptr.nbytes
-    return WEIGHT_COPIES * 4 * weights + interactions + 8 * split.n_items + FIXED_BYTES
+    return (
+        WEIGHT_COPIES * 4 * _weights(split, options)
+        + interactions
+        + 8 * split.n_items
+        + FIXED_BYTES
+    )
 
 
-def check_free_space(path: str | Path, needed: int) -> None:
-    """Refuse a run whose model directory's device has less than `needed` bytes free."""
+# The optimizer's slots saved with the weights (model.keras, a TF1 checkpoint's data file):
+# measured, the large run's model.keras was 2.99 W with Adam, legacy's data file 2.99 W.
+SLOTS = {"sgd": 0, "adagrad": 1, "adam": 2}
+FILE_OVERHEAD = 2**20
+
+
+def largest_file(split: Split, options: dict) -> int:
+    """About the largest file a run writes: the weights with the optimizer's slots."""
+    slots = SLOTS.get(options.get("optimizer", "adam"), 2)
+    return 4 * _weights(split, options) * (1 + slots) + FILE_OVERHEAD
+
+
+def check_free_space(path: str | Path, needed: int, largest: int = 0) -> None:
+    """Refuse a run whose model directory's device has less than `needed` bytes free, or
+    whose largest file (`largest` bytes) this process may not write (`ulimit -f`)."""
     folder = Path(os.path.realpath(path))
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
@@ -105,6 +133,7 @@ def check_free_space(path: str | Path, needed: int) -> None:
             f"has {free / 2**20:,.0f} MiB free; free some space there or choose another "
             "directory"
         )
+    check_file_size_limit(largest, f"--model-dir {path}")
 
 
 def _cluster_role(strategy: str) -> str:
@@ -127,7 +156,7 @@ def train_legacy(split: Split, path: str | Path, *, overwrite: bool = False, **o
     `tf2rec.legacy.train.train`'s). In a process of its own: importing the legacy package
     switches TF2 behaviour off for the whole process."""
     check_sizes(split, options)
-    check_free_space(path, bytes_needed(split, options))
+    check_free_space(path, bytes_needed(split, options), largest_file(split, options))
     settings = {**options, "data": data_fingerprint(split)}
     with model_dir.writing(
         path, kind="legacy", settings=settings, overwrite=overwrite, resume=False

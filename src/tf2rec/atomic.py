@@ -163,6 +163,12 @@ def ensure_room(folder: str | Path, total: int, largest: int, output_name: str) 
             f"not enough room to write {output_name}: it needs about {_size(total)}, its file "
             f"system has {_size(free)} free; free some space and run again"
         )
+    check_file_size_limit(largest, shown)
+
+
+def check_file_size_limit(largest: int, shown: str) -> None:
+    """Raise `UsageError` unless this process may write a file of `largest` bytes (`ulimit
+    -f`): past it a write fails with EFBIG, which some writers (h5py) do not survive."""
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0] if resource else -1
     if limit != getattr(resource, "RLIM_INFINITY", -1) and 0 <= limit < largest:
         raise UsageError(

@@ -133,3 +133,84 @@ def test_large_exact_ids_still_load_on_the_fast_path(tmp_path):
     path = write(tmp_path, "u.data", f"{2**62}\t{2**53 + 1}\t3\t100\n")
     assert load(path).item.tolist() == [2**53 + 1]
     assert np.asarray(load(path).user).dtype == np.int64
+
+
+def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, monkeypatch):
+    write(tmp_path, "ratings.csv", "userId,movieId,rating,timestamp\n1,2,3,100\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as err:
+        load("")
+    assert str(err.value) == "an empty path was given as the data; name a file or a directory"
+
+
+@pytest.mark.parametrize("sep", ["", "||", "\\s+", "\n", '"'])
+def test_a_separator_that_is_not_one_character_is_refused(tmp_path, sep):
+    path = write(tmp_path, "events.csv", "a||b||c\n1||2||3\n")
+    with pytest.raises(DataError) as err:
+        load(path, user_col="a", item_col="b", time_col="c", sep=sep)
+    assert str(err.value) == (
+        f"the separator {sep!r} is not one character a CSV can split on; pass one "
+        "character, such as ',' or '\\t' (CLI: --sep)"
+    )
+
+
+def test_one_column_named_for_two_roles_is_refused(tmp_path):
+    path = write(tmp_path, "events.csv", "a,b,c\n1,2,3\n1,3,4\n1,4,5\n")
+    with pytest.raises(DataError) as err:
+        load(path, user_col="a", item_col="a", time_col="c")
+    assert str(err.value) == (
+        f"{path}: column 'a' is named for both the user id and the item id; each needs a "
+        "column of its own (CLI: --user-col/--item-col/--time-col/--rating-col)"
+    )
+
+
+def test_a_field_past_the_csv_readers_limit_names_its_line(tmp_path):
+    huge = "9" * 200_000
+    path = write(
+        tmp_path, "ratings.csv", f"userId,movieId,rating,timestamp\n1,2,3,4\n1,{huge},4,100\n"
+    )
+    with pytest.raises(DataError) as err:
+        load(path)
+    assert str(err.value) == (
+        f"{path}:3: a field is longer than the 131,072 characters tf2rec reads in one field; "
+        "fix the row (is the separator or a quote wrong?)"
+    )
+
+
+@pytest.mark.parametrize(("batch_size", "negatives"), [(10**9, 8), (1024, 10**9), (2**20, 2**20)])
+def test_a_batch_beyond_memory_is_refused_naming_the_batch_options(batch_size, negatives):
+    """--negatives 10^9 ended in TensorFlow's ResourceExhaustedError after the data was
+    loaded; --batch-size 10^9 was blamed on --history-length."""
+    from tf2rec.interactions.memory import check_batch
+
+    length, dim = 20, 32
+    # per row at the least: its int32 ids (the user, the history, the positive and the
+    # negatives), the embeddings gathered for them and their gradients, in float32
+    needed = batch_size * ((length + negatives + 2) * 4 + (length + negatives + 2) * dim * 8)
+    assert needed > available_memory()
+    with pytest.raises(DataError) as err:
+        check_batch(batch_size, negatives, length, dim)
+    assert str(err.value).startswith(
+        f"--batch-size {batch_size:,} with --history-length 20 and --negatives {negatives:,}: "
+        f"one batch needs at least {needed / 2**30:,.1f} GiB (its ids, the embeddings it "
+        "gathers and their gradients), more than the "
+    )
+    assert str(err.value).endswith(
+        " GiB of memory available; choose a smaller --batch-size, a shorter --history-length "
+        "or fewer --negatives"
+    )
+    check_batch(1024, 8, length, dim)  # the defaults pass
+
+
+def test_the_training_library_checks_the_batch_before_importing_tensorflow():
+    import sys
+
+    from tf2rec.tools.training import train
+
+    split = leave_last_out(synthetic(50, 40, 600, seed=0))
+    before = "tensorflow" in sys.modules
+    with pytest.raises(
+        DataError, match=r"^--batch-size 1,000,000,000 with --history-length 20 and --negatives 8: "
+    ):
+        train(split, "/nonexistent/never-written", batch_size=10**9)
+    assert ("tensorflow" in sys.modules) == before

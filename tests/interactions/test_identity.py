@@ -80,3 +80,58 @@ def test_a_damaged_history_npz_is_named_in_one_line(tmp_path):
     message = str(err.value)
     assert message.startswith(f"{tmp_path / 'history.npz'}: cannot read the users' interactions (")
     assert message.endswith("); retrain the model") and "\n" not in message
+
+
+@pytest.mark.parametrize("content", [b"garbage\n", b"", b"\x93NUMPY\x01\x00v\x00{'descr': '<i8'"])
+def test_a_file_that_is_no_npz_archive_is_named_without_numpys_pickle_advice(tmp_path, content):
+    """numpy's own message for a text file advised loading it with pickle."""
+    (tmp_path / "user_items.npz").write_bytes(content)
+    with pytest.raises(DataError) as err:
+        load_user_items(tmp_path)
+    assert str(err.value) == (
+        f"{tmp_path / 'user_items.npz'}: not a NumPy .npz archive (damaged or replaced); "
+        "restore it or retrain the model"
+    )
+
+
+@pytest.mark.parametrize(
+    "marker", ["[", "[1, 2]", '{"format": "tf2rec model directory", "checksums": 5}']
+)
+def test_a_damaged_marker_is_refused_not_taken_for_a_directory_without_checksums(tmp_path, marker):
+    """A marker that did not parse was read as an old directory's: nothing was checked and
+    a vocabulary of another run was served."""
+    folder = model_dir_with(tmp_path)
+    (folder / "tf2rec-model.json").write_text(marker)
+    with pytest.raises(DataError) as err:
+        check_identity(folder, Vocab([1, 3]), ITEMS, POPULARITY)
+    assert str(err.value).startswith(f"{folder / 'tf2rec-model.json'}: damaged (")
+    assert str(err.value).endswith(
+        "); the vocabulary and item counts cannot be checked against the model: restore the "
+        "file from the model's run, or train the model again"
+    )
+
+
+def test_a_vocabulary_that_cannot_be_read_is_one_line(tmp_path):
+    from tests.cli import run_unprivileged
+
+    folder = model_dir_with(tmp_path)
+    (folder / "model.keras").write_bytes(b"read after the vocabulary")
+    (folder / "vocab.json").chmod(0)
+    done = run_unprivileged(["recommend", "--model-dir", str(folder), "--user", "3"])
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"tf2rec recommend: error: {folder / 'vocab.json'}: cannot read the vocabulary "
+        "(Permission denied)"
+    )
+
+
+def test_a_vocabulary_that_is_a_json_list_is_named_corrupt(tmp_path):
+    from tf2rec.interactions import load_vocabs
+
+    (tmp_path / "vocab.json").write_text("[1, 2]")
+    with pytest.raises(DataError) as err:
+        load_vocabs(tmp_path)
+    assert str(err.value) == (
+        f"{tmp_path / 'vocab.json'}: corrupt vocabulary file ('list' object has no attribute "
+        "'get'); retrain or restore it"
+    )

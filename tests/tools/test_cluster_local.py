@@ -117,3 +117,22 @@ def test_a_missing_command_is_one_line():
     )
     assert result.returncode == 2
     assert result.stderr == "tf2rec cluster: error: no-such-cmd-x: no such command\n"
+
+
+def test_more_tasks_than_the_open_file_limit_allows_is_one_line_before_any_starts():
+    """`--workers 100000` ended in 'unexpected error: OSError: [Errno 24] Too many open
+    files' while reserving the ports."""
+    import resource
+
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    result = subprocess.run(
+        [sys.executable, "-m", "tf2rec.tools.cli", "cluster", "local", "--workers", "100000",
+         "--", "true"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"tf2rec cluster: error: --workers 100000: a cluster of 100,000 tasks needs a port and "
+        f"pipes for each, more than the {limit:,} files this process may open (`ulimit -n`); "
+        "start fewer tasks, or raise the limit\n"
+    )

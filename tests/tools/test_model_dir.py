@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from tests.cli import exit_code
 from tf2rec.errors import UsageError
 from tf2rec.tools import model_dir
 from tf2rec.tools.cli import main
@@ -132,3 +133,39 @@ def test_overwrite_keeps_a_model_directory_that_also_holds_the_users_files(tmp_p
     with pytest.raises(UsageError, match="also holds notes.txt, which tf2rec did not write"):
         model_dir.start(folder, True, "migrated", SETTINGS)
     assert (folder / "notes.txt").read_text() == "the user's"
+
+
+def test_the_current_home_or_root_directory_is_never_a_model_directory_even_empty(
+    tmp_path, monkeypatch, capsys
+):
+    """An empty current folder was taken as a new model directory: the swap then renamed
+    the folder the shell stands in and left the model under its name."""
+    train_fake(monkeypatch)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for given in (".", str(here)):
+        assert main(["train", "--model-dir", given, *DATA]) == 2
+        assert capsys.readouterr().err == (
+            f"tf2rec train: error: --model-dir {given} is the current, home or root "
+            "directory; refusing to replace it\n"
+        )
+    assert list(here.iterdir()) == [] and list(tmp_path.iterdir()) == [here]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--model-dir", "", *DATA],
+        ["legacy-train", "--model-dir", "", *DATA],
+        ["recommend", "--model-dir", "", "--user", "1"],
+    ],
+)
+def test_an_empty_model_directory_is_an_error(tmp_path, monkeypatch, capsys, argv):
+    train_fake(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    assert exit_code(argv) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"tf2rec {argv[0]}: error: argument --model-dir: an empty path; name a file or a folder"
+    )
+    assert list(tmp_path.iterdir()) == []

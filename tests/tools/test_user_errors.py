@@ -104,3 +104,42 @@ def test_convert_never_replaces_an_output_without_overwrite(tmp_path, capsys):
     # and --overwrite does not delete what tf2rec did not write
     assert "holds files tf2rec did not write" in one_line_error(capsys, [*argv, "--overwrite"])
     assert (out / "model.keras").read_text() == "a model someone keeps"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--model-dir", "m", "--seed", "4294967296"],
+         "argument --seed: seeds run from 0 to 4,294,967,295; got 4294967296"),
+        (["legacy-train", "--model-dir", "m", "--seed", "-1"],
+         "argument --seed: seeds run from 0 to 4,294,967,295; got -1"),
+        (["data", "--data-seed", "-1"],
+         "argument --data-seed: seeds run from 0 to 4,294,967,295; got -1"),
+        (["data", "--data-seed", "x"], "argument --data-seed: 'x' is not an integer"),
+    ],
+)  # fmt: skip
+def test_a_seed_out_of_range_names_the_option(tmp_path, monkeypatch, capsys, argv, message):
+    """A seed past 2**32 - 1 ended in 'unexpected error: ValueError: Seed must be between 0
+    and 2**32 - 1' after the data was loaded; a negative --data-seed blamed --synthetic-*."""
+    monkeypatch.chdir(tmp_path)
+    assert one_line_error(capsys, argv) == f"tf2rec {argv[0]}: error: {message}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_passed_as_the_keras_model_is_named_a_directory(tmp_path, capsys):
+    (tmp_path / "model.keras").mkdir()
+    err = one_line_error(
+        capsys,
+        [
+            "convert",
+            "--reverse",
+            "--model",
+            str(tmp_path / "model.keras"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert err == (
+        f"tf2rec convert: error: {tmp_path / 'model.keras'}: a directory, not a .keras file; "
+        "pass the model's .keras file"
+    )

@@ -9,9 +9,12 @@ unexpected error, whose traceback `--debug` shows.
 from __future__ import annotations
 
 import argparse
+import errno
+import io
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
@@ -51,6 +54,17 @@ def _quiet_stdout() -> None:
     os.close(devnull)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as Ctrl-C is, so that a command's worker pool is
+    shut down as it unwinds (killed at once, its workers stayed behind, blocked on a pipe
+    to the dead parent)."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+    raise Terminated
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tf2rec",
@@ -82,31 +96,91 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog=f"tf2rec {name}", description=description, formatter_class=DefaultsHelpFormatter
     )
     try:
+        os.getcwd()
+    except FileNotFoundError:
+        print(
+            f"tf2rec {name}: error: the current folder no longer exists (deleted since the "
+            "shell entered it); cd to one that exists",
+            file=sys.stderr,
+        )
+        return 2
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        sys.stdout = _ClosedStdout()
+    if name in ("scan", "fix"):  # their worker pools end only when the parent unwinds
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
         with tf2rec.extra_needed():  # a module only an extra brings: one line naming the extra
             command = import_module(f"{__package__}.{module_name}")
             command.add_arguments(command_parser)
             args = command_parser.parse_args(argv[1:])
-            return command.run(args)
+            code = command.run(args)
+            sys.stdout.flush()  # a full device or a broken pipe is met here, not at exit
+            return code
     except (tf2rec.UsageError, FloatingPointError) as err:  # Floating...: "diverged; lower --lr"
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 2
     except tf2rec.CommandFailed as err:
         print(f"tf2rec {name}: error: {err}", file=sys.stderr)
         return 1
+    except Terminated:
+        print(f"tf2rec {name}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print(f"tf2rec {name}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `tf2rec scan . | head`: the reader has what it wanted
         _quiet_stdout()
         return 128 + signal.SIGPIPE  # what a C tool killed by SIGPIPE reports
-    except Exception as err:  # a bug, or a case nobody foresaw: still one line
-        if debug:
-            raise
-        detail = str(err).splitlines()[0] if str(err) else ""
+    except OSError as err:
+        if err.filename is not None or not _from_stdout(err):
+            return _unexpected(name, err, debug)
+        if not isinstance(sys.stdout, _ClosedStdout):
+            _quiet_stdout()  # what is still buffered goes nowhere, not into a traceback at exit
+        full = err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        advice = (
+            "free some space where it goes, or send it elsewhere"
+            if full
+            else ("redirect it to a file, or to /dev/null")
+        )
         print(
-            f"tf2rec {name}: unexpected error: {type(err).__name__}"
-            + (f": {detail}" if detail else "")
-            + " (rerun with --debug for the traceback)",
+            f"tf2rec {name}: error: cannot write to standard output ({err.strerror}); {advice}",
             file=sys.stderr,
         )
         return 2
+    except Exception as err:  # a bug, or a case nobody foresaw: still one line
+        return _unexpected(name, err, debug)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Standard output when the process was started without one: writing to it fails as a
+    write to a closed descriptor does, and is reported as such."""
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
+def _from_stdout(err: OSError) -> bool:
+    """Whether a write to standard output failed: the innermost line of tf2rec's own that
+    raised is a `print` without `file=`, or a write or flush of `sys.stdout` (its buffer
+    does not keep what failed, so flushing again cannot tell)."""
+    if isinstance(sys.stdout, _ClosedStdout) and err.errno == errno.EBADF:
+        return True
+    frames = traceback.extract_tb(err.__traceback__)
+    line = (frames[-1].line or "") if frames else ""
+    return (line.startswith("print(") and "file=" not in line) or "sys.stdout." in line
+
+
+def _unexpected(name: str, err: Exception, debug: bool) -> int:
+    """A bug, or a case nobody foresaw: still one line (the traceback with --debug)."""
+    if debug:
+        raise err
+    detail = str(err).splitlines()[0] if str(err) else ""
+    print(
+        f"tf2rec {name}: unexpected error: {type(err).__name__}"
+        + (f": {detail}" if detail else "")
+        + " (rerun with --debug for the traceback)",
+        file=sys.stderr,
+    )
+    return 2

@@ -29,6 +29,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seed(text: str) -> int:
+    """A seed numpy and TensorFlow both take: 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"seeds run from 0 to {2**32 - 1:,}; got {value}")
+    return value
+
+
 def raw_id(text: str) -> int:
     """A raw user or item id as the data holds them: an integer that fits in 64 bits."""
     try:
@@ -85,7 +96,10 @@ def scan_settings(args: argparse.Namespace):
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("data (default: the built-in synthetic data set)")
     group.add_argument(
-        "--data", metavar="PATH", help="u.data, ratings.csv, a CSV/TSV, or a directory holding one"
+        "--data",
+        type=path,
+        metavar="PATH",
+        help="u.data, ratings.csv, a CSV/TSV, or a directory holding one",
     )
     group.add_argument(
         "--data-format",
@@ -118,7 +132,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--synthetic-interactions", type=positive_int, default=200_000, metavar="N")
     group.add_argument(
         "--data-seed",
-        type=int,
+        type=seed,
         default=0,
         metavar="N",
         help="seed of the synthetic data set (independent of the model's --seed)",
@@ -180,7 +194,7 @@ def add_training_arguments(
     group.add_argument(
         "--model-dir",
         required=True,
-        type=Path,
+        type=path,
         help="where the model, vocabulary and settings are written",
     )
     group.add_argument(
@@ -202,7 +216,7 @@ def add_training_arguments(
     group.add_argument("--hidden-units", type=positive_int, default=64)
     group.add_argument("--optimizer", choices=tf2rec.OPTIMIZERS, default="adam")
     group.add_argument("--lr", type=positive_float, default=default_lr, help="learning rate")
-    group.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
+    group.add_argument("--seed", type=seed, default=0, help="seed of weights and batches")
 
 
 def training_options(args: argparse.Namespace) -> dict:

@@ -8,11 +8,13 @@ import sys
 
 import tf2rec
 from tf2rec.tools.cli.help_format import DefaultsHelpFormatter
-from tf2rec.tools.cli.options import positive_int, raw_id, recover_model_dir
+from tf2rec.tools.cli.options import path, positive_int, raw_id, recover_model_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model-dir", required=True, help="a directory `tf2rec train` wrote")
+    parser.add_argument(
+        "--model-dir", required=True, type=path, help="a directory `tf2rec train` wrote"
+    )
     parser.add_argument("--user", required=True, type=raw_id, help="raw user id")
     parser.add_argument("--k", type=positive_int, default=10, help="how many items")
     parser.add_argument(
