@@ -16,7 +16,9 @@ checks, in this order:
    compiled with `jit_compile=True` (its steps run as one XLA computation: other kernels
    than TF1's, so not bitwise), each within the kernel envelope: no further from the
    legacy model than the legacy model ends from itself when rerun under another kernel
-   configuration (`kernels.ENVELOPE`), per tensor, the larger of the two distances.
+   configuration (`kernels.ENVELOPE`), per tensor, the larger of the two distances. In
+   auto mode such a model is proven instead (`fast_path`): its float64 checks, and its
+   float32 rounding against the legacy model's (`proven_fast_path`).
 
 Bitwise checks hold where both sides run the same operations in the same order, so the
 harness runs both as written: traced with the batch dimension unknown, as a placeholder has
