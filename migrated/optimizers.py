@@ -108,42 +108,7 @@ class TF1Adam(keras.optimizers.Adam):
         m = self._momentums[self._get_variable_index(variable)]
         v = self._velocities[self._get_variable_index(variable)]
         if isinstance(gradient, tf.IndexedSlices):
-            in_xla = _in_xla()  # the step is one XLA computation (compile(jit_compile=True))
-            if in_xla:  # padded: ids past the table hold zero rows, which XLA's scatters drop
-                indices, values = _sum_duplicates_in_xla(gradient, variable.shape[0], dtype)
-            else:
-                indices, values = _sum_duplicates(gradient, dtype)
-            if self.lazy:  # only the touched rows: not TF1, but O(batch)
-                m_rows = tf.gather(m, indices) * beta_1 + values * (one - beta_1)
-                v_rows = tf.gather(v, indices) * beta_2 + (values * values) * (one - beta_2)
-                self.assign(m, tf.IndexedSlices(m_rows, indices))  # scatter_update
-                self.assign(v, tf.IndexedSlices(v_rows, indices))
-                step = alpha * m_rows / (ops.sqrt(v_rows) + epsilon)
-                self.assign_sub(variable, tf.IndexedSlices(step, indices))
-                return
-            # TF1's _apply_sparse: decay every row, add the gradient's share to the touched
-            # ones, update every row, as one XLA computation that updates the variables in
-            # place. m and v never see a TensorFlow sparse op: one switches a variable to
-            # copy-on-read for good, after which every dense read copies the whole table
-            # (the table is in that mode from the forward pass's gather; XLA still
-            # updates it in place).
-            m_rows, v_rows = values * (one - beta_1), (values * values) * (one - beta_2)
-            if in_xla:
-                update, rows = _tf1_sparse_adam.python_function, (indices[:, None], m_rows, v_rows)
-            else:  # padded to the batch's size: one shape, one compilation, per batch size
-                size, out_of_range = tf.shape(gradient.indices)[0], variable.shape[0]
-                padded = _pad_rows(indices, m_rows, v_rows, size=size, out_of_range=out_of_range)
-                update, rows = _tf1_sparse_adam, padded
-            update(
-                variable,
-                m.value,  # the tf.Variable behind the Keras variable
-                v.value,
-                *rows,
-                beta_1,
-                beta_2,
-                alpha,
-                epsilon,
-            )
+            self._sparse_update(gradient, variable, m, v, (beta_1, beta_2, alpha, epsilon))
         else:  # TF1's own fused ApplyAdam kernel
             tf.raw_ops.ResourceApplyAdam(
                 var=variable.handle,
@@ -157,6 +122,39 @@ class TF1Adam(keras.optimizers.Adam):
                 epsilon=epsilon,
                 grad=ops.cast(gradient, dtype),
             )
+
+    def _sparse_update(self, gradient, variable, m, v, constants) -> None:
+        """TF1's sparse update of `variable` (or, with `lazy`, only the touched rows')."""
+        beta_1, beta_2, alpha, epsilon = constants
+        dtype, one = variable.dtype, tf.constant(1.0, variable.dtype)
+        in_xla = _in_xla()  # the step is one XLA computation (compile(jit_compile=True))
+        if in_xla:  # padded: ids past the table hold zero rows, which XLA's scatters drop
+            indices, values = _sum_duplicates_in_xla(gradient, variable.shape[0], dtype)
+        else:
+            indices, values = _sum_duplicates(gradient, dtype)
+        if self.lazy:  # only the touched rows: not TF1, but O(batch)
+            m_rows = tf.gather(m, indices) * beta_1 + values * (one - beta_1)
+            v_rows = tf.gather(v, indices) * beta_2 + (values * values) * (one - beta_2)
+            self.assign(m, tf.IndexedSlices(m_rows, indices))  # scatter_update
+            self.assign(v, tf.IndexedSlices(v_rows, indices))
+            step = alpha * m_rows / (ops.sqrt(v_rows) + epsilon)
+            self.assign_sub(variable, tf.IndexedSlices(step, indices))
+            return
+        # TF1's _apply_sparse: decay every row, add the gradient's share to the touched
+        # ones, update every row, as one XLA computation that updates the variables in
+        # place. m and v never see a TensorFlow sparse op: one switches a variable to
+        # copy-on-read for good, after which every dense read copies the whole table (the
+        # table is in that mode from the forward pass's gather; XLA still updates it in
+        # place).
+        m_rows, v_rows = values * (one - beta_1), (values * values) * (one - beta_2)
+        if in_xla:
+            update, rows = _tf1_sparse_adam.python_function, (indices[:, None], m_rows, v_rows)
+        else:  # padded to the batch's size: one shape, one compilation, per batch size
+            size, out_of_range = tf.shape(gradient.indices)[0], variable.shape[0]
+            padded = _pad_rows(indices, m_rows, v_rows, size=size, out_of_range=out_of_range)
+            update, rows = _tf1_sparse_adam, padded
+        # m.value, v.value: the tf.Variables behind the Keras variables
+        update(variable, m.value, v.value, *rows, beta_1, beta_2, alpha, epsilon)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "lazy": self.lazy}
@@ -308,7 +306,7 @@ class TF1Adagrad(keras.optimizers.Adagrad):
             at = rows[:, None]
             accum = tf.tensor_scatter_nd_add(accumulator.value.read_value(), at, values * values)
             accumulator.assign(accum)
-            step = lr * values * tf.math.rsqrt(tf.gather(accum, rows))
+            step = lr * values * self._rsqrt(tf.gather(accum, rows))
             variable.assign(tf.tensor_scatter_nd_sub(variable.read_value(), at, step))
         elif isinstance(gradient, tf.IndexedSlices):
             indices, values = _sum_duplicates(gradient, variable.dtype)
@@ -322,3 +320,7 @@ class TF1Adagrad(keras.optimizers.Adagrad):
                 lr=lr,
                 grad=ops.cast(gradient, variable.dtype),
             )
+
+    def _rsqrt(self, accumulator):
+        """1/sqrt inside XLA (TensorFlow's kernels apply their own where they run)."""
+        return tf.math.rsqrt(accumulator)

@@ -60,23 +60,27 @@ def make_optimizer(name: str, lr: float) -> keras.optimizers.Optimizer:
     return getattr(optimizers, optimizer_kind(name).migrated_class)(lr)
 
 
+# What trained a model, as config.json records it.
+FAST, BITWISE = "fast", "bitwise"
+
+
 def compiled_model(
     spec: ModelSpec,
     optimizer: str,
     lr: float,
     loss: keras.losses.Loss | None = None,
     shards: int = 1,
-    jit_compile: bool = False,
+    jit_compile: bool = True,
 ) -> TwoTowerRecommender:
     """The migrated model of `spec`, built (so that weights can be loaded into it) and
     compiled as `tf2rec train` trains it (the negative-sampling loss unless `loss`), its
     embedding tables in `shards` parts.
 
-    By default every operation runs TensorFlow's own kernel, as TF1 ran them, and the
-    steps are the legacy model's to the bit. `jit_compile=True` runs each step of `fit` as
-    one XLA computation: faster (the README has the figures), but XLA's kernels round
-    differently, and the parity harness measures the trained weights further from the
-    legacy model's than the legacy model's own under other kernel configurations.
+    By default (the fast path) each step of `fit` runs as one XLA computation: XLA's
+    kernels, fused and reordered, proven the legacy model's mathematics in float64 and
+    rounded no worse in float32 (`tf2rec.tools.parity.fast_path`). `jit_compile=False`
+    (the bitwise path) runs every operation on TensorFlow's own kernel in TF1's order, and
+    the steps are the legacy model's to the bit.
     """
     model = TwoTowerRecommender(
         spec.n_users,
@@ -98,8 +102,8 @@ def compiled_model(
 
 def model_from_hparams(hparams: dict) -> TwoTowerRecommender:
     """The parity harness's factory (`tf2rec parity`): the model of a legacy hparams dict,
-    built and compiled with its optimizer and learning rate (and `jit_compile` where the
-    dict sets it)."""
+    built and compiled with its optimizer and learning rate: the bitwise path, or the fast
+    path where the dict sets `jit_compile`."""
     return compiled_model(
         ModelSpec.from_dict(hparams),
         hparams["optimizer"],
@@ -146,7 +150,7 @@ def fit(
     seed: int = 0,
     patience: int = 3,
     strategy: str = "one",
-    jit_compile: bool = False,
+    bitwise: bool = False,
     verbose: int | str = "auto",
     callbacks=(),
 ) -> TrainedModel:
@@ -156,9 +160,10 @@ def fit(
     "multi-worker" and "parameter-server" with `distributed.fit_loop` on the cluster
     `TF_CONFIG` names (multi-worker: global batch `batch_size`, an epoch's last, smaller
     batch dropped, as it must split evenly; parameter-server: the embedding tables in one
-    shard per parameter server). `jit_compile` (strategies "one" and "mirrored"): see
-    `compiled_model`. Of the model directory, only `backup/` (to resume a killed run) and
-    `logs/` are written here; `write_model_dir` writes the model itself."""
+    shard per parameter server). The fast path unless `bitwise` (`compiled_model`), with
+    strategies "one" and "mirrored" (`training_path`). Of the model directory, only
+    `backup/` (to resume a killed run) and `logs/` are written here; `write_model_dir`
+    writes the model itself."""
     model_dir = Path(model_dir)
     distribution = make_strategy(strategy)  # first: a cluster's workers meet here
     _check_batch_split(distribution, strategy, batch_size)
@@ -178,15 +183,33 @@ def fit(
     )
     # one shard of each embedding table per parameter server
     shards = parameter_servers() if strategy == "parameter-server" else 1
+    jit = training_path(strategy, bitwise) == FAST
     with distribution.scope():  # built: the backup loads into existing weights
-        model = compiled_model(spec, optimizer, lr, make_loss(loss, batches), shards, jit_compile)
+        model = compiled_model(spec, optimizer, lr, make_loss(loss, batches), shards, jit)
+    run = FitRun(batches, split, model_dir, epochs, steps, patience)
     if strategy in ("multi-worker", "parameter-server"):
-        return _fit_on_cluster(
-            model, distribution, strategy, batches, split, model_dir, epochs, steps, patience
-        )
-    return _fit_in_process(
-        model, batches, split, model_dir, epochs, steps, patience, verbose, callbacks
-    )
+        return _fit_on_cluster(model, distribution, strategy, run)
+    return _fit_in_process(model, run, verbose, callbacks)
+
+
+@dataclass
+class FitRun:
+    """What a run trains on and how long: the same for every strategy."""
+
+    batches: BatchSampler
+    split: Split
+    model_dir: Path
+    epochs: int
+    steps: int | None  # a fixed number of steps (one epoch of them) instead of epochs
+    patience: int
+
+
+def training_path(strategy: str, bitwise: bool) -> str:
+    """`FAST` or `BITWISE`: the fast path unless `bitwise` or on a cluster, where XLA
+    cannot compile the step (TF 2.21, CPU): a multi-worker step all-gathers the embedding
+    gradients with `CollectiveGatherV2`, which has no XLA kernel, and a parameter-server
+    step reads variables on other hosts, which one XLA computation cannot."""
+    return BITWISE if bitwise or strategy in ("multi-worker", "parameter-server") else FAST
 
 
 def _check_batch_split(distribution, strategy: str, batch_size: int) -> None:
@@ -200,17 +223,11 @@ def _check_batch_split(distribution, strategy: str, batch_size: int) -> None:
 
 
 def _fit_in_process(
-    model: TwoTowerRecommender,
-    batches: BatchSampler,
-    split: Split,
-    model_dir: Path,
-    epochs: int,
-    steps: int | None,
-    patience: int,
-    verbose: int | str,
-    callbacks,
+    model: TwoTowerRecommender, run: FitRun, verbose: int | str, callbacks
 ) -> TrainedModel:
     """`fit` with strategy "one" or "mirrored": Keras' `model.fit`, resumable."""
+    batches, split, model_dir, steps = run.batches, run.split, run.model_dir, run.steps
+    epochs, patience = run.epochs, run.patience
     tracker = EpochTracker()
     fit_callbacks = [
         tracker,
@@ -268,18 +285,10 @@ def write_model_dir(
     write_atomically(model_dir / CONFIG_FILE, json.dumps(config, indent=2))
 
 
-def _fit_on_cluster(
-    model: TwoTowerRecommender,
-    strategy,
-    name: str,
-    batches: BatchSampler,
-    split: Split,
-    model_dir: Path,
-    epochs: int,
-    steps: int | None,
-    patience: int,
-) -> TrainedModel:
+def _fit_on_cluster(model: TwoTowerRecommender, strategy, name: str, run: FitRun) -> TrainedModel:
     """`fit` on a "multi-worker" or "parameter-server" cluster: `distributed.fit_loop`."""
+    batches, split, model_dir, steps = run.batches, run.split, run.model_dir, run.steps
+    epochs, patience = run.epochs, run.patience
     with strategy.scope():
         model.optimizer.build(model.trainable_variables)  # its slots, placed like the model
     history_length = batches.history_length
@@ -335,7 +344,7 @@ RECORDED_SETTINGS = (
     "sampler",
     "seed",
     "strategy",
-    "jit_compile",
+    "bitwise",
 )
 
 
@@ -349,6 +358,7 @@ def train(split: Split, model_dir: str | Path, **options) -> dict:
     trained = fit(split, model_dir, **options)
     defaults = {name: fit.__kwdefaults__[name] for name in RECORDED_SETTINGS}
     settings = {name: options.get(name, defaults[name]) for name in RECORDED_SETTINGS}
+    settings["training_path"] = training_path(settings["strategy"], settings["bitwise"])
     write_model_dir(model_dir, trained, split, settings)
     return {
         "test": trained.test,

@@ -35,6 +35,7 @@ def train(
     *,
     overwrite: bool = False,
     strategy: str = "one",
+    bitwise: bool = False,
     jit_compile: bool = False,
     verbose: int | str = "auto",
     announce: Callable[[str], None] = print,
@@ -46,12 +47,14 @@ def train(
     On a cluster (`strategy` "multi-worker" or "parameter-server", the cluster from
     `TF_CONFIG`), every task calls this: worker 0 (the chief) writes `path` and returns the
     result; the other tasks train, or serve, and return None.
+
+    The fast path (each step one XLA computation) unless `bitwise`; `jit_compile` asks
+    for the fast path by name, and is refused where it cannot run.
     """
-    if strategy in CLUSTER_STRATEGIES and jit_compile:
-        raise UsageError(f"--jit-compile runs with --strategy one or mirrored, not {strategy}")
+    check_path(strategy, bitwise, jit_compile)
     check_sizes(split, options)
     check_free_space(path, bytes_needed(split, options), largest_file(split, options))
-    options = {**options, "strategy": strategy, "jit_compile": jit_compile}
+    options = {**options, "strategy": strategy, "bitwise": bitwise}
     role = _cluster_role(strategy) if strategy in CLUSTER_STRATEGIES else "chief"
     if role == "served":
         return None
@@ -68,6 +71,17 @@ def train(
         from tf2rec.migrated.train import train as train_migrated
 
         return train_migrated(split, run.partial, **options, verbose=verbose)
+
+
+def check_path(strategy: str, bitwise: bool, jit_compile: bool) -> None:
+    """Refuse a training path the strategy cannot run, or both paths at once."""
+    if bitwise and jit_compile:
+        raise UsageError("--bitwise and --jit-compile ask for two paths; choose one")
+    if jit_compile and strategy in CLUSTER_STRATEGIES:
+        raise UsageError(
+            f"--jit-compile runs with --strategy one or mirrored, not {strategy} (XLA cannot "
+            "compile its step); drop it: this strategy trains on the bitwise path"
+        )
 
 
 def check_sizes(split: Split, options: dict) -> None:

@@ -52,7 +52,7 @@ SCRIPT = (
     for optimizer in OPTIMIZERS:
         with strategy.scope():
             keras.utils.set_random_seed(0)
-            model = compiled_model(spec, optimizer, 0.1)
+            model = compiled_model(spec, optimizer, 0.1, jit_compile=False)  # bitwise
             model.optimizer.build(model.trainable_variables)
         for w in model.trainable_weights:
             weights[f"init/{w.path}"] = w.numpy()

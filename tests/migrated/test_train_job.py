@@ -190,6 +190,15 @@ def test_a_run_killed_after_its_best_epoch_stops_and_restores_as_without_the_kil
             "--jit-compile runs with --strategy one or mirrored, not multi-worker",
         ),
         (
+            ["train", "--model-dir", "{tmp}/m", "--strategy", "parameter-server", "--jit-compile"],
+            "--jit-compile runs with --strategy one or mirrored, not parameter-server (XLA "
+            "cannot compile its step); drop it: this strategy trains on the bitwise path",
+        ),
+        (
+            ["train", "--model-dir", "{tmp}/m", "--bitwise", "--jit-compile"],
+            "argument --jit-compile: not allowed with argument --bitwise",
+        ),
+        (
             ["recommend", "--model-dir", "{tmp}/nothing", "--user", "1"],
             "nothing: no such model directory; train one with `tf2rec train",
         ),
@@ -254,7 +263,7 @@ def test_every_option_reaches_the_trainer(tmp_path, monkeypatch):
         "loss": "sampled_softmax",
         "patience": 2,
         "strategy": "mirrored",
-        "jit_compile": True,
+        "bitwise": False,  # --jit-compile: the fast path, by name
         "verbose": 0,
     }
 
@@ -296,6 +305,17 @@ def test_jit_compile_trains_in_one_xla_computation_and_records_it(tmp_path):
     argv += ["--optimizer", "adagrad", "--lr", "0.1", "--batch-size", "128", "--jit-compile"]
     assert exit_code([*argv, "--quiet"]) == 0
     config = json.loads((model_dir / "config.json").read_text())
-    assert config["jit_compile"] is True and config["model"]["n_items"] == 201
+    assert config["training_path"] == "fast" and config["model"]["n_items"] == 201
     assert 0 <= config["test"]["recall@10"] <= 1  # evaluated under XLA as well
     assert exit_code(["recommend", "--model-dir", str(model_dir), "--user", "3"]) == 0
+
+
+def test_the_fast_path_is_the_default_and_bitwise_is_asked_for(tmp_path):
+    argv = ["train", "--synthetic-users", "300", "--synthetic-items", "200"]
+    argv += ["--synthetic-interactions", "6000", "--steps", "3", "--batch-size", "128", "--quiet"]
+    assert exit_code([*argv, "--model-dir", str(tmp_path / "fast")]) == 0
+    assert exit_code([*argv, "--model-dir", str(tmp_path / "bit"), "--bitwise"]) == 0
+    fast = json.loads((tmp_path / "fast" / "config.json").read_text())
+    bitwise = json.loads((tmp_path / "bit" / "config.json").read_text())
+    assert (fast["training_path"], fast["bitwise"]) == ("fast", False)
+    assert (bitwise["training_path"], bitwise["bitwise"]) == ("bitwise", True)

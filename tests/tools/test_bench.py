@@ -14,29 +14,87 @@ def test_summary_takes_medians_over_rounds_and_the_ratio_per_round():
     rounds = [
         {
             "legacy": {"step_s": [0.010, 0.012, 0.011], "peak_mb": 600.4},
-            "migrated": {"step_s": [0.008, 0.009, 0.007], "peak_mb": 650.0},
+            "bitwise": {"step_s": [0.008, 0.009, 0.007], "peak_mb": 650.0},
+            "fast": {"step_s": [0.005, 0.006], "peak_mb": 660.0},
         },
-        {  # a slow spell of the machine: both sides slower, the ratio barely moves
+        {  # a slow spell of the machine: every side slower, the ratios barely move
             "legacy": {"step_s": [0.020, 0.022], "peak_mb": 610.0},
-            "migrated": {"step_s": [0.016, 0.015], "peak_mb": 640.0},
+            "bitwise": {"step_s": [0.016, 0.015], "peak_mb": 640.0},
+            "fast": {"step_s": [0.014], "peak_mb": 655.0},
         },
         {
             "legacy": {"step_s": [0.012], "peak_mb": 590.0},
-            "migrated": {"step_s": [0.010], "peak_mb": 700.2},
+            "bitwise": {"step_s": [0.010], "peak_mb": 700.2},
+            "fast": {"step_s": [0.006], "peak_mb": 640.0},
         },
     ]
     row = train.summarize(10_000, "adam", rounds)
-    # per-round medians: legacy 11, 21, 12 ms; migrated 8, 15.5, 10 ms
+    # per-round medians: legacy 11, 21, 12 ms; bitwise 8, 15.5, 10 ms; fast 5.5, 14, 6 ms
     assert row["legacy"] == {
         "examples_per_s": round(1024 / 0.012),
         "ms_per_step": 12.0,
         "peak_mb": 610,
     }
-    assert row["migrated"] == {"examples_per_s": 102_400, "ms_per_step": 10.0, "peak_mb": 700}
     ratios = sorted([11 / 8, 21 / 15.5, 12 / 10])
-    assert row["ratio"] == round(statistics.median(ratios), 2) == 1.35
-    assert row["ratio_range"] == [1.2, 1.38]
+    assert row["bitwise"] == {
+        "examples_per_s": 102_400,
+        "ms_per_step": 10.0,
+        "peak_mb": 700,
+        "ratio": round(statistics.median(ratios), 2),
+        "worst": 1.2,
+    }
+    assert row["bitwise"]["ratio"] == 1.35
+    # fast: 11/5.5 = 2, 21/14 = 1.5, 12/6 = 2: median 2, worst 1.5 (the slow round)
+    assert (row["fast"]["ratio"], row["fast"]["worst"], row["fast"]["ms_per_step"]) == (2, 1.5, 6)
     assert (row["vocab"], row["optimizer"], row["rounds"]) == (10_000, "adam", 3)
+
+
+def _row(vocab, optimizer, ms, peaks, ratios):
+    row = {"vocab": vocab, "optimizer": optimizer, "rounds": 3}
+    for side, step, peak in zip(train.SIDES, ms, peaks, strict=True):
+        row[side] = {"examples_per_s": round(1024 / step * 1000), "ms_per_step": step}
+        row[side]["peak_mb"] = peak
+    for side, (ratio, worst) in zip(train.SIDES[1:], ratios, strict=True):
+        row[side].update(ratio=ratio, worst=worst)
+    return row
+
+
+def test_the_plot_has_its_markdown_table_beside_it(tmp_path):
+    pytest.importorskip("matplotlib")
+    adam_ratios = ((3.16, 3.05), (3.29, 3.05))
+    rows = [
+        _row(10_000, "sgd", (6.9, 5.5, 3.5), (618, 693, 749), ((1.26, 1.18), (2.19, 2.05))),
+        _row(1_000_000, "adam", (255.0, 80.7, 82.9), (3904, 2494, 2584), adam_ratios),
+    ]
+    train.plot(rows, tmp_path / "bench.png")
+    assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "bench.md").read_text() == (
+        "| users = items | optimizer | ms/step legacy / bitwise / fast | bitwise ratio (worst) "
+        "| fast ratio (worst) | peak MB legacy / bitwise / fast |\n"
+        "| ---: | --- | --- | --- | --- | --- |\n"
+        "| 10,000 | sgd | 6.9 / 5.5 / 3.5 | 1.26x (1.18x) | 2.19x (2.05x) | 618 / 693 / 749 |\n"
+        "| 1,000,000 | adam | 255.0 / 80.7 / 82.9 | 3.16x (3.05x) | 3.29x (3.05x) "
+        "| 3,904 / 2,494 / 2,584 |\n"
+    )
+
+
+def test_the_quality_table_gives_each_paths_spread_over_the_seeds():
+    from tf2rec.tools.bench import quality
+
+    values = {
+        "legacy": [{"recall@10": 0.21, "ndcg@10": 0.12}, {"recall@10": 0.23, "ndcg@10": 0.13}],
+        "bitwise": [{"recall@10": 0.22, "ndcg@10": 0.125}, {"recall@10": 0.2, "ndcg@10": 0.11}],
+        "fast": [{"recall@10": 0.215, "ndcg@10": 0.12}, {"recall@10": 0.225, "ndcg@10": 0.14}],
+    }
+    summary = quality.summarize([0, 1], values)
+    assert summary["bitwise"]["recall@10"] == {"values": [0.22, 0.2], "min": 0.2, "max": 0.22}
+    assert quality.markdown(summary) == (
+        "| trained by | seeds | recall@10 min-max | ndcg@10 min-max |\n"
+        "| --- | ---: | --- | --- |\n"
+        "| legacy | 2 | 0.2100-0.2300 | 0.1200-0.1300 |\n"
+        "| bitwise | 2 | 0.2000-0.2200 | 0.1100-0.1250 |\n"
+        "| fast | 2 | 0.2150-0.2250 | 0.1200-0.1400 |\n"
+    )
 
 
 def test_batches_are_reproducible_zipf_ids_inside_the_vocabulary():
@@ -93,14 +151,15 @@ def test_tiny_benchmark_runs_both_models_and_writes_json_and_plot(tmp_path, caps
     (row,) = json.loads(captured.out)  # progress goes to stderr, stdout is only the JSON
     assert "V=       50  sgd      legacy" in captured.err
     assert (row["vocab"], row["optimizer"], row["rounds"]) == (50, "sgd", 2)
-    for side in ("legacy", "migrated"):
+    for side in ("legacy", "bitwise", "fast"):
         assert row[side]["examples_per_s"] > 0 and row[side]["peak_mb"] > 0
         # ms/step is rounded to 0.01 ms: both figures describe the same step time
         expected = 1024 / (row[side]["ms_per_step"] / 1000)
         assert row[side]["examples_per_s"] == pytest.approx(expected, rel=0.01)
-    low, high = row["ratio_range"]
-    assert low <= row["ratio"] <= high
+    for side in ("bitwise", "fast"):
+        assert 0 < row[side]["worst"] <= row[side]["ratio"]
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plot.with_suffix(".md").read_text().count("\n") == 3
 
 
 @pytest.mark.slow

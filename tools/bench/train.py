@@ -1,18 +1,17 @@
-"""Training speed: the migrated model against the legacy one on the same batches.
+"""Training speed: the migrated model, on its bitwise and its fast path, against the legacy
+one on the same batches.
 
-For each vocabulary size (users = items = V) and optimizer, both models train on the same
+For each vocabulary size (users = items = V) and optimizer, the three train on the same
 pre-generated batches (B=1024, K=8, L=20, D=64; item ids Zipf-distributed, so batches repeat
-ids as real ones do), each in its own process. A process excludes its warm-up steps and
-times a few repetitions; legacy and migrated processes run in rounds, alternating which goes
-first, and each round gives a ratio of the two. Reported: medians over rounds of examples/s
-and ms per step, the median ratio migrated / legacy with its range over rounds, and each
-side's peak memory.
+ids as real ones do), each in its own process. A process excludes its warm-up steps (and
+with them XLA's compilation) and times a few repetitions; the processes run in rounds, in
+another order each round, and each round gives each path's ratio to the legacy model.
+Reported: medians over rounds of examples/s and ms per step, each path's median ratio and
+its worst round, and each side's peak memory. `--plot` writes the PNG and, beside it, the
+same figures as a Markdown table.
 
     tf2rec bench train [--sizes 10000 100000 1000000] [--rounds 3] [--json]
-        [--plot bench-train.png] [--jit-compile]
-
-`--jit-compile` times the migrated model compiled with `jit_compile=True` (each step one
-XLA computation) instead of the default, TF1's kernels.
+        [--plot bench-train.png]
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ from tf2rec.tools.bench.workload import (  # noqa: F401  (make_batches: the test
 from tf2rec.tools.cli.options import positive_int
 from tf2rec.tools.extras import MissingExtra, missing_extra
 
-SIDES = ("legacy", "migrated")
+SIDES = ("legacy", "bitwise", "fast")  # the migrated model's two paths: tf2rec train's
 
 
 def _peak_mb() -> float:
@@ -100,7 +99,7 @@ def worker_migrated(
     from tf2rec.migrated.train import compiled_model
 
     spec = ModelSpec(vocab, vocab, DIM, HIDDEN, HISTORY, NEGATIVES)
-    # as `tf2rec train` [--jit-compile]
+    # as `tf2rec train` (the fast path) or `tf2rec train --bitwise`
     model = compiled_model(spec, optimizer, LEARNING_RATES[optimizer], jit_compile=jit_compile)
     data = tf.data.Dataset.from_tensor_slices(batches).prefetch(tf.data.AUTOTUNE)
 
@@ -147,7 +146,6 @@ def _run_worker(side: str, path: Path, vocab: int, optimizer: str, args) -> dict
         str(args.steps),
         "--repeats",
         str(args.repeats),
-        *(["--jit-compile"] if args.jit_compile else []),
     ]
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -159,26 +157,29 @@ def _run_worker(side: str, path: Path, vocab: int, optimizer: str, args) -> dict
 
 
 def summarize(vocab: int, optimizer: str, rounds: list[dict]) -> dict:
-    """One table row from the rounds' worker results (`{"legacy": ..., "migrated": ...}`).
+    """One table row from the rounds' worker results (`{"legacy": ..., "fast": ...}`).
 
     Each round's step time is the median of its repetitions; a side's figure is the median
-    over rounds, and the ratio the median of the rounds' own ratios, so that a slow spell of
-    the machine during one round moves neither much.
+    over rounds, and a path's ratio (legacy step time / its own) the median of the rounds'
+    own ratios, so that a slow spell of the machine during one round moves neither much;
+    `worst` is the round where the path did worst.
     """
     row: dict = {"vocab": vocab, "optimizer": optimizer, "rounds": len(rounds)}
-    for side in SIDES:
+    for side in [side for side in SIDES if side in rounds[0]]:
         step = statistics.median(statistics.median(r[side]["step_s"]) for r in rounds)
         row[side] = {
             "examples_per_s": round(BATCH / step),
             "ms_per_step": round(step * 1000, 2),
             "peak_mb": round(max(r[side]["peak_mb"] for r in rounds)),
         }
-    ratios = [
-        statistics.median(r["legacy"]["step_s"]) / statistics.median(r["migrated"]["step_s"])
-        for r in rounds
-    ]
-    row["ratio"] = round(statistics.median(ratios), 2)
-    row["ratio_range"] = [round(min(ratios), 2), round(max(ratios), 2)]
+        if side == "legacy":
+            continue
+        ratios = [
+            statistics.median(r["legacy"]["step_s"]) / statistics.median(r[side]["step_s"])
+            for r in rounds
+        ]
+        row[side]["ratio"] = round(statistics.median(ratios), 2)
+        row[side]["worst"] = round(min(ratios), 2)
     return row
 
 
@@ -189,8 +190,8 @@ def run(args, report=None) -> list[dict]:
         for vocab, path in paths.items():
             for optimizer in args.optimizers:
                 rounds = []
-                for r in range(args.rounds):  # alternate which side goes first
-                    order = SIDES if r % 2 == 0 else SIDES[::-1]
+                for r in range(args.rounds):  # another side goes first each round
+                    order = SIDES[r % len(SIDES) :] + SIDES[: r % len(SIDES)]
                     rounds.append(
                         {side: _run_worker(side, path, vocab, optimizer, args) for side in order}
                     )
@@ -202,20 +203,41 @@ def run(args, report=None) -> list[dict]:
 
 
 def _print_row(row: dict, file=None) -> None:
-    legacy, migrated = row["legacy"], row["migrated"]
-    low, high = row["ratio_range"]
+    parts = []
+    for side in SIDES:
+        figures = row[side]
+        part = f"{side} {figures['ms_per_step']:>7.2f} ms/step {figures['peak_mb']:>6,} MB"
+        if "ratio" in figures:
+            part += f" {figures['ratio']:.2f}x (worst {figures['worst']:.2f}x)"
+        parts.append(part)
     print(
-        f"V={row['vocab']:>9,}  {row['optimizer']:<8} legacy {legacy['examples_per_s']:>9,} "
-        f"ex/s ({legacy['ms_per_step']:>7.2f} ms/step, {legacy['peak_mb']:>6,} MB)   "
-        f"migrated {migrated['examples_per_s']:>9,} ex/s ({migrated['ms_per_step']:>7.2f} "
-        f"ms/step, {migrated['peak_mb']:>6,} MB)   ratio {row['ratio']:.2f}x "
-        f"({low:.2f}-{high:.2f} over {row['rounds']} rounds)",
+        f"V={row['vocab']:>9,}  {row['optimizer']:<8} " + "   ".join(parts),
         file=file,
         flush=True,
     )
 
 
+def markdown_table(rows: list[dict]) -> str:
+    """The rows as the README's table: ms/step, ratio to legacy (median of the rounds;
+    worst round) and peak memory of each side."""
+    lines = [
+        "| users = items | optimizer | ms/step legacy / bitwise / fast | bitwise ratio "
+        "(worst) | fast ratio (worst) | peak MB legacy / bitwise / fast |",
+        "| ---: | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        steps = " / ".join(f"{row[side]['ms_per_step']:.1f}" for side in SIDES)
+        peaks = " / ".join(f"{row[side]['peak_mb']:,}" for side in SIDES)
+        ratios = [f"{row[s]['ratio']:.2f}x ({row[s]['worst']:.2f}x)" for s in SIDES[1:]]
+        lines.append(
+            f"| {row['vocab']:,} | {row['optimizer']} | {steps} | {' | '.join(ratios)} | {peaks} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def plot(rows: list[dict], path: Path) -> None:
+    """ms/step against vocabulary size, one panel per optimizer, and the Markdown table of
+    the same rows beside the PNG (same name, `.md`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -227,19 +249,21 @@ def plot(rows: list[dict], path: Path) -> None:
     for ax, optimizer in zip(axes[0], dict.fromkeys(r["optimizer"] for r in rows), strict=True):
         mine = [r for r in rows if r["optimizer"] == optimizer]
         sizes = [r["vocab"] for r in mine]
-        for side in ("legacy", "migrated"):
-            ax.plot(sizes, [r[side]["examples_per_s"] for r in mine], marker="o", label=side)
+        for side in SIDES:
+            ax.plot(sizes, [r[side]["ms_per_step"] for r in mine], marker="o", label=side)
         ax.set_xscale("log")
         ax.set_title(optimizer)
         ax.set_xlabel("users = items")
         ax.grid(True, alpha=0.3)
-    axes[0][0].set_ylabel("examples / s")
+    axes[0][0].set_ylabel("ms / step (B=1024)")
     axes[0][0].legend()
     fig.tight_layout()
     image = io.BytesIO()
     fig.savefig(image, format="png", dpi=100)
     with output_file(path, option="--plot") as target:
         write_atomically(target, image.getvalue())
+    with output_file(path.with_suffix(".md"), option="--plot") as target:
+        write_atomically(target, markdown_table(rows))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -260,13 +284,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=positive_int, default=5, help="untimed steps")
     parser.add_argument("--steps", type=positive_int, default=50, help="steps per repetition")
     parser.add_argument("--repeats", type=positive_int, default=2, help="repetitions per process")
-    parser.add_argument(
-        "--jit-compile",
-        action="store_true",
-        help="the migrated model compiled with jit_compile=True (each step one XLA computation)",
-    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
-    parser.add_argument("--plot", type=Path, help="write a PNG of examples/s against size")
+    parser.add_argument(
+        "--plot", type=Path, help="write a PNG of ms/step against size, and a .md table beside it"
+    )
     parser.add_argument(
         "--strategy",
         choices=("one", "multi-worker"),
@@ -292,8 +313,7 @@ def execute(args: argparse.Namespace) -> int:
     print(
         f"training benchmark: B={BATCH} K={NEGATIVES} L={HISTORY} D={DIM}; per process "
         f"{args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed steps; "
-        f"{args.rounds} rounds of legacy / migrated processes; migrated with "
-        + ("jit_compile=True (XLA)" if args.jit_compile else "TF1's kernels (bitwise)"),
+        f"{args.rounds} rounds of legacy / bitwise / fast processes",
         file=progress,
         flush=True,
     )
@@ -306,17 +326,17 @@ def execute(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     if args.plot:
         plot(rows, args.plot)
-        print(f"plot written to {args.plot}", file=progress)
+        print(
+            f"plot written to {args.plot}, table to {args.plot.with_suffix('.md')}", file=progress
+        )
     return 0
 
 
 def _execute_scaling(args: argparse.Namespace, progress) -> int:
     from tf2rec.tools.bench import scaling
 
-    if args.plot or args.jit_compile:
-        raise CommandFailed(
-            "--plot and --jit-compile are for legacy against migrated; not with --strategy"
-        )
+    if args.plot:
+        raise CommandFailed("--plot is for legacy against migrated; not with --strategy")
     print(
         f"multi-worker benchmark: B={BATCH} (global) K={NEGATIVES} L={HISTORY} D={DIM}; per "
         f"cluster {args.warmup} warm-up steps, then {args.repeats} x {args.steps} timed "
@@ -343,7 +363,7 @@ def main(argv=None) -> int:
     work = (
         worker_legacy
         if args.worker == "legacy"
-        else functools.partial(worker_migrated, jit_compile=args.jit_compile)
+        else functools.partial(worker_migrated, jit_compile=args.worker == "fast")
     )
     result = work(batches, args.sizes[0], args.optimizers[0], args.warmup, args.steps, args.repeats)
     print(json.dumps(result))

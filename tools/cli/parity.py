@@ -96,8 +96,8 @@ def _add_own_pair_arguments(parser: argparse.ArgumentParser) -> None:
     own.add_argument(
         "--jit-compile",
         action="store_true",
-        help="the migrated model as `tf2rec train --jit-compile` trains it: its steps are "
-        "checked against the legacy model's own distance under other kernel configurations",
+        help="the migrated model as `tf2rec train` trains it (the fast path, XLA): proven in "
+        "float64 and by its float32 rounding (--mode bitwise: the kernel envelope)",
     )
 
 

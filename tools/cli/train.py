@@ -43,11 +43,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "...), worker 0 writing the model directory; or a chief training with workers and "
         "parameter servers that hold the embedding tables in shards (cluster local --ps N)",
     )
-    group.add_argument(
+    path = group.add_mutually_exclusive_group()
+    path.add_argument(
+        "--bitwise",
+        action="store_true",
+        help="train on TensorFlow's kernels in TF1's order: the legacy model's steps to the "
+        "bit, for checkpoints that must be bit-identical (slower; README: training speed)",
+    )
+    path.add_argument(
         "--jit-compile",
         action="store_true",
-        help="run each training step as one XLA computation (--strategy one or mirrored): "
-        "faster, but not the legacy model's steps to the bit (README: training speed)",
+        help="the fast path by name (the default with --strategy one or mirrored): each "
+        "step one XLA computation, proven the legacy model's math (README: training speed)",
     )
 
 
@@ -59,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         args.model_dir,
         overwrite=args.overwrite,
         strategy=args.strategy,
+        bitwise=args.bitwise,
         jit_compile=args.jit_compile,
         loss=args.loss,
         patience=args.patience,

@@ -6,8 +6,9 @@ process of its own); `compare` holds the three kinds of check, `error_bounds` th
 the checks whose two sides compute differently, `causes` what usually makes a check fail,
 `report` the table and JSON, `kernels` the kernel configurations the TF1 side is rerun
 under for a jit-compiled model's kernel envelope; `float64_graph` rewrites the legacy
-graph for float64 mode; `two_tower` is this project's own pair; `pytest_plugin` makes the
-harness a pytest fixture.
+graph for float64 mode; `fast_path` proves a jit-compiled model (float64 equivalence and
+float32 rounding no worse than the legacy model's); `two_tower` is this project's own
+pair; `pytest_plugin` makes the harness a pytest fixture.
 
 The public names are importable from here too. They load on first use, so that the legacy
 process, which imports this package first, does not import TensorFlow 2 and Keras before

@@ -16,7 +16,9 @@ checks, in this order:
    compiled with `jit_compile=True` (its steps run as one XLA computation: other kernels
    than TF1's, so not bitwise), each within the kernel envelope: no further from the
    legacy model than the legacy model ends from itself when rerun under another kernel
-   configuration (`kernels.ENVELOPE`), per tensor, the larger of the two distances.
+   configuration (`kernels.ENVELOPE`), per tensor, the larger of the two distances. In
+   auto mode such a model is proven instead (`fast_path`): its float64 checks, and its
+   float32 rounding against the legacy model's (`proven_fast_path`).
 
 Bitwise checks hold where both sides run the same operations in the same order, so the
 harness runs both as written: traced with the batch dimension unknown, as a placeholder has
@@ -195,10 +197,13 @@ def run_pair(
         else:
             first = pair.run(work, "float32")
             results = first.results
-            if mode != "bitwise" and not all(r.passed and r.kind == SAME for r in results):
+            jit = pair.jit_compiled and mode == "auto"
+            if mode != "bitwise" and (jit or not all(r.passed and r.kind == SAME for r in results)):
                 results = rejudged(first, pair.run(work / "float64", "float64").results)
             elif not all(r.passed for r in results):  # bitwise: float64 names the cause
                 diagnosed(first, pair.run(work / "float64", "float64").results)
+            if jit:
+                results += proven_fast_path(pair, work)
     return ParityResults(results, pair.notes)
 
 
@@ -311,6 +316,8 @@ class Pair:
         self.labels, self.name_map = labels, name_map
         self.progress = progress
         self.notes: list[str] = []
+        self.jit_compiled = False
+        self.finals: dict[tuple[str, str], dict[str, np.ndarray]] = {}  # migrated, per run
 
     def run(self, work: Path, precision: str) -> PrecisionRun:
         work.mkdir(parents=True, exist_ok=True)
@@ -345,7 +352,9 @@ class Pair:
                 randomness.check_all_used()
                 self.progress(f"{precision}: the Keras model, {steps} with {optimizer}")
                 _fit(model, data)
-                if precision == "float32" and getattr(model, "jit_compile", False):
+                self.jit_compiled = bool(getattr(model, "jit_compile", False))
+                self.finals[precision, optimizer] = _state(model, names, optimizer)
+                if precision == "float32" and self.jit_compiled:
                     if envelope is None:
                         self.progress("float32: the TF1 model under other kernel configurations")
                         envelope = KernelEnvelope.measure(work, job)
@@ -587,6 +596,29 @@ class KernelEnvelope:
     def distance(self, optimizer: str, name: str) -> float:
         """0 for a tensor that is not a float (the step): equal on both, or failed."""
         return self.distances.get((optimizer, name), 0.0)
+
+
+def _state(model, names, optimizer: str) -> dict[str, np.ndarray]:
+    """The migrated model's weights, slots and counters, by TF1 name."""
+    return {e.tf1_name: e.variable.numpy() for e in tf1_state(model, names, optimizer)}
+
+
+def proven_fast_path(pair: Pair, work: Path) -> list[Comparison]:
+    """Part 2 of a jit-compiled model's proof (`fast_path`; part 1 is the float64 checks):
+    per optimizer, its float32 rounding against the legacy model's, this run's and the
+    kernel envelope's reruns'."""
+    from tf2rec.tools.parity.fast_path import rounding_check, rounding_factor
+
+    pair.progress("float32 rounding: XLA's and TensorFlow's exp, log, log1p and rsqrt")
+    factor, results = rounding_factor(), []
+    runs = [work, *(work / f"kernels-{i}" for i in range(len(ENVELOPE)))]
+    for optimizer in pair.job["optimizers"]:
+        fast = (pair.finals["float32", optimizer], pair.finals["float64", optimizer])
+        legacy32 = [read_checkpoint(run / f"final-{optimizer}") for run in runs]
+        legacy64 = read_checkpoint(work / "float64" / f"final-{optimizer}")
+        legacy = (legacy32, legacy64)
+        results.append(rounding_check(optimizer, fast, legacy, factor, pair.job["steps"]))
+    return results
 
 
 def _is_table(weight) -> bool:
