@@ -163,10 +163,10 @@ def ensure_room(folder: str | Path, total: int, largest: int, output_name: str) 
             f"not enough room to write {output_name}: it needs about {_size(total)}, its file "
             f"system has {_size(free)} free; free some space and run again"
         )
-    check_file_size_limit(largest, shown)
+    check_file_size_limit(largest, output_name)
 
 
-def check_file_size_limit(largest: int, shown: str) -> None:
+def check_file_size_limit(largest: int, output_name: str) -> None:
     """Raise `UsageError` unless this process may write a file of `largest` bytes (`ulimit
     -f`): past it a write fails with EFBIG, which some writers (h5py) do not survive."""
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0] if resource else -1
