@@ -111,6 +111,57 @@ def test_defaults_from_pyproject(project, capsys):
     assert code == 2 and "unknown key 'fail_on' in [tool.tf2rec]" in err
 
 
+@pytest.mark.parametrize(
+    ("pyproject", "message"),
+    [
+        ("[tool]\ntf2rec = 3\n", "tool.tf2rec must be a table ([tool.tf2rec]), got 3"),
+        ("[tool.tf2rec]\nignore=[1]\n", "[tool.tf2rec] ignore must be a list of strings, got [1]"),
+        ("[tool.tf2rec]\njobs = true\n", "[tool.tf2rec] jobs must be a whole number, got True"),
+        ("[tool.tf2rec]\nfail-on = 1\n", "[tool.tf2rec] fail-on must be a string, got 1"),
+    ],
+)  # fmt: skip
+def test_a_setting_of_the_wrong_type_is_one_line_naming_it(project, capsys, pyproject, message):
+    (project / "pyproject.toml").write_text(pyproject)
+    code, _, err = scan(capsys, "src")
+    assert (code, err) == (2, f"tf2rec scan: error: {project / 'pyproject.toml'}: {message}\n")
+
+
+def test_a_pyproject_that_is_not_utf8_is_named(project, capsys):
+    (project / "pyproject.toml").write_bytes(b"\xd0\xff[tool]\n")
+    code, _, err = scan(capsys, "src")
+    assert (code, err) == (
+        2,
+        f"tf2rec scan: error: {project / 'pyproject.toml'}: not UTF-8 text (byte 0); "
+        "TOML files are UTF-8\n",
+    )
+
+
+@pytest.mark.parametrize("baseline", ["/dev/zero", "fifo"])
+def test_a_baseline_that_is_no_regular_file_is_refused_without_reading_it(
+    project, capsys, baseline
+):
+    if baseline == "fifo":
+        os.mkfifo(project / "fifo")  # reading it would wait for a writer forever
+    code, _, err = scan(capsys, "src", "--baseline", baseline)
+    assert (code, err) == (
+        2,
+        f"tf2rec scan: error: {baseline}: not a regular file; a baseline is a JSON file "
+        "tf2rec writes\n",
+    )
+
+
+def test_a_baseline_nested_too_deep_is_not_a_baseline(project, capsys):
+    (project / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = scan(capsys, "src", "--baseline", "deep.json")
+    assert code == 2 and err.startswith("tf2rec scan: error: deep.json: not a tf2rec baseline (")
+
+
+def test_a_path_too_long_for_the_file_system_is_one_line(project, capsys):
+    name = "a" * 300 + ".py"
+    code, _, err = scan(capsys, name)
+    assert (code, err) == (2, f"tf2rec scan: error: {name}: File name too long; check the path\n")
+
+
 def test_baseline_reports_only_new_findings(project, capsys):
     code, _, err = scan(capsys, "src", "--baseline", "baseline.json")
     assert code == 0 and "baseline baseline.json written with 28 finding(s)" in err

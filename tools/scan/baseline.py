@@ -62,12 +62,14 @@ def check_replaceable(path: str | Path, option: str = "--baseline") -> None:
 def read(path: str | Path) -> Baseline:
     path = Path(path)
     try:
-        payload = json.loads(path.read_text())
+        payload = json.loads(_read_small_file(path))
         version = payload.get("version")
         if version != VERSION and version not in OLDER:
             raise ValueError(f"version {version!r}, expected {VERSION}")
         prints = frozenset(payload["fingerprints"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+    except BaselineError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
         raise BaselineError(
             f"{path}: not a tf2rec baseline ({err}); delete it to write a new one"
         ) from None
@@ -79,3 +81,19 @@ def read(path: str | Path) -> Baseline:
         f"{OLDER[version]}, so those findings may show as new; run the scan with "
         "--update-baseline to record them again",
     )
+
+
+# A baseline holds one short fingerprint per finding: far below this even for a large tree.
+MAX_BASELINE_BYTES = 64 * 2**20
+
+
+def _read_small_file(path: Path) -> str:
+    """The text of a regular file of at most MAX_BASELINE_BYTES: a FIFO, a device or a
+    terminal would block or never end (`--baseline /dev/zero`)."""
+    if path.exists() and not path.is_file():
+        raise BaselineError(f"{path}: not a regular file; a baseline is a JSON file tf2rec writes")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BASELINE_BYTES + 1)
+    if len(data) > MAX_BASELINE_BYTES:
+        raise ValueError(f"larger than {MAX_BASELINE_BYTES // 2**20} MiB")
+    return data.decode("utf-8")

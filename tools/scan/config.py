@@ -42,20 +42,34 @@ def load(start: Path | None = None) -> tuple[dict, Path | None]:
     if path is None:
         return {}, None
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {err.start}); TOML files are UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML ({err})") from None
-    section = data.get("tool", {}).get("tf2rec", {})
+    tool = data.get("tool", {})
+    section = tool.get("tf2rec", {}) if isinstance(tool, dict) else {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: tool.tf2rec must be a table ([tool.tf2rec]), got {section!r}")
     for key, value in section.items():
-        if key not in KEYS:
-            raise ConfigError(
-                f"{path}: unknown key {key!r} in [tool.tf2rec]; known: {', '.join(KEYS)}"
-            )
-        if not isinstance(value, KEYS[key]):
-            raise ConfigError(
-                f"{path}: [tool.tf2rec] {key} must be a {KEYS[key].__name__}, got {value!r}"
-            )
+        _check_value(path, key, value)
     return section, path
+
+
+def _check_value(path: Path, key: str, value) -> None:
+    """One key of [tool.tf2rec]: known, of its type (a bool is no number here), lists of
+    strings."""
+    if key not in KEYS:
+        raise ConfigError(f"{path}: unknown key {key!r} in [tool.tf2rec]; known: {', '.join(KEYS)}")
+    wanted = KEYS[key]
+    fits = isinstance(value, wanted) and not isinstance(value, bool)
+    if not fits or (wanted is list and not all(isinstance(item, str) for item in value)):
+        raise ConfigError(f"{path}: [tool.tf2rec] {key} must be {_KINDS[wanted]}, got {value!r}")
+
+
+_KINDS = {list: "a list of strings", str: "a string", int: "a whole number"}
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,12 @@ def discover_all(
         if os.fspath(given) == "":
             raise PathNotFound("an empty path was given; name a file or a folder ('.' for here)")
         root = Path(given)
-        if not root.exists():
-            raise PathNotFound(f"{root}: no such file or directory")
+        try:
+            root.stat()
+        except FileNotFoundError:
+            raise PathNotFound(f"{root}: no such file or directory") from None
+        except OSError as err:  # a name too long, a loop of links, a folder on the way denied
+            raise PathNotFound(f"{root}: {err.strerror}; check the path") from None
         if not root.is_dir():
             found.add(root)  # named explicitly: read whatever its name (a FIFO is refused)
             continue
