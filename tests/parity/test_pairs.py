@@ -245,8 +245,16 @@ def test_a_checkpoint_of_another_model_is_refused_naming_what_differs(clicks, tm
         (["--checkpoint", "x/model.ckpt-1"], "--checkpoint x/model.ckpt-1 starts your own pair"),
         (["--pair", "deepfm", "--checkpoint", "c"], "the shipped pairs from their own weights"),
         (["--pair", "deepfm", "--legacy-dir", "d"], "--legacy-dir d starts this project's"),
+        (["--hparams", "{bad"], "--hparams {bad is given to your own pair's functions"),
     ],
 )
 def test_a_starting_point_where_it_does_not_apply_is_an_error(argv, message, capsys):
     assert main(["parity", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_seed_no_generator_takes_is_refused_by_argparse(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["parity", "--seed", str(2**32)])
+    assert stop.value.code == 2
+    assert "--seed: seeds run from 0 to 4,294,967,295; got 4294967296" in capsys.readouterr().err

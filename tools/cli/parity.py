@@ -21,6 +21,7 @@ from tf2rec.tools.cli.options import (
     positive_float,
     positive_int,
     recover_model_dir,
+    seed,
 )
 
 
@@ -64,7 +65,7 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
     both.add_argument(
         "--optimizers", default="sgd,adagrad,adam", help="comma-separated, from sgd, adagrad, adam"
     )
-    both.add_argument("--seed", type=int, default=0, help="seed of weights, batches, dropout")
+    both.add_argument("--seed", type=seed, default=0, help="seed of weights, batches, dropout")
     both.add_argument(
         "--mode",
         choices=("auto", "bitwise", "float64"),
@@ -122,6 +123,11 @@ def run(args: argparse.Namespace) -> int:
     if args.pair and given:
         raise tf2rec.UsageError(
             "--pair runs a shipped pair; leave out --legacy, --migrated, --batches"
+        )
+    if args.hparams is not None and not given:
+        raise tf2rec.UsageError(
+            f"--hparams {args.hparams} is given to your own pair's functions (--legacy, "
+            "--migrated, --batches); the shipped pairs take their own"
         )
     if args.checkpoint is not None and not given:
         raise tf2rec.UsageError(
