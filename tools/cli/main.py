@@ -95,14 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command_parser = argparse.ArgumentParser(
         prog=f"tf2rec {name}", description=description, formatter_class=DefaultsHelpFormatter
     )
-    try:
-        os.getcwd()
-    except FileNotFoundError:
-        print(
-            f"tf2rec {name}: error: the current folder no longer exists (deleted since the "
-            "shell entered it); cd to one that exists",
-            file=sys.stderr,
-        )
+    if not _current_folder_exists(name):
         return 2
     if sys.stdout is None:  # started with standard output closed (`>&-`)
         sys.stdout = _ClosedStdout()
@@ -134,21 +127,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         if err.filename is not None or not _from_stdout(err):
             return _unexpected(name, err, debug)
-        if not isinstance(sys.stdout, _ClosedStdout):
-            _quiet_stdout()  # what is still buffered goes nowhere, not into a traceback at exit
-        full = err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-        advice = (
-            "free some space where it goes, or send it elsewhere"
-            if full
-            else ("redirect it to a file, or to /dev/null")
-        )
-        print(
-            f"tf2rec {name}: error: cannot write to standard output ({err.strerror}); {advice}",
-            file=sys.stderr,
-        )
-        return 2
+        return _stdout_failed(name, err)
     except Exception as err:  # a bug, or a case nobody foresaw: still one line
         return _unexpected(name, err, debug)
+
+
+def _current_folder_exists(name: str) -> bool:
+    """False, after one line saying so, when the folder the shell stood in was deleted."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        print(
+            f"tf2rec {name}: error: the current folder no longer exists (deleted since the "
+            "shell entered it); cd to one that exists",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def _stdout_failed(name: str, err: OSError) -> int:
+    """A write to standard output failed (a full device, a closed descriptor): one line."""
+    if not isinstance(sys.stdout, _ClosedStdout):
+        _quiet_stdout()  # what is still buffered goes nowhere, not into a traceback at exit
+    full = err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    advice = (
+        "free some space where it goes, or send it elsewhere"
+        if full
+        else "redirect it to a file, or to /dev/null"
+    )
+    print(
+        f"tf2rec {name}: error: cannot write to standard output ({err.strerror}); {advice}",
+        file=sys.stderr,
+    )
+    return 2
 
 
 class _ClosedStdout(io.TextIOBase):
