@@ -55,9 +55,11 @@ def _walk(obj, prefix: str, depth: int, out: set[str], modules: set[str], seen: 
     if depth > _MAX_DEPTH:
         return
     if id(obj) in seen:
-        seen.setdefault("aliases", []).append((prefix, seen[id(obj)], depth))
+        seen.setdefault("aliases", []).append((prefix, seen[id(obj)][0], depth))
         return
-    seen[id(obj)] = prefix
+    # the object is kept with its name: an id is unique only while its object lives, and an
+    # attribute may build a new object on each access (the next one could take a freed id)
+    seen[id(obj)] = (prefix, obj)
     try:
         names = [n for n in dir(obj) if _listed(n)]
     except Exception:  # a lazy loader that cannot load (a missing optional package)
