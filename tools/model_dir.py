@@ -63,25 +63,25 @@ def partial_of(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.tf2rec-partial")
 
 
-def _refuse_to_replace(path: Path, shown: Path, option: str) -> None:
-    """Raise unless `path` is a directory tf2rec may delete (`shown`: as the user wrote it)."""
+def _refuse_to_replace(path: Path, as_given: Path, option: str) -> None:
+    """Raise unless `path` is a directory tf2rec may delete (`as_given`: as the user wrote it)."""
     resolved = path.resolve()
     if (resolved / ".git").exists():
-        raise UsageError(f"{option} {shown} is a git work tree; refusing to replace it")
+        raise UsageError(f"{option} {as_given} is a git work tree; refusing to replace it")
     if any(resolved.iterdir()) and not is_owned(resolved):
         raise UsageError(
-            f"{option} {shown} holds files tf2rec did not write (no {MARKER}); refusing to "
+            f"{option} {as_given} holds files tf2rec did not write (no {MARKER}); refusing to "
             "delete them: choose another directory"
         )
     foreign = sorted(p.name for p in resolved.iterdir() if not _ours(p.name))
     if foreign:
         raise UsageError(
-            f"{option} {shown} also holds {', '.join(foreign[:3])}, which tf2rec did not "
+            f"{option} {as_given} also holds {', '.join(foreign[:3])}, which tf2rec did not "
             "write; move them out first, or choose another directory"
         )
 
 
-def _refuse_special(path: Path, shown: Path, option: str) -> None:
+def _refuse_special(path: Path, as_given: Path, option: str) -> None:
     """The current, home or root directory is never a model directory, even empty: the swap
     would rename the folder a shell stands in."""
     resolved = path.resolve()
@@ -91,7 +91,7 @@ def _refuse_special(path: Path, shown: Path, option: str) -> None:
         home = None
     if resolved in (Path.cwd().resolve(), home, Path(resolved.anchor)):
         raise UsageError(
-            f"{option} {shown} is the current, home or root directory; refusing to replace it"
+            f"{option} {as_given} is the current, home or root directory; refusing to replace it"
         )
 
 
@@ -166,17 +166,17 @@ def start(
     """Where a run of `settings` writes (the partial directory), and whether it resumes an
     interrupted run of the same settings (never, with `resume=False`: it starts over).
     Call with the lock held."""
-    shown, path = path, Path(os.path.realpath(path))
+    as_given, path = path, Path(os.path.realpath(path))
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{option} {shown} is a file; pass a directory")
-    _refuse_special(path, shown, option)
+        raise UsageError(f"{option} {as_given} is a file; pass a directory")
+    _refuse_special(path, as_given, option)
     if path.is_dir() and any(path.iterdir()):
         if not overwrite:
             raise UsageError(
-                f"{option} {shown} is not empty; pass --overwrite to replace the model there "
+                f"{option} {as_given} is not empty; pass --overwrite to replace the model there "
                 "(once the new one is complete), or choose another directory"
             )
-        _refuse_to_replace(path, shown, option)
+        _refuse_to_replace(path, as_given, option)
     partial = partial_of(path)
     marker = _read_marker(partial) if partial.is_dir() else None
     if marker is not None and resume and not overwrite:
@@ -190,7 +190,7 @@ def start(
             return partial, True
         key = changed[0]
         raise UsageError(
-            f"{option} {shown}: an interrupted run with other settings is in {partial.name} "
+            f"{option} {as_given}: an interrupted run with other settings is in {partial.name} "
             f"({key} was {stored.get(key)!r}, now {settings.get(key)!r}); rerun with its "
             "settings to resume it, or pass --overwrite to start over"
         )
@@ -202,7 +202,7 @@ def start(
         partial.mkdir(parents=True)
         write_atomically(partial / MARKER, _marker_text(kind, settings, complete=False))
     except OSError as err:
-        raise UsageError(f"cannot write {option} {shown}: {err.strerror}") from None
+        raise UsageError(f"cannot write {option} {as_given}: {err.strerror}") from None
     return partial, False
 
 
