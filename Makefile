@@ -41,7 +41,7 @@ parity: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/tf2rec bench scan --files 2000 --repeat 3
 	$(VENV)/bin/tf2rec bench train --plot runs/bench-train.png
-	$(VENV)/bin/python -m tf2rec.tools.bench.quality --seeds 0 1 2 3 4 > runs/bench-quality.md
+	$(VENV)/bin/tf2rec bench quality --seeds 0 1 2 3 4 --out runs/bench-quality.md
 	$(VENV)/bin/tf2rec bench train --strategy multi-worker --sizes 10000 100000
 
 test: $(STAMP)

@@ -91,6 +91,7 @@ PUBLIC = {
     # benchmarks (modules: `add_arguments`, `execute`)
     "bench_scan": "tf2rec.tools.bench.scan:",
     "bench_train": "tf2rec.tools.bench.train:",
+    "bench_quality": "tf2rec.tools.bench.quality:",
 }
 
 __all__ = sorted(PUBLIC)

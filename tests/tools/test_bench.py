@@ -97,6 +97,53 @@ def test_the_quality_table_gives_each_paths_spread_over_the_seeds():
     )
 
 
+def test_bench_quality_writes_its_table_to_out_once_the_runs_are_done(
+    tmp_path, monkeypatch, capsys
+):
+    from tf2rec.tools.bench import quality
+    from tf2rec.tools.cli import main
+
+    runs = []
+
+    def fake_worker(side, seed, epochs):
+        assert not (tmp_path / "q.md").exists()  # nothing is written before the last run
+        runs.append((side, seed, epochs))
+        return {"recall@10": 0.2 + seed / 100, "ndcg@10": 0.1}
+
+    monkeypatch.setattr(quality, "_run_worker", fake_worker)
+    out = tmp_path / "q.md"
+    argv = ["bench", "quality", "--seeds", "0", "1", "--epochs", "2", "--out", str(out)]
+    assert main(argv) == 0
+    assert runs == [(s, seed, 2) for seed in (0, 1) for s in quality.SIDES]
+    table = out.read_text()
+    assert table.splitlines()[2] == "| legacy | 2 | 0.2000-0.2100 | 0.1000-0.1000 |"
+    assert capsys.readouterr().out == table
+
+
+@pytest.mark.parametrize("bad", ["folder", "--epochs 0", "--seeds -1"])
+def test_bench_quality_refuses_bad_options_before_any_run(tmp_path, monkeypatch, capsys, bad):
+    from tf2rec.tools.bench import quality
+
+    monkeypatch.setattr(quality, "_run_worker", lambda *args: pytest.fail("a run started"))
+    (tmp_path / "folder").mkdir()
+    argv = ["bench", "quality", "--out", str(tmp_path / "folder")]
+    if bad != "folder":
+        argv = ["bench", "quality", *bad.split()]
+    assert exit_code(argv) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert (
+        last
+        == {
+            "folder": f"tf2rec bench: error: cannot write --out {tmp_path / 'folder'}: it is a "
+            "directory; choose another file",
+            "--epochs 0": "tf2rec bench quality: error: argument --epochs: must be at least 1, "
+            "got 0",
+            "--seeds -1": "tf2rec bench quality: error: argument --seeds: seeds run from 0 to "
+            "4,294,967,295; got -1",
+        }[bad]
+    )
+
+
 def test_batches_are_reproducible_zipf_ids_inside_the_vocabulary():
     a, b = train.make_batches(500, steps=4, seed=3), train.make_batches(500, steps=4, seed=3)
     assert all(np.array_equal(a[k], b[k]) for k in a)

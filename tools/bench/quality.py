@@ -8,7 +8,7 @@ same model as the legacy one when its figures fall within the legacy model's spr
 the seeds: the seeds move the data, the batches and the initial weights, which moves the
 metrics far more than any rounding does.
 
-    python -m tf2rec.tools.bench.quality [--seeds 5] [--epochs 5] [--json]
+    tf2rec bench quality [--seeds 0 1 2 3 4] [--epochs 5] [--json] [--out FILE.md]
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tf2rec.errors import CommandFailed, last_line
+from tf2rec.atomic import output_file, write_atomically
+from tf2rec.errors import CommandFailed, UsageError, last_line
+from tf2rec.tools.cli import options
 
 SIDES = ("legacy", "bitwise", "fast")
 MOVIELENS_100K = (943, 1_682, 100_000)  # users, items, interactions
@@ -95,24 +97,55 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--worker", choices=SIDES, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(worker(args.worker, args.seeds[0], args.epochs)))
-        return 0
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seeds",
+        type=options.seed,
+        nargs="+",
+        default=[0, 1, 2, 3, 4],
+        help="one run of each per seed",
+    )
+    parser.add_argument("--epochs", type=options.positive_int, default=5, help="epochs of each run")
+    parser.add_argument("--json", action="store_true", help="print every seed's figures as JSON")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="also write the table (Markdown) to this file, once every run has finished",
+    )
+
+
+def execute(args: argparse.Namespace) -> int:
+    if args.out:  # before the runs: a path that cannot be written fails now, not in an hour
+        with output_file(args.out, option="--out"):
+            if args.out.is_dir() or not os.access(args.out.parent, os.W_OK):
+                raise UsageError(
+                    f"cannot write --out {args.out}: "
+                    + ("it is a directory" if args.out.is_dir() else "its folder is not writable")
+                    + "; choose another file"
+                )
 
     def show(side: str, seed: int, metrics: dict[str, float]) -> None:
         figures = "  ".join(f"{name} {value:.4f}" for name, value in metrics.items())
         print(f"seed {seed}  {side:<8} {figures}", file=sys.stderr, flush=True)
 
     summary = run(args.seeds, args.epochs, show)
-    print(json.dumps(summary, indent=2) if args.json else markdown(summary))
+    table = markdown(summary)
+    print(json.dumps(summary, indent=2) if args.json else table.rstrip("\n"))
+    if args.out:
+        with output_file(args.out, option="--out") as target:
+            write_atomically(target, table)
     return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    parser.add_argument("--worker", choices=SIDES, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.seeds[0], args.epochs)))
+        return 0
+    return execute(args)
 
 
 if __name__ == "__main__":

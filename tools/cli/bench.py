@@ -1,4 +1,4 @@
-"""`tf2rec bench train` and `tf2rec bench scan`: the speed benchmarks of `make bench`."""
+"""`tf2rec bench train`, `scan` and `quality`: the benchmarks of `make bench`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ BENCHMARKS = {
         "training speed, migrated against legacy, by vocabulary and optimizer",
     ),
     "scan": (tf2rec.bench_scan, "scanner speed against tf_upgrade_v2 on a generated tree"),
+    "quality": (
+        tf2rec.bench_quality,
+        "Recall@10 / NDCG@10 of legacy, bitwise and fast training over several seeds",
+    ),
 }
 
 
