@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from tf2rec.tools.scan.finding import Finding
 from tf2rec.tools.scan.positions import Span
@@ -581,15 +581,26 @@ def to_python3(source: str) -> Conversion:
     return _Converter(source).run()
 
 
-# what only Python 2 has: its builtins, `dict.has_key`, its module names
-_MARKERS = re.compile(
-    r"\b(?:xrange|raw_input|unicode|basestring|unichr|execfile|has_key|cPickle|cStringIO"
-    r"|urllib2)\b|\bprint\s*>>"
-)
+# what only Python 2 has: its builtins, `dict.has_key`, its module names, `print >>f`
+_PYTHON2_WORDS = (
+    "xrange", "raw_input", "unicode", "basestring", "unichr", "execfile", "has_key", "cPickle",
+    "cStringIO", "urllib2",
+)  # fmt: skip
+_MARKERS = re.compile(r"\b(?:" + "|".join(_PYTHON2_WORDS) + r")\b|\bprint\s*>>")
 # code written for both: its Python 2 names are guarded
 _BOTH = re.compile(
     r"\bsix\b|sys\.version_info|\bPY[23]\b|^[ \t]*from[ \t]+(?:builtins|future|past)\b", re.M
 )
+# a text holding none of a pattern's words cannot match it: the substring tests are many
+# times faster than the search, and most files hold none
+_MARKER_WORDS = (*_PYTHON2_WORDS, ">>")
+_BOTH_WORDS = ("six", "version_info", "PY2", "PY3", "builtins", "future", "past")
+
+
+def _may_match(pattern: re.Pattern, words: tuple[str, ...], source: str) -> bool:
+    return any(word in source for word in words) and pattern.search(source) is not None
+
+
 PYTHON2_BUILTINS = frozenset(
     {"xrange", "raw_input", "unicode", "basestring", "unichr", "execfile", "long"}
 )
@@ -609,11 +620,12 @@ def imports_siblings(source: str, path: str) -> bool:
     names = {a or b for a, b in _TOP_IMPORT.findall(source)} - {"__future__"}
     if not names or "absolute_import" in source or _MAIN.search(source):
         return False
-    folder = Path(path).parent
-    if not (folder / "__init__.py").is_file():
+    folder = os.path.dirname(path)  # os.path, not pathlib: this runs for every file scanned
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
         return False
     return any(
-        (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file()
+        os.path.isfile(os.path.join(folder, f"{name}.py"))
+        or os.path.isfile(os.path.join(folder, name, "__init__.py"))
         for name in names
     )
 
@@ -625,11 +637,11 @@ def is_python2(source: str, path: str | None = None) -> bool:
     `try: ... except ImportError:`, or (given its `path`) imports a module of its own
     package by its bare name. A file written for both (six, `sys.version_info`,
     `from builtins import ...`) is not."""
-    if _BOTH.search(source) is not None:
+    if _may_match(_BOTH, _BOTH_WORDS, source):
         return False
     if path is not None and imports_siblings(source, path):
         return True
-    if _MARKERS.search(source) is None:
+    if not _may_match(_MARKERS, _MARKER_WORDS, source):
         return False
     try:
         tree = ast.parse(source)
