@@ -154,3 +154,29 @@ def test_every_kind_of_syntax_is_walked():
     logs = sorted(f.line for f in findings if f.rule_id == "TF802")
     lines = [i + 1 for i, text in enumerate(EVERY_SYNTAX.splitlines()) if "tf.log(" in text]
     assert logs == lines and len(lines) == 6
+
+
+def test_rules_hold_only_the_calls_they_look_back_at():
+    """A rule that keeps calls for a later look keeps only those of its own names: held
+    nodes keep their trees alive, and every call of a large file held most of its trees
+    (a 5 MB file peaked at 109 MB traced, 37 MB once each piece's tree was freed)."""
+    from tf2rec.tools.scan.rules.removed import ContribRule
+    from tf2rec.tools.scan.rules.tf1_meaning import UncalledInitializerRule
+
+    layer = (
+        "def layer_{i}(x, is_training):\n"
+        "    w = tf.get_variable('w{i}', [8, 8], initializer=tf.random_normal_initializer(0.1))\n"
+        "    h = tf.nn.relu(tf.matmul(x, w))\n"
+        "    return tf.contrib.layers.batch_norm(h, is_training=is_training)\n\n\n"
+    )
+    source = "import tensorflow as tf\n\n\n" + "".join(layer.format(i=i) for i in range(300))
+    contrib, initializers = ContribRule(), UncalledInitializerRule()
+    findings = scan_source("m.py", source, [contrib, initializers])
+    assert len(findings) == 300  # each batch_norm; the initializers are called
+    assert [ast.unparse(call.func) for call in contrib.calls.values()] == [
+        "tf.contrib.layers.batch_norm"
+    ] * 300
+    assert {ast.unparse(f) for f in initializers.called.values()} == {
+        "tf.random_normal_initializer"
+    }
+    assert len(initializers.called) == 300

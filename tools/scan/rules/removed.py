@@ -167,10 +167,15 @@ class ContribRule(_ImportedModuleRule):
     ]
 
     def __init__(self) -> None:
-        self.calls: dict[int, ast.Call] = {}  # id of the callee -> its call
+        # id of the callee -> its call, for the calls of this rule's names only: a call
+        # held keeps its tree alive (and its id its own), so holding every call of a large
+        # file held most of its trees
+        self.calls: dict[int, ast.Call] = {}
 
     def on_call(self, ctx, node: ast.Call) -> None:
-        self.calls[id(node.func)] = node  # seen before the callee's reference
+        resolved = ctx.resolve(node.func)
+        if resolved is not None and self.matches(resolved[0]):
+            self.calls[id(node.func)] = node  # seen before the callee's reference
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         if not self.matches(name):

@@ -150,7 +150,7 @@ class RuntimeModuleRule(RunAsTf1Rule):
     ]
 
     def __init__(self) -> None:
-        self.imports: set[int] = set()  # import statements looked at
+        self.imports: dict[int, ast.stmt] = {}  # import statements looked at, by id
         self.after_line: int | None = None  # where the runtime's import goes
 
     def on_reference(self, ctx, node, name, namespace) -> None:
@@ -169,7 +169,7 @@ class RuntimeModuleRule(RunAsTf1Rule):
     def on_import(self, ctx, node, module: str) -> None:
         if id(node) in self.imports or not tf1_runtime.in_runtime_modules(module):
             return
-        self.imports.add(id(node))
+        self.imports[id(node)] = node  # held: a freed node's id is reused by a later one
         names = self._imported(node)
         missing = [n for n in names if not tf1_runtime.provides(n)]
         for name in missing:

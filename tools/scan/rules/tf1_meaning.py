@@ -234,10 +234,15 @@ class UncalledInitializerRule(Rule):
     ]
 
     def __init__(self) -> None:
-        self.called: set[int] = set()  # ids of the nodes calls call
+        # the initializers called, by id, each held so that its id stays its own (a freed
+        # node's id is reused by a later one: a file is parsed in pieces, each freed after
+        # its walk)
+        self.called: dict[int, ast.expr] = {}
 
     def on_call(self, ctx, node: ast.Call) -> None:
-        self.called.add(id(node.func))
+        resolved = ctx.resolve(node.func)
+        if resolved is not None and "initializer" in resolved[0]:
+            self.called[id(node.func)] = node.func
 
     def on_reference(self, ctx, node, name, namespace) -> None:
         if namespace != "v2" or id(node) in self.called or "initializer" not in name:
