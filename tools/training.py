@@ -14,6 +14,7 @@ from pathlib import Path
 from tf2rec.atomic import check_file_size_limit
 from tf2rec.errors import UsageError
 from tf2rec.interactions import Split
+from tf2rec.malloc import reuse_freed_memory
 from tf2rec.tools import model_dir
 
 CLUSTER_STRATEGIES = ("multi-worker", "parameter-server")
@@ -49,9 +50,11 @@ def train(
     result; the other tasks train, or serve, and return None.
 
     The fast path (each step one XLA computation) unless `bitwise`; `jit_compile` asks
-    for the fast path by name, and is refused where it cannot run.
+    for the fast path by name, and is refused where it cannot run. Sets glibc's allocator
+    so that the steps' threads reuse each other's freed memory (`tf2rec.malloc`).
     """
     check_path(strategy, bitwise, jit_compile)
+    reuse_freed_memory()  # before TensorFlow starts its threads
     check_sizes(split, options)
     check_free_space(path, bytes_needed(split, options), largest_file(split, options))
     options = {**options, "strategy": strategy, "bitwise": bitwise}

@@ -34,6 +34,7 @@ import numpy as np
 from tf2rec.atomic import output_file, write_atomically
 from tf2rec.errors import CommandFailed, last_line
 from tf2rec.interactions import OPTIMIZERS, ModelSpec
+from tf2rec.malloc import reuse_freed_memory
 from tf2rec.tools.bench.workload import (  # noqa: F401  (make_batches: the tests use it here)
     BATCH,
     DIM,
@@ -93,6 +94,7 @@ def worker_migrated(
     repeats: int,
     jit_compile: bool = False,
 ) -> dict:
+    reuse_freed_memory()  # as `tf2rec train` does, before TensorFlow starts its threads
     import keras
     import tensorflow as tf
 
