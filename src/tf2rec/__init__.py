@@ -75,6 +75,7 @@ PUBLIC = {
     "Recommender": "tf2rec.migrated.serving",
     "run_local_cluster": "tf2rec.tools.cluster:run_local",
     "recover_model_dir": "tf2rec.tools.model_dir:recover",
+    "reuse_freed_memory": "tf2rec.malloc",  # what train does first; for your own fit
     # checkpoints between the two models
     "convert_legacy": "tf2rec.tools.convert",
     "convert_to_legacy": "tf2rec.tools.convert",

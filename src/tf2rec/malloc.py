@@ -19,7 +19,9 @@ mapped from the system and are returned when freed.
 
 Only glibc has these settings; elsewhere, and for any setting the environment already
 gives glibc (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`), nothing
-is changed. Call it before TensorFlow is imported: threads started earlier keep their arenas.
+is changed: on a machine with many cores, where one arena's lock may be contended, set
+`MALLOC_ARENA_MAX` to what suits it. Call it before TensorFlow is imported: threads
+started earlier keep their arenas.
 """
 
 from __future__ import annotations
