@@ -3,6 +3,7 @@ fresh process: they change the process for good."""
 
 import os
 import platform
+import resource
 
 import pytest
 
@@ -18,13 +19,10 @@ BUFFER = 12 << 20  # a step's gathered rows at 10,000 items are 7.6 MB, XLA's me
 def program(reuse: bool) -> str:
     """Threads started one after another each allocate, write and free a buffer, as the
     step's threads do; the program prints the page faults after the first buffer."""
-    return PROGRAM.replace("APPLY", "reuse_freed_memory()" if reuse else "{}")
-
-
-PROGRAM = f"""
+    return f"""
     import ctypes, json, resource, threading
     from tf2rec.malloc import reuse_freed_memory
-    applied = APPLY
+    applied = {"reuse_freed_memory()" if reuse else "{}"}
     libc = ctypes.CDLL(None)
     libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
     libc.free.argtypes = [ctypes.c_void_p]
@@ -55,7 +53,7 @@ def faults(tmp_path, reuse: bool, env) -> dict:
 
 
 def test_freed_buffers_are_reused_by_the_next_thread(tmp_path):
-    pages = BUFFER // 4096
+    pages = BUFFER // resource.getpagesize()
     reused = faults(tmp_path, True, clean_env())
     assert reused["applied"] == {
         "MALLOC_ARENA_MAX": 1,
